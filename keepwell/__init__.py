@@ -1,0 +1,1 @@
+"""keepwell: the local NHS and its communities, keeping people well together."""

@@ -1,0 +1,78 @@
+"""Account use cases: throttled sign-in, API tokens, two-factor enrolment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from keepwell.accounts.models import ApiToken, LoginFailure, User, hash_token
+
+
+class TooManyAttempts(Exception):
+    pass
+
+
+def _recent_failures(username: str, ip: str | None):
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    recent = LoginFailure.objects.filter(at__gte=since)
+    by_user = recent.filter(username__iexact=username).count() if username else 0
+    by_ip = recent.filter(ip_address=ip).count() if ip else 0
+    return by_user, by_ip
+
+
+def check_login_allowed(username: str, ip: str | None) -> None:
+    """Raise TooManyAttempts when this username or address has failed too often lately."""
+    by_user, by_ip = _recent_failures(username, ip)
+    limit = settings.LOGIN_FAILURE_LIMIT
+    # An address may try a few usernames (a shared office PC), but not endlessly.
+    if by_user >= limit or by_ip >= limit * 4:
+        raise TooManyAttempts(
+            "Too many failed sign-in attempts. Wait 15 minutes and try again, or ask your "
+            "coordinator to reset your password."
+        )
+
+
+def record_login_failure(username: str, ip: str | None) -> None:
+    LoginFailure.objects.create(username=username[:150], ip_address=ip)
+
+
+def clear_login_failures(username: str) -> None:
+    LoginFailure.objects.filter(username__iexact=username).delete()
+
+
+@transaction.atomic
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``; the raw value is returned once and never stored."""
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(
+        user=user, name=name.strip() or "API token", key_hash=hash_token(raw), hint=raw[:8]
+    )
+    return token, raw
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user a bearer token stands for, or None. Marks the token used."""
+    if not raw or not raw.startswith("kw_"):
+        return None
+    token = (
+        ApiToken.objects.active()
+        .select_related("user")
+        .filter(key_hash=hash_token(raw), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Writing on every call would turn reads into writes; a minute's precision is enough.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

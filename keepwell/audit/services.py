@@ -1,0 +1,94 @@
+"""Writing the audit log. Every read or change of a person's record comes through here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from keepwell.audit.models import Action, AuditEvent, Purpose
+
+
+def _label(actor) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "public (not signed in)"
+    return f"{actor} ({actor.username})"
+
+
+def record(
+    actor,
+    action: str,
+    obj: models.Model,
+    *,
+    purpose: str,
+    person_id: int | None = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    via: str = "web",
+) -> AuditEvent:
+    """Append one audit row. ``person_id`` is whose data it is (defaults to ``obj`` if a Person)."""
+    if action not in Action.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    if purpose not in Purpose.values:
+        raise ValueError(f"unknown audit purpose {purpose!r}")
+    if person_id is None and obj._meta.label_lower == "people.person":
+        person_id = obj.pk
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=_label(actor),
+        via=via,
+        action=action,
+        purpose=purpose,
+        person_id=person_id,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        summary=summary[:300],
+        changes=changes or {},
+    )
+
+
+def record_many(
+    actor,
+    action: str,
+    objs,
+    *,
+    purpose: str,
+    person_id_attr: str = "person_id",
+    summary: str = "",
+    via: str = "web",
+) -> None:
+    """One row per object, in one INSERT: for lists that show several people's details."""
+    rows = [
+        AuditEvent(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=_label(actor),
+            via=via,
+            action=action,
+            purpose=purpose,
+            person_id=(
+                obj.pk
+                if obj._meta.label_lower == "people.person"
+                else getattr(obj, person_id_attr, None)
+            ),
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            summary=summary[:300],
+        )
+        for obj in objs
+    ]
+    AuditEvent.objects.bulk_create(rows)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields that changed, values as strings for JSON."""
+    return {
+        key: [
+            None if before.get(key) is None else str(before.get(key)),
+            None if after.get(key) is None else str(after.get(key)),
+        ]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+__all__ = ["Action", "Purpose", "diff", "record", "record_many"]

@@ -1,0 +1,59 @@
+"""Navigation that depends on the role. Each capability's AppConfig lists its entries.
+
+An AppConfig may define ``navigation = [NavItem(...), ...]``; an item shows when the
+user has its permission (checked with ``user.has_perm`` and no object).
+
+It may also define ``person_links = [PersonLink(...), ...]``: what that capability offers
+on a person's page ("Refer to a service", "Timeline", "Outcomes"). A link shows when the
+user has its permission on that person, and its URL takes ``person_id``. The people app
+stays ignorant of the capabilities built on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str
+    order: int = 50
+
+
+def items_for(user, current_path: str = "") -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    found: list[NavItem] = []
+    for config in apps.get_app_configs():
+        found.extend(getattr(config, "navigation", ()))
+    items = []
+    for item in sorted(found, key=lambda i: (i.order, i.label)):
+        if user.has_perm(item.permission):
+            url = reverse(item.url_name)
+            current = url != "/" and current_path.startswith(url)
+            items.append({"label": item.label, "url": url, "current": current})
+    return items
+
+
+@dataclass(frozen=True)
+class PersonLink:
+    label: str
+    url_name: str
+    permission: str
+    order: int = 50
+
+
+def person_links_for(user, person) -> list[dict]:
+    found: list[PersonLink] = []
+    for config in apps.get_app_configs():
+        found.extend(getattr(config, "person_links", ()))
+    return [
+        {"label": link.label, "url": reverse(link.url_name, kwargs={"person_id": person.pk})}
+        for link in sorted(found, key=lambda i: (i.order, i.label))
+        if user.has_perm(link.permission, person)
+    ]

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from keepwell.audit.models import Purpose
+from keepwell.core.api import require
+from keepwell.people import services
+from keepwell.people.models import Person
+
+router = Router(tags=["people"])
+
+
+class PersonOut(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    phone: str
+    mobile: str
+    email: str
+    postcode: str
+    no_digital: bool
+    preferred_channel: str
+    languages: list[str]
+    accessibility_needs: str
+
+    @staticmethod
+    def resolve_languages(obj):
+        return [lang.code for lang in obj.languages.all()]
+
+
+class PersonSummary(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    postcode: str
+
+
+@router.get("/", response=list[PersonSummary])
+def list_people(request, search: str = "", limit: int = 50):
+    """People whose records you hold, optionally searched by name, phone or postcode."""
+    require(request, "people.list_people")
+    limit = max(1, min(limit, 200))
+    qs = Person.objects.visible_to(request.user).search(search)[:limit]
+    return list(qs.only("id", "given_name", "family_name", "postcode"))
+
+
+@router.get("/{person_id}", response=PersonOut)
+def get_person(request, person_id: int):
+    person = get_object_or_404(Person.objects.prefetch_related("languages"), pk=person_id)
+    require(request, "people.view_person", person)
+    services.view_person(person, by=request.user, purpose=Purpose.DIRECT_CARE, via="api")
+    return person

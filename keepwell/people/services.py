@@ -1,0 +1,192 @@
+"""People use cases. Each runs in one transaction and writes the audit log."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from keepwell.audit import services as audit
+from keepwell.audit.models import Action, Purpose
+from keepwell.people.models import Consent, Household, HouseholdMember, Person
+from keepwell.places.postcodes import Postcode
+from keepwell.places.services import area_for_postcode
+
+_AUDITED_FIELDS = [
+    "given_name",
+    "family_name",
+    "known_as",
+    "date_of_birth",
+    "phone",
+    "mobile",
+    "email",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "no_digital",
+    "preferred_channel",
+    "needs_interpreter",
+    "accessibility_needs",
+    "area",
+    "gp_practice",
+]
+
+
+def _snapshot(person: Person) -> dict:
+    data = model_to_dict(person, fields=_AUDITED_FIELDS)
+    if person.pk:
+        data["languages"] = ",".join(sorted(person.languages.values_list("code", flat=True)))
+    return data
+
+
+def view_person(person: Person, *, by, purpose: str = Purpose.DIRECT_CARE, via: str = "web"):
+    """Record that ``by`` opened this person's record."""
+    audit.record(by, Action.READ, person, purpose=purpose, via=via, summary="Opened the record")
+
+
+def _normalise(person: Person) -> None:
+    if person.postcode:
+        person.postcode = Postcode(person.postcode).value
+        if person.area_id is None:
+            person.area = area_for_postcode(person.postcode)
+
+
+@transaction.atomic
+def create_person(
+    *,
+    by,
+    languages=(),
+    organisations=(),
+    purpose: str = Purpose.ADMINISTRATION,
+    via: str = "web",
+    **fields,
+) -> Person:
+    person = Person(**fields)
+    _normalise(person)
+    person.save()
+    if languages:
+        person.languages.set(languages)
+    if organisations:
+        person.organisations.set(organisations)
+    audit.record(
+        by,
+        Action.CREATE,
+        person,
+        purpose=purpose,
+        via=via,
+        summary="Created the record",
+        changes=audit.diff({}, _snapshot(person)),
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(
+    person: Person,
+    *,
+    by,
+    languages=None,
+    purpose: str = Purpose.ADMINISTRATION,
+    via: str = "web",
+    **fields,
+) -> Person:
+    before = _snapshot(Person.objects.get(pk=person.pk))
+    postcode_changed = "postcode" in fields and fields["postcode"] != person.postcode
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if postcode_changed and "area" not in fields:
+        person.area = None
+    _normalise(person)
+    person.save()
+    if languages is not None:
+        person.languages.set(languages)
+    changes = audit.diff(before, _snapshot(person))
+    if changes:
+        audit.record(
+            by,
+            Action.UPDATE,
+            person,
+            purpose=purpose,
+            via=via,
+            summary="Changed " + ", ".join(changes),
+            changes=changes,
+        )
+    return person
+
+
+@transaction.atomic
+def record_consent(
+    person: Person, *, by, purpose: str, lawful_basis: str, how: str, notes: str = "", given_at=None
+) -> Consent:
+    consent = Consent.objects.create(
+        person=person,
+        purpose=purpose,
+        lawful_basis=lawful_basis,
+        how=how,
+        notes=notes,
+        given_at=given_at or timezone.now(),
+        recorded_by=by if by.is_authenticated else None,
+    )
+    audit.record(
+        by,
+        Action.CREATE,
+        consent,
+        person_id=person.pk,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"Recorded consent: {consent.get_purpose_display()}",
+    )
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(consent: Consent, *, by) -> Consent:
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_recorded_by = by
+        consent.save(update_fields=["withdrawn_at", "withdrawn_recorded_by"])
+        audit.record(
+            by,
+            Action.UPDATE,
+            consent,
+            person_id=consent.person_id,
+            purpose=Purpose.ADMINISTRATION,
+            summary=f"Consent withdrawn: {consent.get_purpose_display()}",
+        )
+    return consent
+
+
+def has_consent(person: Person, purpose: str) -> bool:
+    return person.consents.filter(purpose=purpose, withdrawn_at__isnull=True).exists()
+
+
+@transaction.atomic
+def add_to_household(
+    person: Person,
+    *,
+    by,
+    household: Household | None = None,
+    household_name: str = "",
+    relationship: str = "lives_with",
+) -> Household:
+    if household is None:
+        household = Household.objects.create(
+            name=household_name or f"{person.family_name or person.given_name} household",
+            address_line_1=person.address_line_1,
+            postcode=person.postcode,
+        )
+    link, created = HouseholdMember.objects.get_or_create(
+        household=household, person=person, defaults={"relationship": relationship}
+    )
+    if not created and link.relationship != relationship:
+        link.relationship = relationship
+        link.save(update_fields=["relationship"])
+    audit.record(
+        by,
+        Action.UPDATE,
+        person,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"Household: {link.get_relationship_display()} {household.name}",
+    )
+    return household

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from keepwell.audit.models import AuditEvent, Purpose
+from keepwell.audit.services import record_many
+from keepwell.core.navigation import person_links_for
+from keepwell.people import services
+from keepwell.people.forms import ConsentForm, HouseholdForm, PersonForm, PersonSearchForm
+from keepwell.people.models import Consent, Person
+
+
+def _require(request, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _person_for(request, person_id: int, perm: str = "people.view_person") -> Person:
+    person = get_object_or_404(
+        Person.objects.select_related("area", "gp_practice", "user"), pk=person_id
+    )
+    _require(request, perm, person)
+    return person
+
+
+@login_required
+def person_list(request):
+    _require(request, "people.list_people")
+    form = PersonSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    people = (
+        Person.objects.visible_to(request.user)
+        .search(query)
+        .select_related("area")
+        .only("id", "given_name", "family_name", "postcode", "date_of_birth", "area__name")
+    )
+    page = Paginator(people, 25).get_page(request.GET.get("page"))
+    # Names and postcodes of several people are personal data too: one audit row each.
+    record_many(
+        request.user,
+        "read",
+        page.object_list,
+        purpose=Purpose.DIRECT_CARE,
+        summary=f"Listed in a search for {query!r}" if query else "Listed",
+    )
+    return render(request, "people/list.html", {"form": form, "page": page, "query": query})
+
+
+@login_required
+def person_create(request):
+    _require(request, "people.add_person")
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        languages = data.pop("languages")
+        orgs = request.user.organisation_ids()
+        person = services.create_person(
+            by=request.user, languages=languages, organisations=orgs, **data
+        )
+        messages.success(request, f"{person.full_name} added.")
+        return redirect("people:detail", person_id=person.pk)
+    return render(
+        request,
+        "people/form.html",
+        {"form": form, "title": "Add a person"},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def person_detail(request, person_id: int):
+    person = _person_for(request, person_id)
+    purpose = Purpose.SUBJECT_ACCESS if person.user_id == request.user.pk else Purpose.DIRECT_CARE
+    services.view_person(person, by=request.user, purpose=purpose)
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "languages": person.languages.all(),
+            "consents": person.consents.select_related("recorded_by"),
+            "households": person.household_links.select_related("household").prefetch_related(
+                "household__members__person"
+            ),
+            "can_change": request.user.has_perm("people.change_person", person),
+            "can_consent": request.user.has_perm("people.record_consent", person),
+            "can_audit": request.user.has_perm("audit.view_person_audit", person),
+            "person_links": person_links_for(request.user, person),
+        },
+    )
+
+
+@login_required
+def person_edit(request, person_id: int):
+    person = _person_for(request, person_id, "people.change_person")
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        languages = data.pop("languages")
+        fresh = Person.objects.get(pk=person.pk)
+        services.update_person(fresh, by=request.user, languages=languages, **data)
+        messages.success(request, "Changes saved.")
+        return redirect("people:detail", person_id=person.pk)
+    return render(
+        request,
+        "people/form.html",
+        {"form": form, "title": f"Change {person.full_name}'s details", "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def consent_add(request, person_id: int):
+    person = _person_for(request, person_id, "people.record_consent")
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.record_consent(person, by=request.user, **form.cleaned_data)
+        messages.success(request, "Consent recorded.")
+        return redirect("people:detail", person_id=person.pk)
+    return render(
+        request,
+        "people/consent_form.html",
+        {"form": form, "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, person_id: int, consent_id: int):
+    person = _person_for(request, person_id, "people.record_consent")
+    consent = get_object_or_404(Consent, pk=consent_id, person=person)
+    services.withdraw_consent(consent, by=request.user)
+    messages.success(request, f"Consent for {consent.get_purpose_display().lower()} withdrawn.")
+    return redirect("people:detail", person_id=person.pk)
+
+
+@login_required
+def household_add(request, person_id: int):
+    person = _person_for(request, person_id, "people.change_person")
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_to_household(person, by=request.user, **form.cleaned_data)
+        messages.success(request, "Household saved.")
+        return redirect("people:detail", person_id=person.pk)
+    return render(
+        request,
+        "people/household_form.html",
+        {"form": form, "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def person_audit(request, person_id: int):
+    """Information governance: every read and change of this person's record."""
+    person = get_object_or_404(Person, pk=person_id)
+    _require(request, "audit.view_person_audit", person)
+    services.view_person(person, by=request.user, purpose=Purpose.INFORMATION_GOVERNANCE)
+    events = AuditEvent.objects.for_person(person.pk).select_related("actor")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "people/audit.html", {"person": person, "page": page})

@@ -1,0 +1,101 @@
+"""Browser test support, loaded for the whole suite (``pytest_plugins`` in tests/conftest.py):
+Playwright driving Debian's Chromium against a live keepwell.
+
+One Chromium serves the whole run (``browser`` is session-scoped), whichever app's folder a
+browser test lives in; such a test marks itself ``pytest.mark.browser``. Nothing downloads
+a browser; without /usr/bin/chromium the tests skip (CI requires it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+CHROMIUM = Path(os.environ.get("KEEPWELL_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db, django_db_serialized_rollback, live_server):
+    # Serialized rollback puts back what data migrations seeded (languages, need types,
+    # outcome measures, taxonomy) after each test flushes the tables.
+    call_command("demo", "--load-only", verbosity=0)
+    return live_server
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(base_url=None, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    yield page
+    context.close()
+
+
+def sign_in(page, base_url: str, username: str, password: str = "wellbrook-demo") -> None:
+    """Sign in through the real form, passing two-factor with the user's own device."""
+    from keepwell.accounts.models import User
+
+    page.goto(f"{base_url}/accounts/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/accounts/two-factor/" in page.url:
+        user = User.objects.get(username=username)
+        device = TOTPDevice.objects.filter(user=user).order_by("-confirmed").first()
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        page.get_by_label("Security code").fill(f"{code:06d}")
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+    assert "/accounts/sign-in/" not in page.url, f"{username} could not sign in"
+
+
+def real_errors(page) -> list[str]:
+    # Map tiles come from the internet, which this sandbox cannot reach.
+    return [e for e in page.console_errors if not re.search(r"Failed to load resource", e)]
+
+
+_axe = Axe()
+
+
+def serious_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in _axe.run(page).response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
