@@ -1,0 +1,668 @@
+"""Directory pages. Public pages need no sign-in; see rules.py for who may do what."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.http import require_POST
+
+from keepwell.directory import csvio, oruk
+from keepwell.directory import services as directory
+from keepwell.directory.forms import (
+    CsvUploadForm,
+    DecisionForm,
+    InteractionForm,
+    LinkForm,
+    MappingForm,
+    OrganisationForm,
+    OrganisationSuggestForm,
+    RelationshipForm,
+    SearchForm,
+    ServiceForm,
+    ServiceSuggestForm,
+    changes_between,
+)
+from keepwell.directory.guidance import GUIDANCE, guidance_for
+from keepwell.directory.models import (
+    COMMUNITY_KINDS,
+    Interaction,
+    ListingChange,
+    Organisation,
+    OrganisationKind,
+    Service,
+    ServiceCategory,
+    Suggestion,
+)
+
+
+def _require(request, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _status(form) -> int:
+    return 400 if form.errors else 200
+
+
+def _service_for(request, service_id) -> Service:
+    service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
+    if service.status != Service.Status.PUBLISHED and not request.user.has_perm(
+        "directory.change_service", service
+    ):
+        raise Http404
+    return service
+
+
+# ---------------------------------------------------------------------------------------
+# The public directory
+
+
+def search(request):
+    _require(request, "directory.view_directory")
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        term = data.get("term")
+        query = directory.SearchQuery(
+            words=data.get("q", ""),
+            point=(form.located.latitude, form.located.longitude) if form.located else None,
+            radius_km=data.get("radius") or 5,
+            category=data.get("category", ""),
+            term_ids=directory.terms_with_children(term) if term else (),
+            language=data.get("language", ""),
+            weekday=data.get("day"),
+            include_remote=data.get("include_remote", False),
+            taking_new_people=data.get("taking_new_people", False),
+            public=not request.user.has_perm("directory.view_confidential_address"),
+        )
+        try:
+            number = max(1, int(request.GET.get("page", 1)))
+        except ValueError:
+            number = 1
+        page = directory.search(query, page=number)
+    elif not form.is_bound:
+        page = directory.search(directory.SearchQuery())
+    return render(
+        request,
+        "directory/search.html",
+        {
+            "form": form,
+            "page": page,
+            "located": form.located,
+            "staff": request.user.has_perm("directory.view_relationships"),
+        },
+        status=_status(form),
+    )
+
+
+def service_detail(request, service_id):
+    _require(request, "directory.view_directory")
+    service = _service_for(request, service_id)
+    venues = list(service.at_locations.select_related("location"))
+    show_confidential = request.user.has_perm("directory.view_confidential_address", service)
+    return render(
+        request,
+        "directory/service_detail.html",
+        {
+            "service": service,
+            "org": service.organisation,
+            "venues": venues,
+            "show_confidential": show_confidential,
+            "terms": service.taxonomy_terms.select_related("parent"),
+            "languages": service.languages.all(),
+            "schedules": service.schedules.all(),
+            "can_change": request.user.has_perm("directory.change_service", service),
+            "can_suggest": request.user.has_perm("directory.suggest_change"),
+            "can_history": request.user.has_perm("directory.view_history"),
+        },
+    )
+
+
+def organisation_list(request):
+    _require(request, "directory.view_directory")
+    kind = request.GET.get("kind", "")
+    orgs = Organisation.objects.annotate(
+        n_services=Count("services", filter=Q(services__status="published"))
+    ).select_related("relationship_owner")
+    if kind in OrganisationKind.values:
+        orgs = orgs.filter(kind=kind)
+    else:
+        kind = ""
+    page = Paginator(orgs.order_by("name"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/organisation_list.html",
+        {
+            "page": page,
+            "kind": kind,
+            "kinds": OrganisationKind.choices,
+            "staff": request.user.has_perm("directory.view_relationships"),
+            "can_add": request.user.has_perm("directory.add_organisation"),
+        },
+    )
+
+
+def organisation_detail(request, slug):
+    _require(request, "directory.view_directory")
+    org = get_object_or_404(
+        Organisation.objects.select_related("relationship_owner", "parent"), slug=slug
+    )
+    user = request.user
+    services = org.services.order_by("name")
+    if not user.has_perm("directory.change_organisation", org):
+        services = services.published()
+    interactions = None
+    if user.has_perm("directory.view_interactions", org):
+        interactions = org.interactions.select_related("recorded_by", "follow_up_by")
+    return render(
+        request,
+        "directory/organisation_detail.html",
+        {
+            "org": org,
+            "guidance": guidance_for(org.kind),
+            "services": services,
+            "network": directory.network_of(org),
+            "areas": org.areas_served.all(),
+            "languages": org.languages.all(),
+            "interactions": interactions,
+            "staff": user.has_perm("directory.view_relationships", org),
+            "can_change": user.has_perm("directory.change_organisation", org),
+            "can_add_service": user.has_perm("directory.add_service", org),
+            "can_import": user.has_perm("directory.import_services", org),
+            "can_relationship": user.has_perm("directory.change_relationship", org),
+            "can_log": user.has_perm("directory.log_interaction", org),
+            "can_link": user.has_perm("directory.link_organisations", org),
+            "can_suggest": user.has_perm("directory.suggest_change"),
+            "can_history": user.has_perm("directory.view_history"),
+        },
+    )
+
+
+def kind_list(request):
+    _require(request, "directory.view_directory")
+    counts = dict(
+        Organisation.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    kinds = [(GUIDANCE[k], counts.get(k.value, 0)) for k in COMMUNITY_KINDS]
+    return render(request, "directory/kind_list.html", {"kinds": kinds})
+
+
+def kind_detail(request, kind):
+    _require(request, "directory.view_directory")
+    guidance = guidance_for(kind)
+    if guidance is None:
+        raise Http404
+    orgs = Organisation.objects.filter(kind=kind).order_by("name")
+    return render(request, "directory/kind_detail.html", {"guidance": guidance, "orgs": orgs})
+
+
+def network(request):
+    _require(request, "directory.view_directory")
+    return render(request, "directory/network.html", {"nodes": directory.networks()})
+
+
+# ---------------------------------------------------------------------------------------
+# Organisations
+
+
+@login_required
+def organisation_create(request):
+    _require(request, "directory.add_organisation")
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = directory.create_organisation(by=request.user, **form.cleaned_data)
+        messages.success(request, f"{org} added to the directory.")
+        return redirect("directory:organisation", slug=org.slug)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": "Add an organisation"},
+        status=_status(form),
+    )
+
+
+@login_required
+def organisation_edit(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.change_organisation", org)
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        fresh = Organisation.objects.get(pk=org.pk)
+        directory.update_organisation(fresh, by=request.user, **form.cleaned_data)
+        messages.success(request, "Changes saved.")
+        return redirect("directory:organisation", slug=org.slug)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": f"Change {org}", "back": org},
+        status=_status(form),
+    )
+
+
+@login_required
+def relationship_edit(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.change_relationship", org)
+    form = RelationshipForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        fresh = Organisation.objects.get(pk=org.pk)
+        directory.set_relationship(
+            fresh,
+            by=request.user,
+            status=form.cleaned_data["relationship_status"],
+            owner=form.cleaned_data["relationship_owner"],
+        )
+        messages.success(request, "Relationship updated.")
+        return redirect("directory:organisation", slug=org.slug)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": f"Relationship with {org}", "back": org},
+        status=_status(form),
+    )
+
+
+@login_required
+def interaction_add(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.log_interaction", org)
+    form = InteractionForm(
+        request.POST or None, initial={"happened_on": timezone.localdate(), "kind": "call"}
+    )
+    if request.method == "POST" and form.is_valid():
+        directory.log_interaction(org, by=request.user, **form.cleaned_data)
+        messages.success(request, "Contact logged.")
+        return redirect("directory:organisation", slug=org.slug)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": f"Log a contact with {org}", "back": org},
+        status=_status(form),
+    )
+
+
+@login_required
+def follow_ups(request):
+    _require(request, "directory.view_follow_ups")
+    due = list(directory.follow_ups_due(request.user))
+    return render(
+        request,
+        "directory/follow_ups.html",
+        {"due": due, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def follow_up_done(request, interaction_id):
+    interaction = get_object_or_404(Interaction, pk=interaction_id)
+    _require(request, "directory.log_interaction", interaction.organisation)
+    directory.complete_follow_up(interaction, by=request.user)
+    messages.success(request, f"Follow-up with {interaction.organisation} marked done.")
+    return redirect("directory:follow_ups")
+
+
+@login_required
+def link_add(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.link_organisations", org)
+    form = LinkForm(request.POST or None, source=org)
+    if request.method == "POST" and form.is_valid():
+        directory.link_organisations(org, by=request.user, **form.cleaned_data)
+        messages.success(request, "Link recorded.")
+        return redirect("directory:organisation", slug=org.slug)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": f"Who {org} works with", "back": org},
+        status=_status(form),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Services
+
+
+@login_required
+def service_create(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.add_service", org)
+    form = ServiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        service = directory.create_service(org, by=request.user, **form.service_kwargs())
+        messages.success(request, f"{service} added.")
+        return redirect("directory:service", service_id=service.uuid)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": f"Add a service of {org}", "back": org},
+        status=_status(form),
+    )
+
+
+@login_required
+def service_edit(request, service_id):
+    service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
+    _require(request, "directory.change_service", service)
+    form = ServiceForm(request.POST or None, instance=service)
+    if request.method == "POST" and form.is_valid():
+        fresh = Service.objects.select_related("organisation").get(pk=service.pk)
+        directory.update_service(fresh, by=request.user, **form.service_kwargs())
+        messages.success(request, "Changes saved.")
+        return redirect("directory:service", service_id=service.uuid)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": f"Change {service}", "back_service": service},
+        status=_status(form),
+    )
+
+
+@login_required
+@require_POST
+def service_verify(request, service_id):
+    service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
+    _require(request, "directory.change_service", service)
+    directory.verify_service(service, by=request.user)
+    messages.success(request, f"Thank you: {service} is marked as checked today.")
+    return redirect(request.POST.get("next") or "directory:review_queue")
+
+
+@login_required
+def review_queue(request):
+    _require(request, "directory.view_review_queue")
+    services = directory.review_queue(request.user)
+    page = Paginator(services, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/review_queue.html",
+        {
+            "page": page,
+            "months": getattr(settings, "DIRECTORY_STALE_MONTHS", 6),
+            "editable": set(
+                Service.objects.editable_by(request.user)
+                .filter(pk__in=[s.pk for s in page.object_list])
+                .values_list("pk", flat=True)
+            ),
+        },
+    )
+
+
+@login_required
+def history(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.view_history", org)
+    changes = ListingChange.objects.filter(organisation=org).select_related("service")
+    page = Paginator(changes, 50).get_page(request.GET.get("page"))
+    return render(request, "directory/history.html", {"org": org, "page": page})
+
+
+# ---------------------------------------------------------------------------------------
+# Suggestions
+
+
+def _suggest(request, subject, form_class, instance, title):
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
+        directory.suggest_change(
+            subject,
+            by=request.user,
+            data=data,
+            changes=changes_between(form),
+            note=form.cleaned_data.get("suggestion_note", ""),
+        )
+        messages.success(request, "Thank you: the organisation will look at your suggestion.")
+        if isinstance(subject, Service):
+            return redirect("directory:service", service_id=subject.uuid)
+        return redirect("directory:organisation", slug=subject.slug)
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "title": title, "suggesting": True},
+        status=_status(form),
+    )
+
+
+@login_required
+def service_suggest(request, service_id):
+    _require(request, "directory.suggest_change")
+    service = _service_for(request, service_id)
+    return _suggest(request, service, ServiceSuggestForm, service, f"Suggest a change to {service}")
+
+
+@login_required
+def organisation_suggest(request, slug):
+    _require(request, "directory.suggest_change")
+    org = get_object_or_404(Organisation, slug=slug)
+    return _suggest(request, org, OrganisationSuggestForm, org, f"Suggest a change to {org}")
+
+
+@login_required
+def suggestion_list(request):
+    _require(request, "directory.review_suggestions")
+    suggestions = directory.suggestions_for_reviewer(request.user)
+    return render(request, "directory/suggestions.html", {"suggestions": suggestions})
+
+
+@login_required
+def suggestion_detail(request, suggestion_id):
+    suggestion = get_object_or_404(
+        Suggestion.objects.select_related("organisation", "service", "suggested_by"),
+        pk=suggestion_id,
+    )
+    _require(request, "directory.decide_suggestion", suggestion)
+    form = DecisionForm(request.POST or None)
+    apply_errors = []
+    if request.method == "POST" and form.is_valid():
+        accept = form.cleaned_data["decision"] == "accept"
+        with transaction.atomic():
+            if accept:
+                apply_errors = _apply_suggestion(suggestion, request.user)
+            if not apply_errors:
+                try:
+                    directory.decide_suggestion(
+                        suggestion,
+                        by=request.user,
+                        accept=accept,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except directory.SuggestionAlreadyDecided as exc:
+                    messages.error(request, str(exc))
+                    return redirect("directory:suggestions")
+                messages.success(
+                    request, "Suggestion accepted." if accept else "Suggestion rejected."
+                )
+                return redirect("directory:suggestions")
+        form.add_error(
+            None, "The suggestion no longer fits the listing: " + "; ".join(apply_errors)
+        )
+    return render(
+        request,
+        "directory/suggestion_detail.html",
+        {"suggestion": suggestion, "form": form},
+        status=_status(form),
+    )
+
+
+def _apply_suggestion(suggestion: Suggestion, user) -> list[str]:
+    data = MultiValueDict(suggestion.data)
+    if suggestion.service_id:
+        service = Service.objects.select_related("organisation").get(pk=suggestion.service_id)
+        form = ServiceForm(data, instance=service)
+        if not form.is_valid():
+            return [f"{k}: {' '.join(v)}" for k, v in form.errors.items()]
+        fresh = Service.objects.select_related("organisation").get(pk=service.pk)
+        directory.update_service(
+            fresh, by=user, action=ListingChange.Action.SUGGESTION, **form.service_kwargs()
+        )
+    else:
+        org = Organisation.objects.get(pk=suggestion.organisation_id)
+        form = OrganisationForm(data, instance=org)
+        if not form.is_valid():
+            return [f"{k}: {' '.join(v)}" for k, v in form.errors.items()]
+        fresh = Organisation.objects.get(pk=org.pk)
+        directory.update_organisation(
+            fresh, by=user, action=ListingChange.Action.SUGGESTION, **form.cleaned_data
+        )
+    return []
+
+
+# ---------------------------------------------------------------------------------------
+# The mapping view
+
+
+@login_required
+def mapping(request):
+    _require(request, "directory.view_mapping")
+    form = MappingForm(request.GET or None)
+    area = form.cleaned_data.get("area") if form.is_valid() else None
+    summary = directory.mapping(area)
+    orgs = directory.organisations_in(area)
+    return render(
+        request,
+        "directory/mapping.html",
+        {
+            "form": form,
+            "summary": summary,
+            "orgs": orgs,
+            "categories": ServiceCategory.choices,
+            "query": request.GET.urlencode(),
+        },
+        status=_status(form),
+    )
+
+
+@login_required
+def mapping_csv(request):
+    _require(request, "directory.view_mapping")
+    form = MappingForm(request.GET or None)
+    area = form.cleaned_data.get("area") if form.is_valid() else None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    categories = [c for c, _ in ServiceCategory.choices]
+    writer.writerow(
+        [
+            "organisation",
+            "kind",
+            "areas served",
+            "languages",
+            "relationship status",
+            "relationship owner",
+            *[f"{c} services" for c in categories],
+        ]
+    )
+    for org in directory.organisations_in(area):
+        writer.writerow(
+            [
+                org.name,
+                org.get_kind_display(),
+                "; ".join(a.name for a in org.areas_served.all()),
+                "; ".join(lang.name for lang in org.languages.all()),
+                org.get_relationship_status_display(),
+                str(org.relationship_owner or ""),
+                *[getattr(org, f"n_{c}") for c in categories],
+            ]
+        )
+    summary = directory.mapping(area)
+    writer.writerow([])
+    writer.writerow(["area", *categories])
+    for row in summary.rows:
+        writer.writerow([row.area.name, *[row.counts[c] for c in categories]])
+    name = f"mapping-{area.slug if area else 'everywhere'}.csv"
+    return _download(out.getvalue(), name, "text/csv")
+
+
+def _download(text: str, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# Import and export
+
+
+def csv_template(request):
+    _require(request, "directory.view_directory")
+    return _download(csvio.template(), "keepwell-services-template.csv", "text/csv")
+
+
+@login_required
+def csv_import(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.import_services", org)
+    form = CsvUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = csvio.import_services(org, form.cleaned_data["file"], by=request.user)
+        if result.ok:
+            messages.success(
+                request,
+                f"Imported {result.created} new and {result.updated} changed services.",
+            )
+            return redirect("directory:organisation", slug=org.slug)
+        if result.header_error:
+            form.add_error("file", result.header_error)
+        else:
+            form.add_error(
+                "file",
+                f"{len(result.errors)} problems in the file: nothing was imported. "
+                "Correct the rows below and upload it again.",
+            )
+    return render(
+        request,
+        "directory/csv_import.html",
+        {"form": form, "org": org, "result": result},
+        status=_status(form),
+    )
+
+
+def export_csv(request):
+    """Every published service, in the template's columns plus the organisation."""
+    _require(request, "directory.view_directory")
+    text = csvio.export_rows(
+        Service.objects.published().order_by("organisation__name", "name", "id"),
+        with_organisation=True,
+    )
+    return _download(text, "keepwell-directory.csv", "text/csv")
+
+
+def organisation_csv(request, slug):
+    org = get_object_or_404(Organisation, slug=slug)
+    _require(request, "directory.view_directory")
+    services = org.services.order_by("name", "id")
+    if not request.user.has_perm("directory.change_organisation", org):
+        services = services.published()
+    text = csvio.export_rows(
+        services,
+        show_confidential=lambda s: request.user.has_perm("directory.view_confidential_address", s),
+    )
+    return _download(text, f"{org.slug}-services.csv", "text/csv")
+
+
+def export_oruk(request):
+    """Every published service as Open Referral UK JSON, in one page (for import-oruk)."""
+    _require(request, "directory.view_directory")
+    document = oruk.export_document(Service.objects.published().order_by("name", "id"))
+    response = _download(
+        json.dumps(document, ensure_ascii=False, indent=1),
+        "keepwell-directory.oruk.json",
+        "application/json",
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
