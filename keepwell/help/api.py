@@ -1,0 +1,98 @@
+"""Tasks over the API, for a scheduling tool or the matching engine's runner: read a task,
+offer or assign it, and a volunteer's accept. The same services as the pages, so the same
+hard rules: a volunteer without the check a need requires is refused (409, with reasons)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from keepwell.core.api import require
+from keepwell.help import services
+from keepwell.help.models import Task, Volunteer
+from keepwell.help.rules import volunteer_of
+
+router = Router(tags=["help"])
+
+
+class TaskOut(Schema):
+    id: int
+    request_id: int
+    need: str
+    state: str
+    volunteer_id: int | None
+    due_start: datetime | None
+    due_end: datetime | None
+
+    @staticmethod
+    def resolve_need(obj):
+        return obj.request.need_type.slug
+
+
+class VolunteerIn(Schema):
+    volunteer_id: int
+
+
+class Refused(Schema):
+    message: str
+    reasons: list[str] = []
+
+
+def _task(task_id: int) -> Task:
+    return get_object_or_404(Task.objects.select_related("request__need_type"), pk=task_id)
+
+
+def _volunteer(task: Task, volunteer_id: int) -> Volunteer:
+    return get_object_or_404(
+        Volunteer.objects.select_related("user"),
+        pk=volunteer_id,
+        organisations=task.request.organisation_id,
+    )
+
+
+def _act(action, task: Task, volunteer: Volunteer, request) -> Task:
+    try:
+        action(task, volunteer, by=request.user, via="api")
+    except services.NotEligible as exc:
+        raise HttpError(409, f"Not eligible: {exc}") from None
+    except services.HelpError as exc:
+        raise HttpError(409, str(exc)) from None
+    return _task(task.pk)
+
+
+@router.get("/tasks/{task_id}", response=TaskOut)
+def get_task(request, task_id: int):
+    task = _task(task_id)
+    require(request, "help.change_task", task)
+    services.view_request(task.request, by=request.user, via="api")
+    return task
+
+
+@router.post("/tasks/{task_id}/offer", response={200: TaskOut, 409: Refused})
+def offer(request, task_id: int, body: VolunteerIn):
+    """Offer a waiting task to a volunteer of the group running it."""
+    task = _task(task_id)
+    require(request, "help.change_task", task)
+    return _act(services.offer_task, task, _volunteer(task, body.volunteer_id), request)
+
+
+@router.post("/tasks/{task_id}/assign", response={200: TaskOut, 409: Refused})
+def assign(request, task_id: int, body: VolunteerIn):
+    """Give a waiting task to a volunteer who has agreed to it."""
+    task = _task(task_id)
+    require(request, "help.change_task", task)
+    return _act(services.assign_task, task, _volunteer(task, body.volunteer_id), request)
+
+
+@router.post("/tasks/{task_id}/accept", response={200: TaskOut, 409: Refused})
+def accept(request, task_id: int):
+    """The signed-in volunteer accepts a task offered to them."""
+    task = _task(task_id)
+    require(request, "help.respond_to_task", task)
+    volunteer = volunteer_of(request.user)
+    if volunteer is None:
+        raise HttpError(409, "You have no volunteer profile")
+    return _act(services.accept_offer, task, volunteer, request)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+from keepwell.core.navigation import NavItem
+
+
+class HelpConfig(AppConfig):
+    name = "keepwell.help"
+    label = "help"
+    verbose_name = "Mutual aid"
+    # Menu entries test roles only (cached on the user), so no page pays extra queries.
+    navigation = [
+        NavItem("Mutual aid", "help:dashboard", "help.menu_dashboard", 30),
+        NavItem("My tasks", "help:my_tasks", "help.menu_my_tasks", 31),
+        NavItem("Concerns", "help:concerns", "help.menu_concerns", 32),
+    ]
+    # Unacknowledged doorstep concerns escalate; checked every five minutes.
+    periodic_tasks = [("keepwell.help.tasks.escalate_concerns", 300)]

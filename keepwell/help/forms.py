@@ -1,0 +1,530 @@
+"""Forms for mutual aid pages. They parse and validate; the services decide and write."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from keepwell.core.forms import Form
+from keepwell.directory.models import NHS_KINDS, Organisation
+from keepwell.help.models import (
+    AuthorisationKind,
+    CheckKind,
+    ConcernKind,
+    NeedType,
+    Transport,
+    Urgency,
+    VolunteerStatus,
+)
+from keepwell.help.public_text import text_for
+from keepwell.people.models import Consent, Language
+from keepwell.places.postcodes import InvalidPostcode, Postcode
+
+
+def _postcode(raw: str, required: bool = True) -> str:
+    if not raw.strip():
+        if required:
+            raise forms.ValidationError("Enter a postcode")
+        return ""
+    try:
+        return Postcode(raw).value
+    except InvalidPostcode as exc:
+        raise forms.ValidationError(str(exc)) from None
+
+
+class NeedChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: NeedType) -> str:
+        return obj.name
+
+
+def _window(day, start: time | None, end: time | None):
+    if day is None:
+        return None, None
+    begin = timezone.make_aware(datetime.combine(day, start or time(9, 0)))
+    finish = timezone.make_aware(datetime.combine(day, end)) if end else None
+    return begin, finish
+
+
+# --- the helpline call screen ---------------------------------------------------------------
+
+
+class CallForm(Form):
+    """One page for one call: who (found or new), the need, and consent."""
+
+    q = forms.CharField(widget=forms.HiddenInput, required=False)
+    public = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    person = forms.ChoiceField(
+        label="Who is the help for?",
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Choose someone we know, or add someone new below",
+        error_messages={"invalid_choice": "Choose someone from the list, or someone new"},
+    )
+    given_name = forms.CharField(label="First name", max_length=100, required=False)
+    family_name = forms.CharField(label="Last name", max_length=100, required=False)
+    phone = forms.CharField(label="Phone", max_length=30, required=False)
+    address_line_1 = forms.CharField(label="Address", max_length=200, required=False)
+    new_postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    household_name = forms.CharField(
+        label="Household",
+        max_length=150,
+        required=False,
+        help_text="Name a household to add them to, for example 'The Evans household'",
+    )
+    need_type = NeedChoiceField(
+        label="What do they need?",
+        queryset=NeedType.objects.filter(is_active=True),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": "Choose what they need"},
+    )
+    urgency = forms.TypedChoiceField(
+        label="How urgent is it?",
+        choices=Urgency.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        initial=Urgency.ROUTINE,
+        error_messages={"required": "Choose how urgent it is"},
+    )
+    language = forms.ModelChoiceField(
+        label="Language the volunteer must speak",
+        queryset=Language.objects.all(),
+        required=False,
+        empty_label="Any (English is fine)",
+    )
+    day = forms.DateField(
+        label="Day it is needed", required=False, help_text="Leave blank if any day"
+    )
+    start = forms.TimeField(label="From", required=False, help_text="For example, 10:00")
+    end = forms.TimeField(label="Until", required=False)
+    times_per_week = forms.IntegerField(
+        label="Times a week", min_value=1, max_value=7, initial=1, help_text="1 for a one-off"
+    )
+    weeks = forms.IntegerField(label="For how many weeks", min_value=1, max_value=26, initial=1)
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    on_behalf = forms.BooleanField(label="Someone is calling on their behalf", required=False)
+    requested_by = forms.CharField(
+        label="Who is calling for them", max_length=200, required=False, help_text="Name and phone"
+    )
+    consent_coordination = forms.BooleanField(
+        label="They agree to us arranging help and keeping these details",
+        error_messages={"required": "Confirm they agree to us arranging help"},
+    )
+    consent_share_with_nhs = forms.BooleanField(
+        label="They agree to us telling their GP practice about concerns", required=False
+    )
+    allow_duplicate = forms.BooleanField(
+        label="Record it anyway, flagged as a possible duplicate", required=False
+    )
+
+    def __init__(self, *args, found=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.found = {str(p.pk): p for p in found}
+        choices = [
+            (
+                str(p.pk),
+                f"{p.full_name}, {p.postcode or 'no postcode'}"
+                f"{', born ' + p.date_of_birth.strftime('%-d %b %Y') if p.date_of_birth else ''}",
+            )
+            for p in found
+        ]
+        self.fields["person"].choices = [*choices, ("new", "Someone new")]
+        if not found:
+            self.fields["person"].widget = forms.HiddenInput()
+            self.fields["person"].initial = "new"
+        if not self.data.get("allow_duplicate"):
+            # Offered only once the coordinator has been told about the open request.
+            self.fields["allow_duplicate"].widget = forms.HiddenInput()
+
+    def clean_new_postcode(self):
+        return _postcode(self.cleaned_data.get("new_postcode", ""), required=False)
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("person") or "new"
+        if chosen != "new":
+            if chosen not in self.found:
+                self.add_error("person", "Choose someone from the list, or someone new")
+            data["person_obj"] = self.found.get(chosen)
+        else:
+            data["person_obj"] = None
+            if not data.get("given_name"):
+                self.add_error("given_name", "Enter their first name")
+            if not data.get("phone") and not data.get("address_line_1"):
+                self.add_error("phone", "Enter a phone number or an address to reach them")
+        if data.get("on_behalf") and not data.get("requested_by"):
+            self.add_error("requested_by", "Say who is calling for them")
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "The time it is needed until must be after the start")
+        data["window_start"], data["window_end"] = _window(data.get("day"), start, end)
+        return data
+
+    def ask_about_duplicate(self, message: str) -> None:
+        self.fields["allow_duplicate"].widget = forms.CheckboxInput(
+            attrs={"class": "nhsuk-checkboxes__input"}
+        )
+        self.add_error("need_type", message)
+
+
+class PersonSearchForm(Form):
+    hide_optional = True
+    q = forms.CharField(
+        label="Find the caller",
+        required=False,
+        max_length=100,
+        help_text="Name, phone number or postcode",
+    )
+
+
+# --- the public form ------------------------------------------------------------------------
+
+
+class PublicRequestForm(Form):
+    """Short and plain; its words come from :mod:`keepwell.help.public_text`."""
+
+    hide_optional = False
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100, required=False)
+    phone = forms.CharField(max_length=30)
+    address = forms.CharField(max_length=300, required=False)
+    postcode = forms.CharField(max_length=10)
+    need_type = NeedChoiceField(
+        queryset=NeedType.objects.filter(is_active=True, public=True),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
+    on_behalf = forms.BooleanField(required=False)
+    requester_name = forms.CharField(max_length=200, required=False)
+    requester_phone = forms.CharField(max_length=30, required=False)
+    requester_relationship = forms.CharField(max_length=100, required=False)
+    consent = forms.BooleanField()
+
+    def __init__(self, *args, lang: str = "en-gb", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text = text_for(lang)
+        for name, field in self.fields.items():
+            words = self.text["fields"].get(name, {})
+            field.label = words.get("label", field.label)
+            field.help_text = words.get("hint", "")
+            field.error_messages["required"] = words.get("required", self.text["required"])
+        self.fields["language"].empty_label = self.text["any_language"]
+        self.fields["need_type"].label_from_instance = lambda n: self.text["needs"].get(
+            n.slug, n.name
+        )
+        self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["phone"].widget.input_type = "tel"
+
+    def clean_postcode(self):
+        try:
+            return Postcode(self.cleaned_data.get("postcode", "")).value
+        except InvalidPostcode:
+            raise forms.ValidationError(self.text["bad_postcode"]) from None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("on_behalf") and not data.get("requester_name"):
+            self.add_error("requester_name", self.text["need_requester"])
+        return data
+
+
+class OnlyGroupField(forms.ModelChoiceField):
+    """The group field: when the user has one group it is not asked, and means that one."""
+
+    only = None
+
+    def clean(self, value):
+        if self.only is not None:
+            return self.only
+        return super().clean(value)
+
+
+def _one_group(field: forms.ModelChoiceField, groups) -> None:
+    field.queryset = groups
+    if groups is not None and len(groups) == 1:
+        field.only = groups[0]
+        field.required = False
+        field.widget = forms.HiddenInput()
+
+
+# --- NHS lists ------------------------------------------------------------------------------
+
+
+class NhsListForm(Form):
+    file = forms.FileField(
+        label="The list (CSV)",
+        help_text="Columns: given_name, family_name, phone, postcode; optional nhs_number, "
+        "date_of_birth (YYYY-MM-DD), mobile, address_line_1, town, language, notes",
+        error_messages={"required": "Choose the CSV file to upload"},
+    )
+    shared_by = forms.ModelChoiceField(
+        label="Who shared it",
+        queryset=Organisation.objects.filter(kind__in=NHS_KINDS),
+        error_messages={"required": "Choose the NHS organisation that shared the list"},
+    )
+    lawful_basis = forms.ChoiceField(
+        label="Lawful basis for sharing",
+        choices=Consent.LawfulBasis.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the lawful basis"},
+    )
+    sharing_basis = forms.CharField(
+        label="Data-sharing agreement or notice",
+        max_length=300,
+        help_text="For example: Data sharing agreement DSA-12",
+        error_messages={"required": "Name the agreement or notice the list was shared under"},
+    )
+    organisation = OnlyGroupField(
+        label="The group that will make the calls",
+        queryset=Organisation.objects.none(),
+        error_messages={"required": "Choose the group that will make the calls"},
+    )
+
+    def __init__(self, *args, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _one_group(self.fields["organisation"], groups)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The file must be a CSV file")
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file must be smaller than 5 MB")
+        raw = upload.read()
+        try:
+            return upload.name, raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file must be saved as UTF-8 CSV") from None
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+class AssignForm(Form):
+    volunteer = forms.IntegerField(widget=forms.HiddenInput)
+    how = forms.ChoiceField(
+        choices=[("offer", "Offer"), ("assign", "Assign")], widget=forms.HiddenInput
+    )
+
+
+class FinishForm(Form):
+    notes = forms.CharField(
+        label="Anything to tell the coordinator",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="If you could not do it, say why",
+    )
+
+
+class ReasonForm(Form):
+    reason = forms.CharField(
+        label="Why",
+        max_length=300,
+        error_messages={"required": "Say why"},
+    )
+
+
+# --- volunteers -----------------------------------------------------------------------------
+
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+SLOT = re.compile(r"^\s*(\w+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_availability(text: str) -> list[tuple[int, int, int]]:
+    """Lines like 'Monday 09:00-12:00' into (weekday, start_minute, end_minute)."""
+    slots, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = SLOT.match(line)
+        day = match and next(
+            (i for i, d in enumerate(DAYS) if d.startswith(match[1].lower()[:3])), None
+        )
+        if not match or day is None or len(match[1]) < 3:
+            problems.append(f"Line {number}: write it like 'Monday 09:00-12:00'")
+            continue
+        start = int(match[2]) * 60 + int(match[3])
+        end = int(match[4]) * 60 + int(match[5])
+        if not 0 <= start < end <= 1440:
+            problems.append(f"Line {number}: the end must be after the start, within the day")
+            continue
+        slots.append((day, start, end))
+    if problems:
+        raise forms.ValidationError(problems)
+    return slots
+
+
+def format_availability(slots) -> str:
+    return "\n".join(
+        f"{DAYS[s.weekday].title()} {s.start_minute // 60:02d}:{s.start_minute % 60:02d}-"
+        f"{s.end_minute // 60:02d}:{s.end_minute % 60:02d}"
+        for s in slots
+    )
+
+
+class VolunteerForm(Form):
+    first_name = forms.CharField(
+        max_length=150, error_messages={"required": "Enter their first name"}
+    )
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(
+        required=False,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
+    )
+    phone = forms.CharField(max_length=30, required=False)
+    home_postcode = forms.CharField(
+        label="Home postcode",
+        max_length=10,
+        error_messages={"required": "Enter their home postcode"},
+    )
+    max_km = forms.DecimalField(
+        label="How far they will travel (km)",
+        min_value=0,
+        max_value=99,
+        decimal_places=1,
+        initial=3,
+    )
+    transport = forms.ChoiceField(choices=Transport.choices, widget=forms.RadioSelect)
+    skills = forms.ModelMultipleChoiceField(
+        label="Help they offer",
+        queryset=NeedType.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    languages = forms.ModelMultipleChoiceField(
+        label="Languages they speak",
+        queryset=Language.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    max_tasks_per_week = forms.IntegerField(
+        label="Most tasks a week", min_value=1, max_value=50, initial=3
+    )
+    availability = forms.CharField(
+        label="When they are usually free",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="One line each, like 'Monday 09:00-12:00'. Leave blank for any time",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    organisation = OnlyGroupField(
+        label="The group they volunteer with", queryset=Organisation.objects.none(), required=False
+    )
+
+    def __init__(self, *args, groups=None, adding=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["skills"].label_from_instance = lambda n: (
+            f"{n.name} (needs: {n.requirements_text})"
+        )
+        if adding:
+            self.fields["organisation"].required = True
+            self.fields["organisation"].error_messages["required"] = "Choose their group"
+            _one_group(self.fields["organisation"], groups)
+        else:
+            del self.fields["organisation"]
+
+    def clean_home_postcode(self):
+        return _postcode(self.cleaned_data.get("home_postcode", ""))
+
+    def clean_availability(self):
+        return parse_availability(self.cleaned_data.get("availability", ""))
+
+
+class StatusForm(Form):
+    status = forms.ChoiceField(
+        label="Change their status",
+        choices=VolunteerStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a status"},
+    )
+
+
+class CheckForm(Form):
+    kind = forms.ChoiceField(
+        label="Check",
+        choices=CheckKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of check"},
+    )
+    reference = forms.CharField(
+        label="Certificate number or training provider", max_length=50, required=False
+    )
+    checked_on = forms.DateField(
+        label="Date of the check", error_messages={"required": "Enter the date of the check"}
+    )
+    expires_on = forms.DateField(
+        label="Expires on", required=False, help_text="Leave blank if it does not expire"
+    )
+
+    def clean(self):
+        data = super().clean()
+        checked, expires = data.get("checked_on"), data.get("expires_on")
+        if checked and checked > timezone.localdate():
+            self.add_error("checked_on", "The date of the check must be today or in the past")
+        if checked and expires and expires <= checked:
+            self.add_error("expires_on", "The expiry date must be after the date of the check")
+        return data
+
+
+class AuthorisationForm(Form):
+    kind = forms.ChoiceField(
+        label="Authorisation",
+        choices=AuthorisationKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the authorisation"},
+    )
+    authorised_by = forms.CharField(
+        label="Who authorised them",
+        max_length=150,
+        required=False,
+        help_text="For example the pharmacy that trained them",
+    )
+    expires_on = forms.DateField(label="Expires on", required=False)
+
+    def clean_expires_on(self):
+        day = self.cleaned_data.get("expires_on")
+        if day and day <= timezone.localdate():
+            raise forms.ValidationError("The expiry date must be in the future")
+        return day
+
+
+# --- concerns -------------------------------------------------------------------------------
+
+
+class ConcernForm(Form):
+    kind = forms.ChoiceField(
+        label="What are you worried about?",
+        choices=ConcernKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you are worried about"},
+    )
+    urgent = forms.BooleanField(
+        label="It is urgent: they need someone today",
+        required=False,
+        help_text="If someone is in danger now, call 999 first",
+    )
+    details = forms.CharField(
+        label="What did you notice?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Describe what you noticed"},
+    )
+
+
+class AcknowledgeForm(Form):
+    note = forms.CharField(label="Note (optional)", max_length=200, required=False)
+
+
+class OutcomeForm(Form):
+    outcome = forms.CharField(
+        label="What was done",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Record what was done"},
+    )

@@ -1,0 +1,282 @@
+"""What the matching engine needs, as plain data: the seam between ``help`` and ``matching``.
+
+:func:`open_requests_for_matching` gives one :class:`OpenRequest` per task waiting for a
+volunteer, and :func:`eligible_volunteers_for_matching` one :class:`EligibleVolunteer` per
+volunteer who could take work now. Their fields carry the names of
+``keepwell.matching.engine.Request`` and ``Volunteer``, so an integration is::
+
+    from keepwell.matching import engine
+    requests = [engine.Request(**r.engine_fields()) for r in open_requests_for_matching(org)]
+    pool = engine.VolunteerPool.from_volunteers(
+        [engine.Volunteer(**v.engine_fields()) for v in eligible_volunteers_for_matching(org)]
+    )
+    for m in engine.match(requests, pool).matches:
+        services.offer_task(Task.objects.get(pk=m.request_id), Volunteer.objects.get(pk=...),
+                            by=user)
+
+and ``services.offer_task`` still enforces the hard rules, so a stale proposal is refused
+rather than acted on. Both functions run a fixed number of queries however many rows
+there are. Rows whose postcode has no known location are left out (and counted in the
+``unlocated`` attribute of the returned list) because they cannot be placed on a map.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from keepwell.help.models import (
+    HELD_STATES,
+    Authorisation,
+    Availability,
+    NeedType,
+    RequestStatus,
+    SafeguardingCheck,
+    Task,
+    TaskState,
+    Transport,
+    Volunteer,
+    VolunteerStatus,
+    expand_checks,
+    week_start,
+)
+from keepwell.places.models import PostcodeLocation
+
+# "Recent load" counts the tasks a volunteer accepted in this many days (the dashboard's
+# "not used lately" uses the same window).
+RECENT_DAYS = 14
+# Weekly availability is turned into concrete windows this far ahead.
+AVAILABILITY_HORIZON_DAYS = 14
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    id: int  # the task's id
+    lat: float
+    lon: float
+    need: str  # the need type's slug
+    checks: frozenset[str]
+    authorisations: frozenset[str]
+    languages: frozenset[str]
+    start: datetime | None
+    end: datetime | None
+    urgency: int
+    preferred_volunteer: int | None
+    # Not used by the engine; useful to whoever stores the result.
+    request_id: int = 0
+    area_id: int | None = None
+    organisation_id: int = 0
+    needs_car: bool = False
+
+    def engine_fields(self) -> dict:
+        data = asdict(self)
+        for extra in ("request_id", "area_id", "organisation_id", "needs_car"):
+            data.pop(extra)
+        return data
+
+
+@dataclass(frozen=True)
+class EligibleVolunteer:
+    id: int  # the volunteer's id
+    lat: float
+    lon: float
+    skills: frozenset[str]  # need type slugs they offer (and can: a car for a hospital run)
+    checks: frozenset[str]  # valid now, with what they imply (enhanced DBS counts as basic)
+    authorisations: frozenset[str]  # valid now
+    languages: frozenset[str]
+    max_km: float
+    capacity: int  # tasks left this week
+    recent_load: int  # tasks accepted in the last RECENT_DAYS days
+    availability: tuple[tuple[datetime, datetime], ...] | None  # None: any time
+
+    def engine_fields(self) -> dict:
+        return asdict(self)
+
+
+class Rows(list):
+    unlocated: int = 0
+
+
+def _locations(postcodes) -> dict[str, tuple[float, float]]:
+    return {
+        pc: (lat, lon)
+        for pc, lat, lon in PostcodeLocation.objects.filter(
+            postcode__in=set(postcodes)
+        ).values_list("postcode", "latitude", "longitude")
+    }
+
+
+def open_requests_for_matching(
+    organisation=None, *, area_ids=None, at: datetime | None = None
+) -> Rows:
+    """Every OPEN task of open requests (offered ones are already with someone)."""
+    at = at or timezone.now()
+    tasks = Task.objects.filter(state=TaskState.OPEN, request__status=RequestStatus.OPEN)
+    if organisation is not None:
+        tasks = tasks.filter(request__organisation=organisation)
+    if area_ids is not None:
+        tasks = tasks.filter(request__area_id__in=area_ids)
+    rows = list(
+        tasks.values_list(
+            "pk",
+            "due_start",
+            "due_end",
+            "request_id",
+            "request__urgency",
+            "request__need_type_id",
+            "request__language__code",
+            "request__preferred_volunteer_id",
+            "request__person__postcode",
+            "request__area_id",
+            "request__organisation_id",
+        ).order_by("pk")
+    )
+    needs = {n.pk: n for n in NeedType.objects.all()}
+    where = _locations(r[8] for r in rows)
+    # Continuity also for one-off needs: whoever last helped with this request.
+    last_helper = dict(
+        Task.objects.filter(
+            request_id__in={r[3] for r in rows if r[7] is None},
+            state__in=[TaskState.DONE, TaskState.ACCEPTED],
+        )
+        .order_by("request_id", "accepted_at")
+        .values_list("request_id", "volunteer_id")
+    )
+    out = Rows()
+    for pk, start, end, req, urgency, need_id, lang, preferred, postcode, area, org in rows:
+        if postcode not in where:
+            out.unlocated += 1
+            continue
+        need = needs[need_id]
+        lat, lon = where[postcode]
+        out.append(
+            OpenRequest(
+                id=pk,
+                lat=lat,
+                lon=lon,
+                need=need.slug,
+                checks=frozenset(need.required_checks),
+                authorisations=frozenset(need.required_authorisations),
+                languages=frozenset([lang]) if lang else frozenset(),
+                start=start,
+                end=end,
+                urgency=urgency,
+                preferred_volunteer=preferred or last_helper.get(req),
+                request_id=req,
+                area_id=area,
+                organisation_id=org,
+                needs_car=need.needs_car,
+            )
+        )
+    return out
+
+
+def weekly_windows(slots, at: datetime, days: int = AVAILABILITY_HORIZON_DAYS):
+    """Concrete (start, end) windows from weekly (weekday, start_minute, end_minute) slots."""
+    local = timezone.localtime(at)
+    today = local.date()
+    windows = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+        for weekday, start_minute, end_minute in slots:
+            if weekday == day.weekday():
+                start = midnight + timedelta(minutes=start_minute)
+                end = midnight + timedelta(minutes=end_minute)
+                if end > at:
+                    windows.append((max(start, at), end))
+    return tuple(sorted(windows))
+
+
+def eligible_volunteers_for_matching(organisation=None, *, at: datetime | None = None) -> Rows:
+    """Active volunteers with room this week, with what they hold at this moment."""
+    at = at or timezone.now()
+    volunteers = Volunteer.objects.filter(status=VolunteerStatus.ACTIVE)
+    if organisation is not None:
+        volunteers = volunteers.filter(organisations=organisation)
+    base = list(
+        volunteers.values_list(
+            "pk", "home_postcode", "max_km", "max_tasks_per_week", "transport"
+        ).order_by("pk")
+    )
+    # Sets per volunteer, one query each, filtered by a subquery rather than a long IN list.
+    id_query = volunteers.values("pk")
+    skills, checks, auths, langs = (defaultdict(set) for _ in range(4))
+    car_needs = set(NeedType.objects.filter(needs_car=True).values_list("slug", flat=True))
+    for vid, slug in Volunteer.skills.through.objects.filter(volunteer_id__in=id_query).values_list(
+        "volunteer_id", "needtype__slug"
+    ):
+        skills[vid].add(slug)
+    for vid, kind in (
+        SafeguardingCheck.objects.valid(at)
+        .filter(volunteer_id__in=id_query)
+        .values_list("volunteer_id", "kind")
+    ):
+        checks[vid].add(kind)
+    for vid, kind in (
+        Authorisation.objects.valid(at)
+        .filter(volunteer_id__in=id_query)
+        .values_list("volunteer_id", "kind")
+    ):
+        auths[vid].add(kind)
+    for vid, code in Volunteer.languages.through.objects.filter(
+        volunteer_id__in=id_query
+    ).values_list("volunteer_id", "language__code"):
+        langs[vid].add(code)
+    start = week_start(at)
+    week_load = dict(
+        Task.objects.filter(
+            volunteer_id__in=id_query,
+            state__in=HELD_STATES,
+            load_at__gte=start,
+            load_at__lt=start + timedelta(days=7),
+        )
+        .values_list("volunteer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    recent = dict(
+        Task.objects.filter(
+            volunteer_id__in=id_query, accepted_at__gte=at - timedelta(days=RECENT_DAYS)
+        )
+        .filter(~Q(state=TaskState.CANCELLED))
+        .values_list("volunteer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    slots = defaultdict(list)
+    for vid, day, s, e in Availability.objects.filter(volunteer_id__in=id_query).values_list(
+        "volunteer_id", "weekday", "start_minute", "end_minute"
+    ):
+        slots[vid].append((day, s, e))
+    where = _locations(row[1] for row in base)
+    out = Rows()
+    for vid, postcode, max_km, per_week, transport in base:
+        capacity = per_week - week_load.get(vid, 0)
+        if capacity <= 0:
+            continue
+        if postcode not in where:
+            out.unlocated += 1
+            continue
+        lat, lon = where[postcode]
+        offers = skills[vid] if transport == Transport.CAR else skills[vid] - car_needs
+        out.append(
+            EligibleVolunteer(
+                id=vid,
+                lat=lat,
+                lon=lon,
+                skills=frozenset(offers),
+                checks=expand_checks(checks[vid]),
+                authorisations=frozenset(auths[vid]),
+                languages=frozenset(langs[vid]),
+                max_km=float(max_km),
+                capacity=capacity,
+                recent_load=recent.get(vid, 0),
+                availability=weekly_windows(slots[vid], at) if slots[vid] else None,
+            )
+        )
+    return out

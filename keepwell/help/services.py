@@ -1,0 +1,1249 @@
+"""Mutual aid use cases. Each runs in one transaction and writes the audit log.
+
+The task life cycle::
+
+    open -> offered -> accepted -> done | could_not_complete
+      ^        |          |
+      +--------+----------+  (declined, released)       any unfinished -> cancelled
+
+``offer_task``, ``assign_task`` and ``accept_offer`` refuse a volunteer who fails a hard rule
+(:mod:`keepwell.help.eligibility`) with :class:`NotEligible`, whoever calls them: a view, the
+API or the matching engine. ``accept_offer`` takes the task row's lock and changes it with a
+conditional UPDATE, so of two volunteers accepting at the same moment exactly one holds it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from keepwell.accounts.models import Membership, Role, User
+from keepwell.audit import services as audit
+from keepwell.audit.models import Action, Purpose
+from keepwell.help.eligibility import eligibility, hard_blockers
+from keepwell.help.models import (
+    VOLUNTEER_TRANSITIONS,
+    WAITING_STATES,
+    Authorisation,
+    Availability,
+    Concern,
+    ConcernContact,
+    ConcernEvent,
+    HelpRequest,
+    NeedType,
+    NhsList,
+    OfferStatus,
+    PublicRequest,
+    PublicRequestStatus,
+    PublicRequestThrottle,
+    RequestStatus,
+    RoutingRule,
+    RoutingTarget,
+    SafeguardingCheck,
+    Source,
+    Task,
+    TaskEvent,
+    TaskOffer,
+    TaskState,
+    Volunteer,
+    VolunteerStatus,
+)
+from keepwell.people import services as people
+from keepwell.people.models import Consent, Household, Language, Person
+from keepwell.people.validators import is_valid_nhs_number, normalise_nhs_number
+from keepwell.places.postcodes import InvalidPostcode, Postcode
+from keepwell.places.services import area_for_postcode
+
+
+class HelpError(Exception):
+    """A use case refused; ``str(exc)`` says why in words a coordinator can act on."""
+
+
+class NotEligible(HelpError):
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+class TaskNoLongerAvailable(HelpError):
+    pass
+
+
+class InvalidTransition(HelpError):
+    pass
+
+
+class DuplicateRequest(HelpError):
+    def __init__(self, existing: HelpRequest):
+        self.existing = existing
+        super().__init__(
+            f"{existing.person.given_name} already has an open request for "
+            f"{existing.need_type.name.lower()} (#{existing.pk})"
+        )
+
+
+class TooManyRequests(HelpError):
+    pass
+
+
+# --- requests -------------------------------------------------------------------------------
+
+# A recurring need with no time given is arranged for the middle of the day.
+DEFAULT_DAY_START = time(10, 0)
+DEFAULT_DURATION = timedelta(hours=6)
+
+
+def occurrence_windows(request: HelpRequest, today: date | None = None):
+    """(start, end) of each occurrence: a one-off keeps its window; a recurring need spreads
+    its visits evenly over each week (3 a week: days 0, 2 and 5) at the same time of day."""
+    if not request.is_recurring:
+        return [(request.window_start, request.window_end)]
+    if request.window_start is not None:
+        first = timezone.localtime(request.window_start)
+        duration = (
+            request.window_end - request.window_start if request.window_end else DEFAULT_DURATION
+        )
+        base, at = first.date(), first.time().replace(tzinfo=None)
+    else:
+        base = (today or timezone.localdate()) + timedelta(days=1)
+        at, duration = DEFAULT_DAY_START, DEFAULT_DURATION
+    k = request.times_per_week
+    offsets = [round(i * 7 / k) for i in range(k)]
+    windows = []
+    for week in range(request.weeks):
+        for offset in offsets:
+            day = base + timedelta(days=week * 7 + offset)
+            start = timezone.make_aware(datetime.combine(day, at))
+            windows.append((start, start + duration))
+    return windows
+
+
+def _event(task: Task, by, from_state: str, to_state: str, volunteer=None, note: str = ""):
+    TaskEvent.objects.create(
+        task=task,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        from_state=from_state,
+        to_state=to_state,
+        volunteer=volunteer,
+        note=note[:300],
+    )
+
+
+def _audit(by, action: str, obj, person_id: int, summary: str, via: str = "web", **kw):
+    audit.record(
+        by,
+        action,
+        obj,
+        person_id=person_id,
+        purpose=kw.pop("purpose", Purpose.HELP_REQUEST),
+        summary=summary,
+        via=via,
+        **kw,
+    )
+
+
+def _create_tasks(request: HelpRequest, by) -> list[Task]:
+    tasks = []
+    for sequence, (start, end) in enumerate(occurrence_windows(request), start=1):
+        task = Task.objects.create(request=request, sequence=sequence, due_start=start, due_end=end)
+        _event(task, by, "", TaskState.OPEN)
+        tasks.append(task)
+    return tasks
+
+
+@transaction.atomic
+def create_request(
+    person: Person,
+    need_type: NeedType,
+    *,
+    by,
+    organisation,
+    urgency: int = 1,
+    language: Language | None = None,
+    notes: str = "",
+    source: str = Source.HELPLINE,
+    requested_by: str = "",
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
+    times_per_week: int = 1,
+    weeks: int = 1,
+    household: Household | None = None,
+    allow_duplicate: bool = False,
+    nhs_list: NhsList | None = None,
+    via: str = "web",
+) -> HelpRequest:
+    """Record a need and its occurrences. The same person with the same open need raises
+    :class:`DuplicateRequest` unless ``allow_duplicate``; then it is flagged, never silent."""
+    existing = HelpRequest.objects.for_same_need(person.pk, need_type.pk).order_by("pk").first()
+    if existing is not None and not allow_duplicate:
+        raise DuplicateRequest(existing)
+    if window_start and window_end and window_end <= window_start:
+        raise HelpError("The time window must end after it starts")
+    request = HelpRequest.objects.create(
+        person=person,
+        household=household,
+        organisation=organisation,
+        area=person.area or area_for_postcode(person.postcode),
+        need_type=need_type,
+        urgency=urgency,
+        language=language,
+        notes=notes,
+        source=source,
+        requested_by=requested_by,
+        window_start=window_start,
+        window_end=window_end,
+        times_per_week=times_per_week,
+        weeks=weeks,
+        possible_duplicate_of=existing,
+        nhs_list=nhs_list,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    _create_tasks(request, by)
+    summary = f"Asked for {need_type.name.lower()} ({request.get_source_display()})"
+    if existing is not None:
+        summary += f"; possible duplicate of #{existing.pk}"
+    _audit(by, Action.CREATE, request, person.pk, summary, via=via)
+    return request
+
+
+def view_request(request: HelpRequest, *, by, via: str = "web") -> None:
+    _audit(by, Action.READ, request, request.person_id, "Opened the help request", via=via)
+
+
+def _close_if_finished(request: HelpRequest) -> None:
+    if (
+        request.status == RequestStatus.OPEN
+        and not request.tasks.exclude(
+            state__in=[TaskState.DONE, TaskState.COULD_NOT_COMPLETE, TaskState.CANCELLED]
+        ).exists()
+    ):
+        request.status = RequestStatus.CLOSED
+        request.closed_at = timezone.now()
+        request.save(update_fields=["status", "closed_at"])
+
+
+def _withdraw_pending_offers(task: Task, now, keep_volunteer=None) -> None:
+    qs = task.offers.filter(status=OfferStatus.PENDING)
+    if keep_volunteer is not None:
+        qs = qs.exclude(volunteer=keep_volunteer)
+    qs.update(status=OfferStatus.WITHDRAWN, responded_at=now)
+
+
+def _cancel_unfinished(request: HelpRequest, *, by, note: str) -> int:
+    now = timezone.now()
+    count = 0
+    for task in request.tasks.select_for_update().exclude(
+        state__in=[TaskState.DONE, TaskState.COULD_NOT_COMPLETE, TaskState.CANCELLED]
+    ):
+        _withdraw_pending_offers(task, now)
+        previous = task.state
+        task.state, task.volunteer, task.finished_at = TaskState.CANCELLED, None, now
+        task.save(update_fields=["state", "volunteer", "finished_at"])
+        _event(task, by, previous, TaskState.CANCELLED, note=note)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def cancel_request(request: HelpRequest, *, by, reason: str, via: str = "web") -> HelpRequest:
+    request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RequestStatus.OPEN:
+        raise InvalidTransition("Only an open request can be cancelled")
+    _cancel_unfinished(request, by=by, note=reason)
+    request.status, request.closed_at = RequestStatus.CANCELLED, timezone.now()
+    request.save(update_fields=["status", "closed_at"])
+    _audit(by, Action.UPDATE, request, request.person_id, f"Cancelled: {reason}"[:300], via=via)
+    return request
+
+
+@transaction.atomic
+def merge_requests(duplicate: HelpRequest, into: HelpRequest, *, by) -> HelpRequest:
+    """Fold a duplicate into the request it repeats: its notes are kept, its waiting tasks
+    cancelled, and it points at the one that carries on."""
+    duplicate = HelpRequest.objects.select_for_update().get(pk=duplicate.pk)
+    into = HelpRequest.objects.select_for_update().get(pk=into.pk)
+    if duplicate.pk == into.pk:
+        raise HelpError("A request cannot be merged into itself")
+    if (duplicate.person_id, duplicate.need_type_id) != (into.person_id, into.need_type_id):
+        raise HelpError("Only requests for the same person and the same need can be merged")
+    if duplicate.status != RequestStatus.OPEN or into.status != RequestStatus.OPEN:
+        raise HelpError("Both requests must be open to merge them")
+    if duplicate.tasks.filter(state=TaskState.ACCEPTED).exists():
+        raise HelpError(
+            f"A volunteer holds a task of #{duplicate.pk}: finish or release it before merging"
+        )
+    _cancel_unfinished(duplicate, by=by, note=f"Merged into #{into.pk}")
+    if duplicate.notes:
+        into.notes = f"{into.notes}\n\nFrom #{duplicate.pk}: {duplicate.notes}".strip()
+    into.urgency = max(into.urgency, duplicate.urgency)
+    into.save(update_fields=["notes", "urgency"])
+    duplicate.status, duplicate.merged_into = RequestStatus.MERGED, into
+    duplicate.closed_at = timezone.now()
+    duplicate.save(update_fields=["status", "merged_into", "closed_at"])
+    HelpRequest.objects.filter(possible_duplicate_of=duplicate).update(possible_duplicate_of=into)
+    if into.possible_duplicate_of_id == duplicate.pk:
+        into.possible_duplicate_of = None
+        into.save(update_fields=["possible_duplicate_of"])
+    _audit(by, Action.UPDATE, duplicate, duplicate.person_id, f"Merged into #{into.pk}")
+    return into
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+def _locked(task: Task) -> Task:
+    return (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("request__need_type", "request__organisation", "request__person")
+        .get(pk=task.pk)
+    )
+
+
+def _require_eligible(volunteer: Volunteer, task: Task, at: datetime) -> None:
+    # Read the volunteer afresh: a proposal may have been made before they were paused.
+    fresh = Volunteer.objects.select_related("user").get(pk=volunteer.pk)
+    problems = hard_blockers(fresh, task, at)
+    if problems:
+        raise NotEligible(problems)
+
+
+def _after_held(task: Task, volunteer: Volunteer, by, now) -> None:
+    """Continuity: the first volunteer to hold a recurring need becomes its preferred
+    volunteer, and its later open occurrences are offered to them."""
+    request = task.request
+    if not request.is_recurring:
+        return
+    if request.preferred_volunteer_id is None:
+        request.preferred_volunteer = volunteer
+        request.save(update_fields=["preferred_volunteer"])
+    if request.preferred_volunteer_id != volunteer.pk:
+        return
+    later = request.tasks.filter(state=TaskState.OPEN, sequence__gt=task.sequence)
+    for other in later.select_for_update():
+        TaskOffer.objects.update_or_create(
+            task=other,
+            volunteer=volunteer,
+            defaults={"status": OfferStatus.PENDING, "offered_at": now, "offered_by": None},
+        )
+        other.state, other.offered_at = TaskState.OFFERED, now
+        other.save(update_fields=["state", "offered_at"])
+        _event(other, by, TaskState.OPEN, TaskState.OFFERED, volunteer, "Same volunteer again")
+
+
+@transaction.atomic
+def offer_task(task: Task, volunteer: Volunteer, *, by, via: str = "web") -> TaskOffer:
+    """Offer a waiting task to a volunteer (the matching engine's proposals come here). A task
+    may be offered to several volunteers; the first to accept holds it."""
+    now = timezone.now()
+    task = _locked(task)
+    if task.state not in WAITING_STATES:
+        raise InvalidTransition(f"This task is {task.get_state_display().lower()}, not waiting")
+    _require_eligible(volunteer, task, now)
+    offer, _ = TaskOffer.objects.update_or_create(
+        task=task,
+        volunteer=volunteer,
+        defaults={
+            "status": OfferStatus.PENDING,
+            "offered_at": now,
+            "offered_by": by if getattr(by, "is_authenticated", False) else None,
+            "responded_at": None,
+        },
+    )
+    previous = task.state
+    task.state, task.offered_at = TaskState.OFFERED, now
+    task.save(update_fields=["state", "offered_at"])
+    _event(task, by, previous, TaskState.OFFERED, volunteer)
+    _audit(
+        by,
+        Action.UPDATE,
+        task,
+        task.request.person_id,
+        f"Offered to {volunteer}",
+        via=via,
+    )
+    return offer
+
+
+def _hold(task: Task, volunteer: Volunteer, now, from_states) -> bool:
+    """The compare-and-set that makes a task held by one volunteer: only one caller can
+    move it out of a waiting state."""
+    return bool(
+        Task.objects.filter(pk=task.pk, state__in=from_states, volunteer__isnull=True).update(
+            state=TaskState.ACCEPTED,
+            volunteer=volunteer,
+            accepted_at=now,
+            load_at=task.due_start or now,
+        )
+    )
+
+
+@transaction.atomic
+def assign_task(task: Task, volunteer: Volunteer, *, by, via: str = "web") -> Task:
+    """A coordinator gives a task to a volunteer they have spoken to; it is accepted."""
+    now = timezone.now()
+    task = _locked(task)
+    if task.state not in WAITING_STATES:
+        raise InvalidTransition(f"This task is {task.get_state_display().lower()}, not waiting")
+    _require_eligible(volunteer, task, now)
+    previous = task.state
+    if not _hold(task, volunteer, now, WAITING_STATES):
+        raise TaskNoLongerAvailable("Someone else took this task a moment ago")
+    _withdraw_pending_offers(task, now, keep_volunteer=volunteer)
+    task.offers.filter(volunteer=volunteer, status=OfferStatus.PENDING).update(
+        status=OfferStatus.ACCEPTED, responded_at=now
+    )
+    task.refresh_from_db()
+    _event(task, by, previous, TaskState.ACCEPTED, volunteer, "Assigned by hand")
+    _audit(by, Action.UPDATE, task, task.request.person_id, f"Assigned to {volunteer}", via=via)
+    _after_held(task, volunteer, by, now)
+    return task
+
+
+@transaction.atomic
+def accept_offer(task: Task, volunteer: Volunteer, *, by, via: str = "web") -> Task:
+    now = timezone.now()
+    task = _locked(task)
+    offer = task.offers.filter(volunteer=volunteer, status=OfferStatus.PENDING).first()
+    if offer is None or task.state != TaskState.OFFERED:
+        raise TaskNoLongerAvailable("This task is no longer offered to you")
+    _require_eligible(volunteer, task, now)
+    if not _hold(task, volunteer, now, [TaskState.OFFERED]):
+        raise TaskNoLongerAvailable("Someone else accepted this task a moment ago")
+    offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
+    offer.save(update_fields=["status", "responded_at"])
+    _withdraw_pending_offers(task, now, keep_volunteer=volunteer)
+    task.refresh_from_db()
+    _event(task, by, TaskState.OFFERED, TaskState.ACCEPTED, volunteer)
+    _audit(by, Action.UPDATE, task, task.request.person_id, f"Accepted by {volunteer}", via=via)
+    _after_held(task, volunteer, by, now)
+    return task
+
+
+@transaction.atomic
+def decline_offer(task: Task, volunteer: Volunteer, *, by, via: str = "web") -> Task:
+    now = timezone.now()
+    task = _locked(task)
+    updated = task.offers.filter(volunteer=volunteer, status=OfferStatus.PENDING).update(
+        status=OfferStatus.DECLINED, responded_at=now
+    )
+    if not updated:
+        raise TaskNoLongerAvailable("This task is no longer offered to you")
+    if task.state == TaskState.OFFERED and not task.offers.filter(status="pending").exists():
+        task.state = TaskState.OPEN
+        task.save(update_fields=["state"])
+    _event(task, by, TaskState.OFFERED, task.state, volunteer, "Declined")
+    return task
+
+
+@transaction.atomic
+def release_task(task: Task, *, by, note: str = "", via: str = "web") -> Task:
+    """The volunteer cannot do it after all: the task waits for someone else."""
+    task = _locked(task)
+    if task.state != TaskState.ACCEPTED:
+        raise InvalidTransition("Only an accepted task can be released")
+    volunteer = task.volunteer
+    task.state, task.volunteer, task.accepted_at, task.load_at = TaskState.OPEN, None, None, None
+    task.save(update_fields=["state", "volunteer", "accepted_at", "load_at"])
+    task.offers.filter(volunteer=volunteer, status=OfferStatus.ACCEPTED).update(
+        status=OfferStatus.WITHDRAWN
+    )
+    _event(task, by, TaskState.ACCEPTED, TaskState.OPEN, volunteer, note or "Released")
+    _audit(by, Action.UPDATE, task, task.request.person_id, f"Released by {volunteer}", via=via)
+    return task
+
+
+@transaction.atomic
+def complete_task(task: Task, *, by, done: bool = True, notes: str = "", via: str = "web") -> Task:
+    task = _locked(task)
+    if task.state != TaskState.ACCEPTED:
+        raise InvalidTransition("Only an accepted task can be finished")
+    target = TaskState.DONE if done else TaskState.COULD_NOT_COMPLETE
+    if not done and not notes.strip():
+        raise HelpError("Say why it could not be done")
+    task.state, task.finished_at, task.outcome_notes = target, timezone.now(), notes
+    task.save(update_fields=["state", "finished_at", "outcome_notes"])
+    _event(task, by, TaskState.ACCEPTED, target, task.volunteer, notes)
+    _audit(by, Action.UPDATE, task, task.request.person_id, task.get_state_display(), via=via)
+    _close_if_finished(task.request)
+    return task
+
+
+@transaction.atomic
+def cancel_task(task: Task, *, by, note: str, via: str = "web") -> Task:
+    task = _locked(task)
+    if task.is_finished:
+        raise InvalidTransition("This task is already finished")
+    now = timezone.now()
+    _withdraw_pending_offers(task, now)
+    previous, volunteer = task.state, task.volunteer
+    task.state, task.volunteer, task.finished_at = TaskState.CANCELLED, None, now
+    task.save(update_fields=["state", "volunteer", "finished_at"])
+    _event(task, by, previous, TaskState.CANCELLED, volunteer, note)
+    _audit(by, Action.UPDATE, task, task.request.person_id, "Task cancelled", via=via)
+    _close_if_finished(task.request)
+    return task
+
+
+@transaction.atomic
+def add_occurrence(request: HelpRequest, *, by, start=None, end=None) -> Task:
+    """Another visit for an open request, e.g. to try again after 'could not complete'."""
+    if request.status != RequestStatus.OPEN:
+        raise InvalidTransition("Only an open request can have more tasks")
+    last = request.tasks.aggregate(n=Max("sequence"))["n"] or 0
+    task = Task.objects.create(request=request, sequence=last + 1, due_start=start, due_end=end)
+    _event(task, by, "", TaskState.OPEN, note="Added")
+    _audit(by, Action.UPDATE, request, request.person_id, "Added a task")
+    return task
+
+
+def view_task_contact(task: Task, *, by, via: str = "web") -> None:
+    """A volunteer opened the address and phone of the person they are helping."""
+    _audit(by, Action.READ, task, task.request.person_id, "Saw the address and phone", via=via)
+
+
+def view_task(task: Task, *, by, contact: bool, via: str = "web") -> None:
+    """A volunteer opened a task: their first name and need, and the address and phone
+    when ``contact`` (accepted, or done within a day)."""
+    if contact:
+        view_task_contact(task, by=by, via=via)
+    else:
+        _audit(by, Action.READ, task, task.request.person_id, "Saw first name and need", via=via)
+
+
+def list_tasks(tasks, *, by, summary: str, via: str = "web") -> None:
+    """One audit row per task listed, in one INSERT (a list shows several people)."""
+    audit.record_many(
+        by,
+        Action.READ,
+        [t.request for t in tasks],
+        purpose=Purpose.HELP_REQUEST,
+        summary=summary,
+        via=via,
+    )
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CallDetails:
+    """What a helpline call records, beyond the request itself."""
+
+    person: Person | None = None
+    new_person: dict = field(default_factory=dict)
+    languages: list = field(default_factory=list)
+    household: Household | None = None
+    household_name: str = ""
+    consent_coordination: bool = False
+    consent_share_with_nhs: bool = False
+    on_behalf: bool = False
+
+
+@transaction.atomic
+def take_call(
+    call: CallDetails,
+    need_type: NeedType,
+    *,
+    by,
+    organisation,
+    public_request=None,
+    **request_fields,
+) -> HelpRequest:
+    """The helpline screen in one transaction: the person (found or new), their household,
+    consent, and the request."""
+    person = call.person
+    if person is None:
+        person = people.create_person(
+            by=by,
+            languages=call.languages,
+            organisations=[organisation.pk],
+            purpose=Purpose.HELP_REQUEST,
+            **call.new_person,
+        )
+    elif not person.organisations.filter(pk=organisation.pk).exists():
+        person.organisations.add(organisation)
+    household = call.household
+    if household is None and call.household_name:
+        household = people.add_to_household(person, by=by, household_name=call.household_name)
+    how = Consent.How.ON_BEHALF if call.on_behalf else Consent.How.PHONE
+    for wanted, purpose in (
+        (call.consent_coordination, Consent.Purpose.CARE_COORDINATION),
+        (call.consent_share_with_nhs, Consent.Purpose.SHARE_WITH_NHS),
+    ):
+        if wanted and not people.has_consent(person, purpose):
+            people.record_consent(
+                person, by=by, purpose=purpose, lawful_basis=Consent.LawfulBasis.CONSENT, how=how
+            )
+    request = create_request(
+        person, need_type, by=by, organisation=organisation, household=household, **request_fields
+    )
+    if public_request is not None:
+        _mark_triaged(public_request, request, by=by)
+    return request
+
+
+def client_hash(ip: str | None) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, (ip or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+def public_limit_per_hour() -> int:
+    return int(getattr(settings, "KEEPWELL_HELP_PUBLIC_REQUESTS_PER_HOUR", 5))
+
+
+@transaction.atomic
+def note_public_attempt(ip: str | None) -> str:
+    """Count one submission from this address; raise TooManyRequests over the hourly limit."""
+    key = client_hash(ip)
+    since = timezone.now() - timedelta(hours=1)
+    recent = PublicRequestThrottle.objects.filter(client_hash=key, at__gte=since).count()
+    if recent >= public_limit_per_hour():
+        raise TooManyRequests("Too many requests from this connection. Try again in an hour.")
+    PublicRequestThrottle.objects.create(client_hash=key)
+    # Old rows are no use: keep the table small.
+    PublicRequestThrottle.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+    return key
+
+
+@transaction.atomic
+def submit_public_request(*, client_key: str, form_language: str, **fields) -> PublicRequest:
+    postcode = Postcode(fields.pop("postcode")).value
+    request = PublicRequest.objects.create(
+        postcode=postcode,
+        area=area_for_postcode(postcode),
+        client_hash=client_key,
+        form_language=form_language,
+        **fields,
+    )
+    audit.record(
+        None,
+        Action.CREATE,
+        request,
+        purpose=Purpose.HELP_REQUEST,
+        summary="Asked for help on the public form",
+    )
+    return request
+
+
+def _mark_triaged(public_request: PublicRequest, request: HelpRequest, *, by) -> None:
+    PublicRequest.objects.filter(pk=public_request.pk).update(
+        status=PublicRequestStatus.ACCEPTED,
+        help_request=request,
+        triaged_by=by,
+        triaged_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def dismiss_public_request(public_request: PublicRequest, *, by, reason: str) -> None:
+    if public_request.status != PublicRequestStatus.NEEDS_TRIAGE:
+        raise InvalidTransition("This request has already been dealt with")
+    PublicRequest.objects.filter(pk=public_request.pk).update(
+        status=PublicRequestStatus.DISMISSED, triaged_by=by, triaged_at=timezone.now()
+    )
+    audit.record(
+        by,
+        Action.UPDATE,
+        public_request,
+        purpose=Purpose.HELP_REQUEST,
+        summary=f"Dismissed: {reason}"[:300],
+    )
+
+
+def view_public_request(public_request: PublicRequest, *, by) -> None:
+    audit.record(
+        by, Action.READ, public_request, purpose=Purpose.HELP_REQUEST, summary="Opened for triage"
+    )
+
+
+# NHS lists ----------------------------------------------------------------------------------
+
+NHS_LIST_REQUIRED = ("given_name", "family_name", "phone", "postcode")
+NHS_LIST_OPTIONAL = (
+    "nhs_number",
+    "date_of_birth",
+    "mobile",
+    "address_line_1",
+    "town",
+    "language",
+    "notes",
+)
+NHS_LIST_MAX_ROWS = 5000
+CHECK_IN = "phone_check_in"
+
+
+class ImportProblems(HelpError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the file; nothing was imported")
+
+
+def _header_key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _parse_nhs_list(text: str) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise ImportProblems(["The file is empty"])
+    reader.fieldnames = [_header_key(h) for h in reader.fieldnames]
+    missing = [c for c in NHS_LIST_REQUIRED if c not in reader.fieldnames]
+    if missing:
+        raise ImportProblems([f"The header has no column {', '.join(missing)}"])
+    languages = {}
+    for lang in Language.objects.all():
+        languages[lang.code.lower()] = lang
+        languages[lang.name.lower()] = lang
+    rows, problems = [], []
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > NHS_LIST_MAX_ROWS:
+            problems.append(f"More than {NHS_LIST_MAX_ROWS} rows: split the file")
+            break
+        row = {k: (v or "").strip() for k, v in raw.items() if k}
+        if not any(row.values()):
+            continue
+        reasons = []
+        if not row.get("given_name"):
+            reasons.append("no first name")
+        if not row.get("phone") and not row.get("mobile"):
+            reasons.append("no phone number")
+        try:
+            row["postcode"] = Postcode(row.get("postcode", "")).value
+        except InvalidPostcode as exc:
+            reasons.append(f"postcode: {exc}")
+        if row.get("nhs_number"):
+            row["nhs_number"] = normalise_nhs_number(row["nhs_number"])
+            if not is_valid_nhs_number(row["nhs_number"]):
+                reasons.append("not a valid NHS number")
+        if row.get("date_of_birth"):
+            try:
+                row["date_of_birth"] = date.fromisoformat(row["date_of_birth"])
+            except ValueError:
+                reasons.append("date of birth is not YYYY-MM-DD")
+        else:
+            row["date_of_birth"] = None
+        if row.get("language"):
+            lang = languages.get(row["language"].lower())
+            if lang is None:
+                reasons.append(f"unknown language {row['language']!r}")
+            row["language"] = lang
+        else:
+            row["language"] = None
+        if reasons:
+            problems.append(f"Row {number}: {'; '.join(reasons)}")
+        else:
+            rows.append((number, row))
+    if problems:
+        raise ImportProblems(problems)
+    return rows
+
+
+def _find_known(row: dict, known) -> Person | None:
+    if row.get("nhs_number"):
+        found = known.filter(nhs_number=row["nhs_number"]).first()
+        if found:
+            return found
+    digits = "".join(ch for ch in row.get("phone") or row.get("mobile", "") if ch.isdigit())
+    q = Q(given_name__iexact=row["given_name"], family_name__iexact=row["family_name"]) & (
+        Q(postcode=row["postcode"]) | Q(phone_digits=digits) | Q(mobile_digits=digits)
+    )
+    if row.get("date_of_birth"):
+        q &= Q(date_of_birth=row["date_of_birth"]) | Q(date_of_birth__isnull=True)
+    return known.filter(q).order_by("pk").first()
+
+
+@transaction.atomic
+def import_nhs_list(
+    text: str,
+    *,
+    filename: str,
+    organisation,
+    shared_by,
+    lawful_basis: str,
+    sharing_basis: str,
+    by,
+) -> NhsList:
+    """People an NHS partner asked us to call: a phone check-in request each. All rows are
+    checked first; one bad row and nothing is imported. Someone who already has an open
+    check-in is listed as a duplicate, not given a second one."""
+    rows = _parse_nhs_list(text)
+    check_in = NeedType.objects.get(slug=CHECK_IN)
+    batch = NhsList.objects.create(
+        organisation=organisation,
+        shared_by=shared_by,
+        lawful_basis=lawful_basis,
+        sharing_basis=sharing_basis,
+        filename=filename[:200],
+        uploaded_by=by,
+        rows=len(rows),
+    )
+    known = Person.objects.filter(organisations=organisation)
+    duplicates = []
+    for number, row in rows:
+        person = _find_known(row, known)
+        if person is None:
+            person = people.create_person(
+                by=by,
+                organisations=[organisation.pk],
+                purpose=Purpose.HELP_REQUEST,
+                given_name=row["given_name"],
+                family_name=row["family_name"],
+                nhs_number=row.get("nhs_number", ""),
+                date_of_birth=row["date_of_birth"],
+                phone=row.get("phone", ""),
+                mobile=row.get("mobile", ""),
+                address_line_1=row.get("address_line_1", ""),
+                town=row.get("town", ""),
+                postcode=row["postcode"],
+                gp_practice=shared_by if shared_by.kind == "gp_practice" else None,
+                languages=[row["language"]] if row["language"] else [],
+            )
+            batch.people_created += 1
+        people.record_consent(
+            person,
+            by=by,
+            purpose=Consent.Purpose.CONTACT,
+            lawful_basis=lawful_basis,
+            how=Consent.How.WRITTEN,
+            notes=f"On the list '{batch.filename}' from {shared_by}: {sharing_basis}"[:500],
+        )
+        try:
+            create_request(
+                person,
+                check_in,
+                by=by,
+                organisation=organisation,
+                language=row["language"],
+                notes=row.get("notes", ""),
+                source=Source.NHS_LIST,
+                nhs_list=batch,
+            )
+            batch.requests_created += 1
+        except DuplicateRequest as dup:
+            duplicates.append({"row": number, "person": person.pk, "request": dup.existing.pk})
+    batch.duplicates = duplicates
+    batch.save(update_fields=["people_created", "requests_created", "duplicates"])
+    return batch
+
+
+# --- volunteers -----------------------------------------------------------------------------
+
+
+def _volunteer_audit(by, action, obj, summary: str, via: str = "web") -> None:
+    audit.record(by, action, obj, purpose=Purpose.ADMINISTRATION, summary=summary, via=via)
+
+
+@transaction.atomic
+def create_volunteer(
+    *,
+    by,
+    organisation,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    home_postcode: str,
+    skills=(),
+    languages=(),
+    availability=None,
+    **fields,
+) -> Volunteer:
+    """A volunteer's profile, and their account if they have none (it signs in once they
+    have set a password). ``availability``: weekly (weekday, start, end) slots."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            display_name=f"{first_name} {last_name}".strip(),
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if Volunteer.objects.filter(user=user).exists():
+        raise HelpError(f"{user} is already a volunteer")
+    Membership.objects.get_or_create(user=user, role=Role.VOLUNTEER, organisation=organisation)
+    postcode = Postcode(home_postcode).value
+    volunteer = Volunteer.objects.create(
+        user=user, home_postcode=postcode, area=area_for_postcode(postcode), **fields
+    )
+    volunteer.organisations.add(organisation)
+    volunteer.skills.set(skills)
+    volunteer.languages.set(languages)
+    if availability:
+        _replace_availability(volunteer, availability)
+    _volunteer_audit(by, Action.CREATE, volunteer, "Volunteer added")
+    return volunteer
+
+
+USER_FIELDS = ("first_name", "last_name", "email")
+
+
+@transaction.atomic
+def update_volunteer(
+    volunteer: Volunteer, *, by, skills=None, languages=None, availability=None, **fields
+) -> Volunteer:
+    """Change a profile. ``first_name``, ``last_name`` and ``email`` go to their account;
+    ``availability`` (weekly slots) replaces the old slots when given."""
+    account = {name: fields.pop(name) for name in USER_FIELDS if name in fields}
+    if account:
+        user = volunteer.user
+        for name, value in account.items():
+            setattr(user, name, value)
+        user.display_name = f"{user.first_name} {user.last_name}".strip() or user.display_name
+        user.save(update_fields=[*account, "display_name"])
+    if "home_postcode" in fields:
+        fields["home_postcode"] = Postcode(fields["home_postcode"]).value
+        fields["area"] = area_for_postcode(fields["home_postcode"])
+    for name, value in fields.items():
+        setattr(volunteer, name, value)
+    volunteer.save(update_fields=list(fields))
+    if skills is not None:
+        volunteer.skills.set(skills)
+    if languages is not None:
+        volunteer.languages.set(languages)
+    if availability is not None:
+        _replace_availability(volunteer, availability)
+    _volunteer_audit(by, Action.UPDATE, volunteer, "Volunteer details changed")
+    return volunteer
+
+
+@transaction.atomic
+def change_volunteer_status(volunteer: Volunteer, status: str, *, by) -> Volunteer:
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    if status not in VOLUNTEER_TRANSITIONS[volunteer.status]:
+        raise InvalidTransition(
+            f"A volunteer who is {volunteer.get_status_display().lower()} cannot become "
+            f"{VolunteerStatus(status).label.lower()}"
+        )
+    previous = volunteer.get_status_display()
+    volunteer.status, volunteer.status_changed_at = status, timezone.now()
+    volunteer.save(update_fields=["status", "status_changed_at"])
+    if status in (VolunteerStatus.PAUSED, VolunteerStatus.LEFT):
+        # Offers they have not answered go back to the queue.
+        for offer in volunteer.offers.filter(status=OfferStatus.PENDING).select_related("task"):
+            decline_offer(offer.task, volunteer, by=by)
+    _volunteer_audit(
+        by, Action.UPDATE, volunteer, f"Status {previous} -> {volunteer.get_status_display()}"
+    )
+    return volunteer
+
+
+def expiry_from_date(day: date | None) -> datetime | None:
+    """A check 'expiring on 3 May' stops counting at the start of 3 May, London time."""
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@transaction.atomic
+def record_check(
+    volunteer: Volunteer, *, by, kind: str, checked_on: date, expires_on: date | None, reference=""
+) -> SafeguardingCheck:
+    check = SafeguardingCheck.objects.create(
+        volunteer=volunteer,
+        kind=kind,
+        checked_on=checked_on,
+        expires_at=expiry_from_date(expires_on),
+        reference=reference,
+        recorded_by=by,
+    )
+    _volunteer_audit(by, Action.CREATE, check, f"Recorded {check.get_kind_display()}")
+    return check
+
+
+@transaction.atomic
+def grant_authorisation(
+    volunteer: Volunteer, *, by, kind: str, authorised_by: str = "", expires_on=None
+) -> Authorisation:
+    auth = Authorisation.objects.create(
+        volunteer=volunteer,
+        kind=kind,
+        authorised_by=authorised_by,
+        expires_at=expiry_from_date(expires_on),
+        recorded_by=by,
+    )
+    _volunteer_audit(by, Action.CREATE, auth, f"Authorised: {auth.get_kind_display()}")
+    return auth
+
+
+@transaction.atomic
+def revoke_authorisation(auth: Authorisation, *, by) -> Authorisation:
+    if auth.revoked_at is None:
+        auth.revoked_at = timezone.now()
+        auth.save(update_fields=["revoked_at"])
+        _volunteer_audit(by, Action.UPDATE, auth, f"Revoked: {auth.get_kind_display()}")
+    return auth
+
+
+def _replace_availability(volunteer: Volunteer, slots) -> None:
+    volunteer.availability.all().delete()
+    Availability.objects.bulk_create(
+        Availability(volunteer=volunteer, weekday=d, start_minute=s, end_minute=e)
+        for d, s, e in sorted(set(slots))
+    )
+
+
+def view_volunteer(volunteer: Volunteer, *, by, via: str = "web") -> None:
+    """A volunteer's own details are personal data too: record who opened them."""
+    _volunteer_audit(by, Action.READ, volunteer, "Opened the volunteer's record", via=via)
+
+
+@transaction.atomic
+def set_availability(volunteer: Volunteer, slots, *, by) -> None:
+    """Replace the weekly slots: ``slots`` is (weekday, start_minute, end_minute) tuples."""
+    _replace_availability(volunteer, slots)
+    _volunteer_audit(by, Action.UPDATE, volunteer, "Availability changed")
+
+
+# --- doorstep concerns ----------------------------------------------------------------------
+
+
+def route_for(concern: Concern) -> ConcernContact | None:
+    """The first routing rule of the group that fits the concern and names someone."""
+    rules = RoutingRule.objects.filter(organisation_id=concern.organisation_id).select_related(
+        "contact"
+    )
+    for rule in rules:
+        if not rule.fits(concern.kind, concern.urgent):
+            continue
+        if rule.target == RoutingTarget.GP_PRACTICE:
+            practice_id = concern.person.gp_practice_id
+            contact = (
+                ConcernContact.objects.filter(organisation_id=practice_id, is_active=True)
+                .order_by("pk")
+                .first()
+                if practice_id
+                else None
+            )
+            if contact is not None:
+                return contact
+        elif rule.contact is not None and rule.contact.is_active:
+            return rule.contact
+    return None
+
+
+def _concern_link(concern: Concern) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/help/concerns/{concern.pk}/"
+
+
+def _notify(addresses: list[str], subject: str, concern: Concern) -> None:
+    # No personal details leave keepwell by email: only the link to sign in and see them.
+    addresses = sorted({a for a in addresses if a})
+    if not addresses:
+        return
+    body = (
+        f"A volunteer raised a doorstep concern ({concern.get_kind_display().lower()}"
+        f"{', urgent' if concern.urgent else ''}) for you to acknowledge.\n\n"
+        f"Sign in to keepwell to see it: {_concern_link(concern)}\n"
+    )
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=True)
+    )
+
+
+def _coordinator_emails(organisation_id: int) -> list[str]:
+    return list(
+        Membership.objects.filter(organisation_id=organisation_id, role=Role.COORDINATOR)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+@transaction.atomic
+def raise_concern(
+    *,
+    by,
+    person: Person,
+    kind: str,
+    urgent: bool,
+    details: str,
+    task: Task | None = None,
+    organisation=None,
+    via: str = "web",
+) -> Concern:
+    organisation_id = task.request.organisation_id if task else organisation.pk
+    concern = Concern(
+        person=person,
+        task=task,
+        organisation_id=organisation_id,
+        area=person.area,
+        kind=kind,
+        urgent=urgent,
+        details=details,
+        raised_by=by,
+    )
+    contact = route_for(concern)
+    now = timezone.now()
+    concern.routed_to, concern.routed_at = contact, now
+    concern.save()
+    ConcernEvent.objects.create(
+        concern=concern,
+        by=by,
+        what=f"Raised; sent to {contact}" if contact else "Raised; no routing rule fits",
+    )
+    audit.record(
+        by,
+        Action.CREATE,
+        concern,
+        person_id=person.pk,
+        purpose=Purpose.SAFEGUARDING,
+        summary=f"Doorstep concern: {concern.get_kind_display()}",
+        via=via,
+    )
+    if contact is not None:
+        _notify([contact.email], "keepwell: a doorstep concern for you", concern)
+    else:
+        _notify(_coordinator_emails(organisation_id), "keepwell: a concern needs routing", concern)
+    return concern
+
+
+def view_concern(concern: Concern, *, by) -> None:
+    audit.record(
+        by,
+        Action.READ,
+        concern,
+        person_id=concern.person_id,
+        purpose=Purpose.SAFEGUARDING,
+        summary="Opened the concern",
+    )
+
+
+@transaction.atomic
+def acknowledge_concern(concern: Concern, *, by, note: str = "") -> Concern:
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if concern.closed_at is not None or concern.acknowledged_at is not None:
+        raise InvalidTransition("This concern has already been acknowledged")
+    concern.acknowledged_at, concern.acknowledged_by = timezone.now(), by
+    concern.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    ConcernEvent.objects.create(concern=concern, by=by, what=f"Acknowledged {note}".strip())
+    audit.record(
+        by,
+        Action.UPDATE,
+        concern,
+        person_id=concern.person_id,
+        purpose=Purpose.SAFEGUARDING,
+        summary="Acknowledged the concern",
+    )
+    return concern
+
+
+@transaction.atomic
+def close_concern(concern: Concern, *, by, outcome: str) -> Concern:
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if concern.closed_at is not None:
+        raise InvalidTransition("This concern is already closed")
+    if not outcome.strip():
+        raise HelpError("Record what was done")
+    now = timezone.now()
+    if concern.acknowledged_at is None:
+        concern.acknowledged_at, concern.acknowledged_by = now, by
+    concern.outcome, concern.closed_at, concern.closed_by = outcome, now, by
+    concern.save(
+        update_fields=["acknowledged_at", "acknowledged_by", "outcome", "closed_at", "closed_by"]
+    )
+    ConcernEvent.objects.create(concern=concern, by=by, what="Closed with an outcome")
+    audit.record(
+        by,
+        Action.UPDATE,
+        concern,
+        person_id=concern.person_id,
+        purpose=Purpose.SAFEGUARDING,
+        summary="Closed the concern",
+    )
+    return concern
+
+
+def escalation_delays() -> tuple[timedelta, timedelta]:
+    """(routine, urgent): how long a concern may wait unacknowledged before it escalates."""
+    hours = getattr(settings, "KEEPWELL_CONCERN_ESCALATE_HOURS", 4)
+    minutes = getattr(settings, "KEEPWELL_CONCERN_URGENT_ESCALATE_MINUTES", 60)
+    return timedelta(hours=hours), timedelta(minutes=minutes)
+
+
+def escalate_overdue_concerns(now: datetime | None = None) -> int:
+    """Move every concern nobody has acknowledged in time to the next contact (the current
+    contact's ``escalate_to``; if none, it stays with them), tell them and the group's
+    coordinators, and start the clock again. Returns how many escalated. Idempotent: a
+    concern escalates at most once per delay."""
+    now = now or timezone.now()
+    routine, urgent = escalation_delays()
+    due = Concern.objects.filter(closed_at__isnull=True, acknowledged_at__isnull=True).filter(
+        Q(urgent=False, routed_at__lte=now - routine) | Q(urgent=True, routed_at__lte=now - urgent)
+    )
+    count = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            concern = (
+                Concern.objects.select_for_update(of=("self",))
+                .select_related("routed_to__escalate_to", "person")
+                .filter(pk=pk, acknowledged_at__isnull=True, closed_at__isnull=True)
+                .first()
+            )
+            if concern is None:
+                continue
+            current = concern.routed_to
+            target = current.escalate_to if current and current.escalate_to else current
+            if target is None:
+                target = route_for(concern)
+            concern.routed_to, concern.routed_at = target, now
+            concern.escalations += 1
+            concern.save(update_fields=["routed_to", "routed_at", "escalations"])
+            ConcernEvent.objects.create(
+                concern=concern,
+                what=f"Not acknowledged in time; escalated to {target or 'the coordinators'}",
+            )
+            audit.record(
+                None,
+                Action.UPDATE,
+                concern,
+                person_id=concern.person_id,
+                purpose=Purpose.SAFEGUARDING,
+                summary=f"Escalated ({concern.escalations})",
+                via="system",
+            )
+            emails = _coordinator_emails(concern.organisation_id)
+            if target is not None:
+                emails.append(target.email)
+            _notify(emails, "keepwell: an unacknowledged concern has escalated", concern)
+            count += 1
+    return count
+
+
+__all__ = [
+    "CallDetails",
+    "DuplicateRequest",
+    "HelpError",
+    "ImportProblems",
+    "InvalidTransition",
+    "NotEligible",
+    "TaskNoLongerAvailable",
+    "TooManyRequests",
+    "accept_offer",
+    "add_occurrence",
+    "assign_task",
+    "cancel_request",
+    "cancel_task",
+    "complete_task",
+    "create_request",
+    "decline_offer",
+    "eligibility",
+    "escalate_overdue_concerns",
+    "import_nhs_list",
+    "merge_requests",
+    "offer_task",
+    "raise_concern",
+    "release_task",
+    "take_call",
+]

@@ -1,0 +1,83 @@
+"""The mutual aid pages in a real browser: each passes axe-core (no serious or critical
+problem), errors included, and the public form works without JavaScript in Portuguese."""
+
+from __future__ import annotations
+
+import pytest
+
+from keepwell.help.models import Concern, Task, Volunteer
+from tests.browser.support import real_errors, serious_problems, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _check(tab, url: str, problems: dict) -> None:
+    response = tab.goto(url)
+    assert response is not None and response.status == 200, url
+    found = serious_problems(tab)
+    if found:
+        problems[url] = found
+
+
+def test_the_coordinators_pages_are_accessible_errors_included(demo, page):
+    sign_in(page, demo.url, "coordinator")
+    volunteer = Volunteer.objects.filter(user__username="vol-beatriz").get()
+    task = Task.objects.filter(state="open").order_by("pk").first()
+    concern = Concern.objects.order_by("pk").first()
+    problems: dict[str, list[str]] = {}
+    for path in (
+        "/help/",
+        "/help/areas/riverside/",
+        "/help/requests/",
+        f"/help/requests/{task.request_id}/",
+        f"/help/tasks/{task.pk}/assign/",
+        "/help/call/?q=Evans",
+        "/help/triage/",
+        "/help/nhs-lists/",
+        "/help/volunteers/",
+        f"/help/volunteers/{volunteer.pk}/",
+        f"/help/volunteers/{volunteer.pk}/edit/",
+        "/help/volunteers/expiring/",
+        "/help/concerns/",
+        f"/help/concerns/{concern.pk}/",
+    ):
+        _check(page, demo.url + path, problems)
+    page.goto(demo.url + "/help/call/")
+    page.get_by_role("button", name="Record the request").click()
+    summary = page.locator(".nhsuk-error-summary")
+    assert "Enter their first name" in summary.inner_text()
+    found = serious_problems(page)
+    if found:
+        problems["/help/call/ (errors)"] = found
+    assert not problems, problems
+    assert not real_errors(page), page.console_errors
+
+
+def test_jos_tasks_are_accessible(demo, page):
+    sign_in(page, demo.url, "volunteer")
+    problems: dict[str, list[str]] = {}
+    _check(page, demo.url + "/help/my-tasks/", problems)
+    held = Task.objects.filter(volunteer__user__username="volunteer", state="accepted").first()
+    _check(page, demo.url + f"/help/my-tasks/{held.pk}/", problems)
+    _check(page, demo.url + f"/help/tasks/{held.pk}/concern/", problems)
+    assert not problems, problems
+
+
+def test_the_public_form_works_without_javascript_in_portuguese(browser, demo):
+    context = browser.new_context(java_script_enabled=False, locale="pt-PT")
+    tab = context.new_page()
+    tab.goto(demo.url + "/help/ask/wellbrook-mutual-aid/")
+    assert tab.locator("h1").inner_text() == "Pedir ajuda"
+    tab.get_by_role("button", name="Enviar").click()
+    assert "Há um problema" in tab.locator(".nhsuk-error-summary").inner_text()
+    assert not serious_problems(tab)
+    tab.get_by_label("Nome próprio").fill("Rosa")
+    tab.get_by_label("Número de telefone").fill("01632 960222")
+    tab.get_by_label("Código postal").fill("WB2 1AB")
+    tab.get_by_label("Compras").check()
+    tab.get_by_label("Concordo").check()
+    tab.get_by_role("button", name="Enviar").click()
+    assert "Obrigado" in tab.locator("h1").inner_text()
+    tab.goto(demo.url + "/help/ask/wellbrook-mutual-aid/?lang=en-gb")
+    assert not serious_problems(tab)
+    context.close()

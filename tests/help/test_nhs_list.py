@@ -1,0 +1,80 @@
+"""Stories about a list of people the NHS asked the group to call (the Kendal way)."""
+
+from __future__ import annotations
+
+import pytest
+
+from keepwell.help import services
+from keepwell.help.models import HelpRequest, NhsList, Source
+from keepwell.people.models import Consent, Person
+from tests.help.factories import make_request, need
+
+HEADER = "Given name,Family name,NHS number,Date of birth,Phone,Postcode,Language,Notes\n"
+
+
+def _import(world, text: str):
+    need("phone_check_in")
+    return services.import_nhs_list(
+        text,
+        filename="shielding-week-12.csv",
+        organisation=world.mutual_aid,
+        shared_by=world.practice,
+        lawful_basis="public_task",
+        sharing_basis="COPI notice 2020, data sharing agreement DSA-12",
+        by=world.sam,
+    )
+
+
+def test_each_person_on_the_list_gets_a_check_in_request_with_the_sharing_basis(world):
+    text = HEADER + (
+        "Ivy,Walker,943 476 5919,1938-04-02,01632 960555,wb2 1ax,Portuguese,Lives alone\n"
+        "Arthur,Green,,,01632 960556,WB3 1AB,,\n"
+    )
+    batch = _import(world, text)
+    assert (batch.rows, batch.people_created, batch.requests_created) == (2, 2, 2)
+    ivy = Person.objects.get(given_name="Ivy")
+    assert ivy.nhs_number == "9434765919" and ivy.postcode == "WB2 1AX"
+    assert ivy.gp_practice == world.practice
+    assert list(ivy.organisations.all()) == [world.mutual_aid]
+    request = HelpRequest.objects.get(person=ivy)
+    assert request.need_type.slug == "phone_check_in" and request.source == Source.NHS_LIST
+    assert request.language.code == "pt" and request.notes == "Lives alone"
+    assert request.nhs_list == batch
+    consent = ivy.consents.get()
+    assert consent.lawful_basis == "public_task" and "DSA-12" in consent.notes
+    assert consent.purpose == Consent.Purpose.CONTACT
+
+
+def test_someone_already_known_is_matched_and_an_open_check_in_is_not_doubled(world):
+    existing = make_request(
+        world.riverside_person, "phone_check_in", by=world.sam, organisation=world.mutual_aid
+    )
+    text = HEADER + "John,Smith,,,01632 960001,WB2 1AD,,\n"
+    batch = _import(world, text)
+    assert batch.people_created == 0 and batch.requests_created == 0
+    assert batch.duplicates == [
+        {"row": 2, "person": world.riverside_person.pk, "request": existing.pk}
+    ]
+    assert HelpRequest.objects.filter(person=world.riverside_person).count() == 1
+
+
+def test_a_missing_column_is_named_and_nothing_is_imported(world):
+    with pytest.raises(services.ImportProblems) as problems:
+        _import(world, "Given name,Phone\nIvy,01632 960555\n")
+    assert problems.value.problems == ["The header has no column family_name, postcode"]
+    assert not NhsList.objects.exists()
+
+
+def test_bad_rows_are_reported_by_number_and_nothing_is_imported(world):
+    text = HEADER + (
+        "Ivy,Walker,,,01632 960555,WB2 1AX,,\n"
+        ",Nobody,,,01632 960556,WB2 1AX,,\n"
+        "Arthur,Green,1234567890,02/04/1938,01632 960557,NOT A POSTCODE,Klingon,\n"
+    )
+    with pytest.raises(services.ImportProblems) as problems:
+        _import(world, text)
+    found = problems.value.problems
+    assert found[0] == "Row 3: no first name"
+    assert found[1].startswith("Row 4: postcode:")
+    assert "NHS number" in found[1] and "YYYY-MM-DD" in found[1] and "Klingon" in found[1]
+    assert not Person.objects.filter(given_name="Ivy").exists()
