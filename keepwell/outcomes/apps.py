@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+from keepwell.core.navigation import NavItem, PersonLink
+
+
+class OutcomesConfig(AppConfig):
+    name = "keepwell.outcomes"
+    label = "outcomes"
+    verbose_name = "Outcomes"
+    navigation = [NavItem("Outcomes", "outcomes:cohort", "outcomes.view_cohort", 60)]
+    # Follow-ups fall due by the day; checking hourly is plenty.
+    periodic_tasks = [("keepwell.outcomes.tasks.followup_reminders_task", 3600)]
+    person_links = [
+        PersonLink(
+            "Wellbeing over time (outcomes)", "outcomes:person", "outcomes.view_person_outcomes", 40
+        ),
+        PersonLink("Record wellbeing answers", "outcomes:record", "outcomes.record_answers", 45),
+    ]

@@ -1,0 +1,95 @@
+"""FHIR for GP systems: read a referral as a Bundle, or send one in.
+
+Mounted at the API's root (``prefix = "/"``) so the paths are exactly
+``/api/referrals/{id}/fhir`` and ``/api/fhir/Bundle``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Router
+
+from keepwell.audit import services as audit
+from keepwell.audit.models import Action, Purpose
+from keepwell.core.api import require
+from keepwell.referrals import fhir
+from keepwell.referrals.models import Referral
+
+prefix = "/"
+router = Router(tags=["referrals"])
+
+FHIR_JSON = "application/fhir+json"
+ACCEPTED_TYPES = {"application/fhir+json", "application/json"}
+
+
+def _fhir(data: dict, status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(data), status=status, content_type=f"{FHIR_JSON}; charset=utf-8")
+
+
+def _outcome(problems: list[fhir.Problem], status: int) -> HttpResponse:
+    return _fhir(fhir.operation_outcome(problems), status)
+
+
+@router.get(
+    "referrals/{referral_id}/fhir",
+    summary="A referral as a FHIR R4 Bundle",
+    description="ServiceRequest, Patient, Organization(s) and a Task carrying its status, "
+    "following UK Core. Needs an NHS connector's (or an admin's) token.",
+)
+def referral_as_fhir(request, referral_id: int):
+    referral = get_object_or_404(
+        Referral.objects.for_list().select_related("language", "person__gp_practice"),
+        pk=referral_id,
+    )
+    require(request, "referrals.fhir_export", referral)
+    audit.record(
+        request.user,
+        Action.EXPORT,
+        referral,
+        person_id=referral.person_id,
+        purpose=Purpose.REFERRAL,
+        via="api",
+        summary="Exported the referral as FHIR",
+    )
+    return _fhir(fhir.referral_bundle(referral))
+
+
+@router.post(
+    "fhir/Bundle",
+    summary="Send a referral as a FHIR R4 Bundle",
+    description="A Bundle holding one ServiceRequest (performer: a keepwell service by its "
+    "identifier), its Patient and the requesting Organization. Body as application/fhir+json "
+    "or application/json. Answers 201 with the referral as a Bundle, or an OperationOutcome "
+    "naming each problem (400 malformed, 422 refused by the service) and nothing is created.",
+)
+def create_from_fhir(request):
+    if not request.user.has_perm("referrals.fhir_import"):
+        return _outcome(
+            [
+                fhir.Problem(
+                    "Only an NHS connector or an admin may send referrals", None, "forbidden"
+                )
+            ],
+            403,
+        )
+    content_type = request.content_type or ""
+    if content_type not in ACCEPTED_TYPES:
+        return _outcome(
+            [fhir.Problem(f"Send application/fhir+json, not {content_type or 'nothing'}")], 415
+        )
+    try:
+        referral = fhir.create_from_bundle(request.body, by=request.user)
+    except fhir.BundleRejected as rejected:
+        return _outcome(rejected.problems, rejected.status)
+    referral = (
+        Referral.objects.for_list()
+        .select_related("language", "person__gp_practice")
+        .get(pk=referral.pk)
+    )
+    response = _fhir(fhir.referral_bundle(referral), 201)
+    response["Location"] = reverse("api:referral_as_fhir", kwargs={"referral_id": referral.pk})
+    return response

@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+
+from keepwell.core.navigation import NavItem, PersonLink
+
+
+class ReferralsConfig(AppConfig):
+    name = "keepwell.referrals"
+    label = "referrals"
+    verbose_name = "Referrals"
+    navigation = [NavItem("Referrals", "referrals:inbox", "referrals.view_inbox", 40)]
+    # Remind services of referrals waiting for an answer, then escalate: every 15 minutes.
+    periodic_tasks = [("keepwell.referrals.tasks.remind_and_escalate_task", 900)]
+    # What the person page offers (keepwell/core/navigation.py), each checked on that person.
+    person_links = [
+        PersonLink(
+            "Timeline: referrals, help and outcomes",
+            "referrals:timeline",
+            "referrals.view_timeline",
+            10,
+        ),
+        PersonLink(
+            "Refer to a community service", "referrals:refer_start", "referrals.make_referral", 20
+        ),
+        PersonLink(
+            "Ask their GP practice for a review",
+            "referrals:refer_to_practice",
+            "referrals.make_referral",
+            30,
+        ),
+        PersonLink(
+            "What they could give (strengths)",
+            "referrals:strengths",
+            "referrals.record_strengths",
+            50,
+        ),
+    ]

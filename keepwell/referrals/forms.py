@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+from django import forms
+
+from keepwell.core.forms import Form
+from keepwell.directory.models import Organisation, Service, ServiceCategory
+from keepwell.people.models import Consent, ContactChannel, Language, Strength
+from keepwell.places.postcodes import InvalidPostcode, Postcode
+from keepwell.referrals.models import AcceptsFrom, Status, Theme, Urgency
+
+CONSENT_HOW = [
+    (Consent.How.IN_PERSON, "In person"),
+    (Consent.How.PHONE, "By phone"),
+    (Consent.How.ON_BEHALF, "By someone acting for them (a carer or attorney)"),
+    (Consent.How.WRITTEN, "In writing"),
+]
+
+
+class ServiceSearchForm(Form):
+    q = forms.CharField(
+        label="Search services",
+        required=False,
+        max_length=100,
+        help_text="For example: walking, befriending, food, debt",
+    )
+    category = forms.ChoiceField(
+        label="Kind of support",
+        required=False,
+        choices=[("", "Any")] + list(ServiceCategory.choices),
+    )
+
+
+class PersonPickForm(Form):
+    who = forms.CharField(
+        label="Who are you referring?",
+        required=False,
+        max_length=100,
+        help_text="Name, phone number or postcode of someone whose record you hold",
+    )
+
+
+class _AboutThePerson(Form):
+    what_matters = forms.CharField(
+        label="What matters to them, in their own words",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Ask “what matters to you?”, not “what is the matter with you?”",
+    )
+    urgency = forms.ChoiceField(
+        choices=Urgency.choices, widget=forms.RadioSelect, initial=Urgency.ROUTINE
+    )
+    safety_notes = forms.CharField(
+        label="Anything the service must know to keep everyone safe",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="For example: a dog in the house, lives alone, risk of falls, do not visit alone",
+    )
+    consent_how = forms.ChoiceField(
+        label="How did they agree to this referral?",
+        choices=CONSENT_HOW,
+        widget=forms.RadioSelect,
+        help_text="They agree to us sharing these details with the organisation named above",
+    )
+    consent_given = forms.BooleanField(
+        label="They agree to this referral and to their details being shared for it",
+        error_messages={"required": "Confirm that they agree to the referral"},
+    )
+
+
+class ReferralForm(_AboutThePerson):
+    field_order = [
+        "from_organisation",
+        "what_matters",
+        "themes",
+        "needs",
+        "urgency",
+        "preferred_channel",
+        "language",
+        "needs_interpreter",
+        "safety_notes",
+        "consent_how",
+        "consent_given",
+    ]
+    from_organisation = forms.ModelChoiceField(
+        label="Referring from",
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    themes = forms.MultipleChoiceField(
+        label="What it is about",
+        choices=Theme.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    needs = forms.CharField(
+        label="What they need from the service",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    preferred_channel = forms.ChoiceField(
+        label="Best way to contact them", choices=ContactChannel.choices, widget=forms.RadioSelect
+    )
+    language = forms.ModelChoiceField(
+        label="Language they prefer",
+        queryset=Language.objects.all(),
+        required=False,
+        empty_label="English",
+    )
+    needs_interpreter = forms.BooleanField(label="They need an interpreter", required=False)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not organisations:
+            del self.fields["from_organisation"]
+            return
+        self.fields["from_organisation"].queryset = Organisation.objects.filter(
+            pk__in=[org.pk for org in organisations]
+        )
+        if len(organisations) == 1:
+            self.fields["from_organisation"].initial = organisations[0].pk
+
+
+class PracticeReferralForm(_AboutThePerson):
+    field_order = [
+        "practice",
+        "reason",
+        "what_matters",
+        "urgency",
+        "safety_notes",
+        "consent_how",
+        "consent_given",
+    ]
+    practice = forms.ModelChoiceField(
+        label="GP practice",
+        queryset=Organisation.objects.filter(kind="gp_practice"),
+        empty_label="Choose their practice",
+        error_messages={"required": "Choose their GP practice"},
+    )
+    reason = forms.CharField(
+        label="What you would like the practice to review, and why",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": "Say what you would like the practice to review"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["what_matters"].required = False
+
+
+class StatusForm(Form):
+    note = forms.CharField(
+        label="Note for the referrer",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+    def __init__(self, *args, to_status: str, suggestions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to_status = to_status
+        if to_status == Status.DECLINED:
+            del self.fields["note"]
+            self.fields["decline_reason"] = forms.CharField(
+                label="Why are you declining it?",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=1000,
+                error_messages={"required": "Say why you are declining the referral"},
+            )
+            self.fields["suggested_services"] = forms.ModelMultipleChoiceField(
+                label="Services that could help instead",
+                queryset=suggestions if suggestions is not None else Service.objects.none(),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        elif to_status == Status.CLOSED:
+            del self.fields["note"]
+            self.fields["close_reason"] = forms.CharField(
+                label="Why is it closing?",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=1000,
+                error_messages={"required": "Say why the referral is closing"},
+            )
+
+
+class StrengthsForm(Form):
+    skill = forms.CharField(
+        label="A skill they could share",
+        required=False,
+        max_length=300,
+        help_text="For example: cooking, fixing bikes, speaking Polish",
+    )
+    time = forms.CharField(
+        label="Time they could give",
+        required=False,
+        max_length=300,
+        help_text="For example: an hour on Tuesday afternoons",
+    )
+    knowledge = forms.CharField(
+        label="Knowledge or experience they could pass on",
+        required=False,
+        max_length=300,
+        help_text="For example: caring for someone with dementia, gardening",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(kind) for kind in Strength.Kind.values):
+            raise forms.ValidationError(
+                "Write at least one thing they could give, or choose “Not now”"
+            )
+        return data
+
+    def strengths(self) -> list[tuple[str, str]]:
+        return [(kind, self.cleaned_data.get(kind, "")) for kind in Strength.Kind.values]
+
+
+class DoorForm(Form):
+    accepts_referrals = forms.BooleanField(label="We accept referrals", required=False)
+    taking_new_people = forms.BooleanField(label="We are taking new people now", required=False)
+    accepts_from = forms.ChoiceField(
+        label="Who may refer", choices=AcceptsFrom.choices, widget=forms.RadioSelect
+    )
+    organisations = forms.ModelMultipleChoiceField(
+        label="Organisations that may refer",
+        queryset=Organisation.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only used when you choose “Only the organisations listed”",
+    )
+    accepts_self_referrals = forms.BooleanField(
+        label="Residents may refer themselves", required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("accepts_from") == AcceptsFrom.LISTED and not data.get("organisations"):
+            self.add_error("organisations", "Choose at least one organisation")
+        return data
+
+
+class SelfReferralForm(Form):
+    service = forms.ModelChoiceField(
+        label="Which service would you like to hear from?",
+        queryset=Service.objects.none(),
+        empty_label="Choose a service",
+        error_messages={"required": "Choose a service"},
+    )
+    given_name = forms.CharField(
+        label="First name",
+        max_length=100,
+        error_messages={"required": "Enter your first name"},
+    )
+    family_name = forms.CharField(label="Last name", max_length=100, required=False)
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=30,
+        required=False,
+        help_text="So the service can call you back",
+    )
+    email = forms.EmailField(
+        label="Email address",
+        required=False,
+        error_messages={"invalid": "Enter an email address like name@example.com"},
+    )
+    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    preferred_channel = forms.ChoiceField(
+        label="How should they contact you?",
+        choices=[
+            (ContactChannel.PHONE, "Phone call"),
+            (ContactChannel.SMS, "Text message"),
+            (ContactChannel.EMAIL, "Email"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how they should contact you"},
+    )
+    language = forms.ModelChoiceField(
+        label="Language you prefer",
+        queryset=Language.objects.all(),
+        required=False,
+        empty_label="English",
+    )
+    needs_interpreter = forms.BooleanField(label="I would like an interpreter", required=False)
+    what_matters = forms.CharField(
+        label="What matters to you? What would you like help with?",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        error_messages={"required": "Tell us a little about what would help"},
+    )
+    safety_notes = forms.CharField(
+        label="Is there anything a visitor should know to keep everyone safe?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text="For example: a dog, stairs, or a time not to call",
+    )
+    consent_given = forms.BooleanField(
+        label="I agree to keepwell sharing these details with the service I chose",
+        error_messages={"required": "Confirm that we may share your details with the service"},
+    )
+
+    def __init__(self, *args, signed_in_person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signed_in_person = signed_in_person
+        if signed_in_person is not None:
+            for name in ("given_name", "family_name", "phone", "email", "postcode"):
+                del self.fields[name]
+
+    def clean_postcode(self):
+        raw = self.cleaned_data.get("postcode", "")
+        if not raw.strip():
+            return ""
+        try:
+            return Postcode(raw).value
+        except InvalidPostcode as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self):
+        data = super().clean()
+        if self.signed_in_person is not None:
+            return data
+        channel = data.get("preferred_channel")
+        if channel in {ContactChannel.PHONE, ContactChannel.SMS} and not data.get("phone"):
+            self.add_error("phone", "Enter a phone number so they can contact you")
+        if channel == ContactChannel.EMAIL and not data.get("email"):
+            self.add_error("email", "Enter an email address so they can contact you")
+        return data
+
+
+AGE_CHOICES = [
+    ("", "Any age"),
+    ("3", "Older than 3 days"),
+    ("7", "Older than a week"),
+    ("28", "Older than 4 weeks"),
+]
+
+
+class InboxFilterForm(Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any"), ("open", "Open"), ("overdue", "Waiting too long")]
+        + list(Status.choices),
+    )
+    age = forms.ChoiceField(label="Age", required=False, choices=AGE_CHOICES)
+    service = forms.ModelChoiceField(
+        label="Service", required=False, queryset=Service.objects.none(), empty_label="Any"
+    )
+
+    def __init__(self, *args, services=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if services is not None:
+            self.fields["service"].queryset = services

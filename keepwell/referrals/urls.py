@@ -1,0 +1,26 @@
+from django.urls import path
+
+from keepwell.referrals import views
+
+app_name = "referrals"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("services/", views.find_service, name="find_service"),
+    path("services/<int:service_id>/door/", views.door, name="door"),
+    path("self/", views.self_refer, name="self_refer"),
+    path("self/sent/", views.self_refer_done, name="self_refer_done"),
+    path("people/<int:person_id>/timeline/", views.person_timeline, name="timeline"),
+    path("people/<int:person_id>/refer/", views.refer_start, name="refer_start"),
+    path("people/<int:person_id>/refer/<int:service_id>/", views.refer, name="refer"),
+    path("people/<int:person_id>/ask-practice/", views.refer_to_practice, name="refer_to_practice"),
+    path("people/<int:person_id>/strengths/", views.strengths, name="strengths"),
+    path(
+        "concerns/<int:concern_id>/ask-practice/",
+        views.concern_to_practice,
+        name="concern_to_practice",
+    ),
+    path("<int:referral_id>/", views.detail, name="detail"),
+    path("<int:referral_id>/status/", views.change_status, name="change_status"),
+]

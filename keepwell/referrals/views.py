@@ -1,0 +1,535 @@
+"""Referral pages: thin. Parse, authorise, call a service, render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from keepwell.audit.models import Purpose
+from keepwell.audit.services import record_many
+from keepwell.directory.models import Service
+from keepwell.people.models import Person
+from keepwell.referrals import forms, services, timeline
+from keepwell.referrals.models import InboxItem, Referral, Status
+from keepwell.referrals.rules import referral_org_ids, statuses_for
+
+
+def _require(request, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _person(request, person_id: int, perm: str) -> Person:
+    person = get_object_or_404(
+        Person.objects.select_related("gp_practice", "area", "user"), pk=person_id
+    )
+    _require(request, perm, person)
+    return person
+
+
+def _referral(request, referral_id: int, perm: str = "referrals.view_referral") -> Referral:
+    referral = get_object_or_404(
+        Referral.objects.for_list().select_related("consent", "consent__recorded_by", "language"),
+        pk=referral_id,
+    )
+    _require(request, perm, referral)
+    return referral
+
+
+def _working_org_ids(user) -> set[int]:
+    return referral_org_ids(user)
+
+
+# --- Inbox --------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    _require(request, "referrals.view_inbox")
+    user = request.user
+    box = "outgoing" if request.GET.get("box") == "outgoing" else "incoming"
+    org_ids = _working_org_ids(user)
+    everything = user.is_platform_admin and not org_ids
+    if box == "incoming":
+        referrals = Referral.objects.all() if everything else Referral.objects.incoming_for(org_ids)
+        service_choices = Service.objects.filter(organisation_id__in=org_ids)
+    else:
+        referrals = (
+            Referral.objects.all() if everything else Referral.objects.outgoing_for(org_ids, user)
+        )
+        service_choices = Service.objects.filter(
+            pk__in=referrals.exclude(service=None).values("service_id")
+        )
+    if everything:
+        service_choices = Service.objects.all()
+    form = forms.InboxFilterForm(
+        request.GET or None, services=service_choices.only("id", "name").order_by("name")
+    )
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        if status == "open":
+            referrals = referrals.open()
+        elif status == "overdue":
+            referrals = referrals.filter(status=Status.SENT, accept_by__lte=timezone.now())
+        elif status:
+            referrals = referrals.filter(status=status)
+        if form.cleaned_data["age"]:
+            older = timezone.now() - timedelta(days=int(form.cleaned_data["age"]))
+            referrals = referrals.filter(sent_at__lte=older)
+        if form.cleaned_data["service"]:
+            referrals = referrals.filter(service=form.cleaned_data["service"])
+    page = Paginator(referrals.for_inbox().order_by("-sent_at", "-id"), 25).get_page(
+        request.GET.get("page")
+    )
+    record_many(
+        user,
+        "read",
+        page.object_list,
+        purpose=Purpose.REFERRAL,
+        summary=f"Listed in the {box} referrals",
+    )
+    doors = (
+        Service.objects.filter(organisation_id__in=org_ids)
+        .only("id", "name", "accepts_referrals", "taking_new_people")
+        .order_by("name")
+    )
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "box": box,
+            "form": form,
+            "page": page,
+            "doors": doors,
+            "unread": InboxItem.objects.for_user(user, org_ids).unread().count(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def notifications(request):
+    _require(request, "referrals.view_inbox")
+    items = InboxItem.objects.for_user(request.user).select_related(
+        "referral", "referral__person", "organisation"
+    )
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(request, "referrals/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    _require(request, "referrals.view_inbox")
+    count = services.mark_read(
+        InboxItem.objects.for_user(request.user).unread().only("id"), by=request.user
+    )
+    messages.success(request, f"{count} marked as read.")
+    return redirect("referrals:notifications")
+
+
+# --- Finding a service and referring ------------------------------------------------------
+
+
+def _picker_context(request, person=None):
+    form = forms.ServiceSearchForm(request.GET or None)
+    text = category = ""
+    if form.is_valid():
+        text, category = form.cleaned_data["q"], form.cleaned_data["category"]
+    page = Paginator(services.search_services(text, category), 20).get_page(request.GET.get("page"))
+    orgs = services.referring_organisations(request.user)
+    from_org = orgs[0] if orgs else None
+    results = [(service, services.door_for(service, from_org)) for service in page.object_list]
+    return {"form": form, "page": page, "results": results, "person": person}
+
+
+@login_required
+def find_service(request):
+    _require(request, "referrals.find_service")
+    context = _picker_context(request)
+    pick = forms.PersonPickForm(request.GET or None)
+    people = []
+    if pick.is_valid() and pick.cleaned_data["who"]:
+        people = list(
+            Person.objects.visible_to(request.user)
+            .search(pick.cleaned_data["who"])
+            .only("id", "given_name", "family_name", "postcode", "date_of_birth")[:10]
+        )
+        record_many(
+            request.user,
+            "read",
+            people,
+            purpose=Purpose.REFERRAL,
+            summary="Listed when choosing who to refer",
+        )
+    return render(
+        request,
+        "referrals/find_service.html",
+        {**context, "pick": pick, "people": people},
+    )
+
+
+@login_required
+def refer_start(request, person_id: int):
+    person = _person(request, person_id, "referrals.make_referral")
+    return render(request, "referrals/find_service.html", _picker_context(request, person))
+
+
+@login_required
+def refer(request, person_id: int, service_id: int):
+    person = _person(request, person_id, "referrals.make_referral")
+    service = get_object_or_404(
+        Service.objects.select_related("organisation", "referral_policy"), pk=service_id
+    )
+    orgs = services.referring_organisations(request.user)
+    # An admin outside any organisation refers for the platform itself (no referring body).
+    if not orgs and not request.user.is_platform_admin:
+        raise PermissionDenied
+    initial = {
+        "preferred_channel": person.preferred_channel,
+        "needs_interpreter": person.needs_interpreter,
+    }
+    if orgs:
+        initial["from_organisation"] = orgs[0].pk
+    form = forms.ReferralForm(request.POST or None, organisations=orgs, initial=initial)
+    door = services.door_for(service, orgs[0] if orgs else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.create_referral(
+                person=person,
+                service=service,
+                by=request.user,
+                from_organisation=data.get("from_organisation"),
+                consent_how=data["consent_how"],
+                what_matters=data["what_matters"],
+                themes=data["themes"],
+                needs=data["needs"],
+                urgency=data["urgency"],
+                preferred_channel=data["preferred_channel"],
+                language=data["language"],
+                needs_interpreter=data["needs_interpreter"],
+                safety_notes=data["safety_notes"],
+            )
+        except services.ReferralRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Referral sent to {service.name}. You will hear back in your inbox."
+            )
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return render(
+        request,
+        "referrals/refer.html",
+        {"form": form, "person": person, "service": service, "door": door},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def refer_to_practice(request, person_id: int):
+    person = _person(request, person_id, "referrals.make_referral")
+    form = forms.PracticeReferralForm(
+        request.POST or None, initial={"practice": person.gp_practice_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        referral = services.refer_to_practice(
+            person,
+            data["practice"],
+            data["reason"],
+            request.user,
+            what_matters=data["what_matters"],
+            urgency=data["urgency"],
+            safety_notes=data["safety_notes"],
+            consent_how=data["consent_how"],
+        )
+        messages.success(request, f"Sent to {referral.to_organisation.name}.")
+        return redirect("referrals:detail", referral_id=referral.pk)
+    return render(
+        request,
+        "referrals/refer_to_practice.html",
+        {"form": form, "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+def _concern(request, concern_id: int):
+    """A doorstep concern from ``keepwell.help`` that this user may see and act on."""
+    if not apps.is_installed("keepwell.help"):
+        raise Http404
+    concern_model = apps.get_model("help", "Concern")
+    concern = get_object_or_404(
+        concern_model.objects.select_related("person", "person__gp_practice", "organisation"),
+        pk=concern_id,
+    )
+    if not concern_model.objects.visible_to(request.user).filter(pk=concern.pk).exists():
+        raise PermissionDenied
+    _require(request, "referrals.make_referral", concern.person)
+    return concern
+
+
+@login_required
+def concern_to_practice(request, concern_id: int):
+    """A doorstep concern becomes a request for a review by the person's GP practice."""
+    concern = _concern(request, concern_id)
+    person = concern.person
+    existing = services.referral_for_concern(concern)
+    if existing is not None:
+        messages.info(request, f"{existing.to_organisation.name} was already asked to review this.")
+        return redirect("referrals:detail", referral_id=existing.pk)
+    initial = {
+        "practice": person.gp_practice_id,
+        "reason": f"{concern.get_kind_display()}: {concern.details}",
+        "urgency": "urgent" if concern.urgent else "soon",
+    }
+    form = forms.PracticeReferralForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        referral = services.refer_concern_to_practice(
+            concern,
+            by=request.user,
+            practice=data["practice"],
+            reason=data["reason"],
+            what_matters=data["what_matters"],
+            safety_notes=data["safety_notes"],
+            consent_how=data["consent_how"],
+        )
+        messages.success(request, f"Sent to {referral.to_organisation.name}.")
+        return redirect("referrals:detail", referral_id=referral.pk)
+    return render(
+        request,
+        "referrals/refer_to_practice.html",
+        {"form": form, "person": person, "concern": concern},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- One referral -------------------------------------------------------------------------
+
+
+@login_required
+def detail(request, referral_id: int):
+    referral = _referral(request, referral_id)
+    services.view_referral(referral, by=request.user)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "events": referral.events.select_related("by"),
+            "suggested": referral.suggested_services.select_related("organisation"),
+            "next_statuses": [(s, Status(s).label) for s in statuses_for(request.user, referral)],
+            "can_fhir": request.user.has_perm("referrals.fhir_export", referral),
+            "can_strengths": request.user.has_perm("referrals.record_strengths", referral.person),
+            "can_outcomes": request.user.has_perm("outcomes.record_answers", referral.person),
+        },
+    )
+
+
+@login_required
+def change_status(request, referral_id: int):
+    referral = _referral(request, referral_id, "referrals.change_status")
+    to_status = request.POST.get("to") or request.GET.get("to", "")
+    if to_status not in statuses_for(request.user, referral):
+        raise PermissionDenied
+    suggestions = (
+        services.search_services()
+        .exclude(pk=referral.service_id)
+        .filter(accepts_referrals=True, taking_new_people=True)
+    )
+    form = forms.StatusForm(request.POST or None, to_status=to_status, suggestions=suggestions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_status(
+                referral,
+                to_status,
+                by=request.user,
+                note=data.get("note", ""),
+                decline_reason=data.get("decline_reason", ""),
+                suggested_services=data.get("suggested_services") or (),
+                close_reason=data.get("close_reason", ""),
+            )
+        except services.InvalidTransition as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Referral {Status(to_status).label.lower()}.")
+            if to_status in {Status.COMPLETED, Status.CLOSED} and request.user.has_perm(
+                "referrals.record_strengths", referral.person
+            ):
+                return redirect(
+                    reverse("referrals:strengths", kwargs={"person_id": referral.person_id})
+                    + f"?source=referral:{referral.pk}"
+                    + f"&next={reverse('referrals:detail', kwargs={'referral_id': referral.pk})}"
+                )
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return render(
+        request,
+        "referrals/status.html",
+        {"form": form, "referral": referral, "to_status": to_status, "label": Status(to_status)},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Strengths ----------------------------------------------------------------------------
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@login_required
+def strengths(request, person_id: int):
+    """At the end of a referral or help: what could they give? (Reciprocity.)"""
+    person = _person(request, person_id, "referrals.record_strengths")
+    source = (request.POST.get("source") or request.GET.get("source") or "")[:50]
+    next_url = _safe_next(request, reverse("referrals:timeline", kwargs={"person_id": person.pk}))
+    form = forms.StrengthsForm(request.POST or None)
+    if request.method == "POST" and "not_now" in request.POST:
+        return redirect(next_url)
+    if request.method == "POST" and form.is_valid():
+        made = services.record_strengths(person, form.strengths(), by=request.user, source=source)
+        messages.success(request, f"{len(made)} strength(s) recorded for {person.full_name}.")
+        return redirect(next_url)
+    return render(
+        request,
+        "referrals/strengths.html",
+        {
+            "form": form,
+            "person": person,
+            "source": source,
+            "next": next_url,
+            "existing": person.strengths.all()[:20],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Services control their door ----------------------------------------------------------
+
+
+@login_required
+def door(request, service_id: int):
+    service = get_object_or_404(Service.objects.select_related("organisation"), pk=service_id)
+    _require(request, "referrals.manage_door", service)
+    policy = services.policy_for(service)
+    initial = {
+        "accepts_referrals": service.accepts_referrals,
+        "taking_new_people": service.taking_new_people,
+        "accepts_from": policy.accepts_from,
+        "organisations": list(policy.organisations.all()) if policy.pk else [],
+        "accepts_self_referrals": policy.accepts_self_referrals,
+    }
+    form = forms.DoorForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_door(service, by=request.user, **form.cleaned_data)
+        messages.success(request, f"{service.name}: saved.")
+        return redirect("referrals:inbox")
+    return render(
+        request,
+        "referrals/door.html",
+        {"form": form, "service": service, "door": services.door_for(service)},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Self-referral (public) ---------------------------------------------------------------
+
+
+def _self_referral_services():
+    return (
+        Service.objects.published()
+        .filter(accepts_referrals=True, taking_new_people=True)
+        .exclude(referral_policy__accepts_self_referrals=False)
+        .select_related("organisation")
+        .order_by("name")
+    )
+
+
+def self_refer(request):
+    """Anyone may ask a service for help here: no account needed."""
+    signed_in_person = None
+    if request.user.is_authenticated:
+        signed_in_person = Person.objects.filter(user=request.user).first()
+    choices = _self_referral_services()
+    initial = {}
+    wanted = request.GET.get("service", "")
+    if wanted.isdigit():
+        initial["service"] = int(wanted)
+    form = forms.SelfReferralForm(
+        request.POST or None, signed_in_person=signed_in_person, initial=initial
+    )
+    form.fields["service"].queryset = choices
+    form.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.organisation.name})"
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("consent_given")
+        try:
+            referral = services.create_self_referral(
+                by=request.user, person=signed_in_person, **data
+            )
+        except services.ReferralRefused as exc:
+            form.add_error("service", str(exc))
+        else:
+            request.session["self_referral_to"] = referral.to_organisation.name
+            return redirect("referrals:self_refer_done")
+    full = (
+        Service.objects.published()
+        .filter(Q(taking_new_people=False) | Q(accepts_referrals=False))
+        .select_related("organisation")
+        .order_by("name")[:50]
+    )
+    return render(
+        request,
+        "referrals/self_refer.html",
+        {"form": form, "signed_in_person": signed_in_person, "full": full},
+        status=400 if form.errors else 200,
+    )
+
+
+def self_refer_done(request):
+    organisation = request.session.pop("self_referral_to", None)
+    return render(request, "referrals/self_refer_done.html", {"organisation": organisation})
+
+
+# --- The person's timeline ----------------------------------------------------------------
+
+
+@login_required
+def person_timeline(request, person_id: int):
+    person = _person(request, person_id, "referrals.view_timeline")
+    own = person.user_id == request.user.pk
+    entries = timeline.for_person(
+        person,
+        by=request.user,
+        purpose=Purpose.SUBJECT_ACCESS if own else Purpose.DIRECT_CARE,
+    )
+    return render(
+        request,
+        "referrals/timeline.html",
+        {
+            "person": person,
+            "entries": entries,
+            "can_refer": request.user.has_perm("referrals.make_referral", person),
+            "can_outcomes": request.user.has_perm("outcomes.record_answers", person),
+            "can_strengths": request.user.has_perm("referrals.record_strengths", person),
+        },
+    )

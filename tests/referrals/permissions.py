@@ -1,0 +1,89 @@
+from keepwell.directory.models import ServiceCategory
+from tests.permissions import OK, REDIRECT, SIGNED_IN_ONLY, Row
+from tests.referrals.factories import ServiceFactory, refer
+
+STAFF = {"alex": OK, "priya": OK, "sam": OK, "ana": OK, "tom": OK, "olly": OK}
+# Margaret's record: her GP (Priya), the group holding it (Sam), her area's lead and deputy.
+HOLDERS = {"alex": OK, "priya": OK, "sam": OK, "ana": OK, "tom": OK}
+# Wellbrook Mutual Aid's people, who answer its referrals and keep its door.
+MUTUAL_AID = {"alex": OK, "sam": OK, "ana": OK, "tom": OK}
+PUBLIC = {}
+
+
+def _service(world):
+    return ServiceFactory(
+        organisation=world.mutual_aid, name="Friendly phone calls", category=ServiceCategory.SOCIAL
+    )
+
+
+def margaret(world):
+    return {"person_id": world.margaret_person.pk}
+
+
+def margaret_and_service(world):
+    return {"person_id": world.margaret_person.pk, "service_id": _service(world).pk}
+
+
+def service(world):
+    return {"service_id": _service(world).pk}
+
+
+def concern(world):
+    """Jo noticed Margaret was unwell on her doorstep; Wellbrook Mutual Aid holds the concern."""
+    from keepwell.help import services as help_services
+
+    raised = help_services.raise_concern(
+        by=world.jo,
+        person=world.margaret_person,
+        kind="health_worse",
+        urgent=False,
+        details="Breathless on the stairs",
+        organisation=world.mutual_aid,
+    )
+    return {"concern_id": raised.pk}
+
+
+def referral(world):
+    """Priya's referral of Margaret to Wellbrook Mutual Aid's phone befriending."""
+    return {"referral_id": refer(world, _service(world)).pk}
+
+
+MATRIX = [
+    Row("referrals:inbox", expect={**SIGNED_IN_ONLY, **STAFF}),
+    Row("referrals:notifications", expect={**SIGNED_IN_ONLY, **STAFF}),
+    Row(
+        "referrals:notifications_read",
+        method="post",
+        expect={**SIGNED_IN_ONLY, **{name: REDIRECT for name in STAFF}},
+    ),
+    Row("referrals:find_service", expect={**SIGNED_IN_ONLY, **STAFF}),
+    Row("referrals:door", expect={**SIGNED_IN_ONLY, **MUTUAL_AID}, kwargs=service),
+    Row("referrals:self_refer", expect=PUBLIC, default=OK),
+    Row("referrals:self_refer_done", expect=PUBLIC, default=OK),
+    Row(
+        "referrals:timeline", expect={**SIGNED_IN_ONLY, **HOLDERS, "margaret": OK}, kwargs=margaret
+    ),
+    Row("referrals:refer_start", expect={**SIGNED_IN_ONLY, **HOLDERS}, kwargs=margaret),
+    Row("referrals:refer", expect={**SIGNED_IN_ONLY, **HOLDERS}, kwargs=margaret_and_service),
+    Row("referrals:refer_to_practice", expect={**SIGNED_IN_ONLY, **HOLDERS}, kwargs=margaret),
+    Row("referrals:strengths", expect={**SIGNED_IN_ONLY, **HOLDERS}, kwargs=margaret),
+    # The concern's group and area leads may turn it into a review request; the volunteer
+    # who raised it does not hold Margaret's record.
+    Row("referrals:concern_to_practice", expect={**SIGNED_IN_ONLY, **MUTUAL_AID}, kwargs=concern),
+    # The referrer (Priya) and the receiving group (Mutual Aid) see it; nobody else.
+    Row("referrals:detail", expect={**SIGNED_IN_ONLY, **MUTUAL_AID, "priya": OK}, kwargs=referral),
+    # Only the receiving side moves it on ...
+    Row(
+        "referrals:change_status",
+        expect={**SIGNED_IN_ONLY, **MUTUAL_AID},
+        kwargs=referral,
+        query="to=accepted",
+    ),
+    # ... while the referrer may also close (withdraw) it.
+    Row(
+        "referrals:change_status",
+        expect={**SIGNED_IN_ONLY, **MUTUAL_AID, "priya": OK},
+        kwargs=referral,
+        query="to=closed",
+    ),
+]

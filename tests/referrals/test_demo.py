@@ -1,0 +1,41 @@
+"""The demo place's referrals and outcomes: every state, change to see, and no duplicates."""
+
+from __future__ import annotations
+
+from keepwell.demo.place import load_demo
+from keepwell.directory.models import Service
+from keepwell.outcomes import services as outcomes
+from keepwell.outcomes.models import Answer, Response
+from keepwell.referrals.models import Direction, InboxItem, Referral, Status
+
+
+def _counts():
+    return (
+        Referral.objects.count(),
+        Service.objects.count(),
+        Response.objects.count(),
+        Answer.objects.count(),
+        InboxItem.objects.count(),
+    )
+
+
+def test_the_demo_has_referrals_in_every_state_and_answers_that_show_change(db):
+    load_demo(verbosity=0)
+    first = _counts()
+    load_demo(verbosity=0)
+    assert _counts() == first
+
+    assert set(Referral.objects.values_list("status", flat=True)) == set(Status.values)
+    assert set(Referral.objects.values_list("direction", flat=True)) == set(Direction.values)
+    late = Referral.objects.get(source="demo:sent-late")
+    assert late.reminded_at and late.escalated_at
+    assert InboxItem.objects.filter(kind="escalation").exists()
+    full = Service.objects.get(name="Money and benefits advice")
+    assert full.taking_new_people is False
+
+    rows = outcomes.cohort(8, "service", ["3cs"])
+    shown = [row for row in rows if not row.suppressed]
+    assert shown, "at least one service has enough people to show change"
+    assert all(row.mean_change > 0 for row in shown)
+    assert any(0 < row.share_improved < 1 for row in shown)
+    assert outcomes.cohort(26, "all", ["3cs"])
