@@ -9,7 +9,8 @@ from django.db import models
 from keepwell.audit.models import Action, AuditEvent, Purpose
 
 
-def _label(actor) -> str:
+def actor_label(actor) -> str:
+    """How an audit row names who acted; kept on the row so it survives the account."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return "public (not signed in)"
     return f"{actor} ({actor.username})"
@@ -35,7 +36,7 @@ def record(
         person_id = obj.pk
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=_label(actor),
+        actor_label=actor_label(actor),
         via=via,
         action=action,
         purpose=purpose,
@@ -61,7 +62,7 @@ def record_many(
     rows = [
         AuditEvent(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_label=_label(actor),
+            actor_label=actor_label(actor),
             via=via,
             action=action,
             purpose=purpose,

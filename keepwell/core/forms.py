@@ -87,3 +87,12 @@ class Form(NHSFormMixin, forms.Form):
 
 class ModelForm(NHSFormMixin, forms.ModelForm):
     pass
+
+
+def https_urls(model_field, **kwargs):
+    """A ModelForm ``Meta.formfield_callback``: a web address typed without a scheme is https."""
+    from django.db import models
+
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)

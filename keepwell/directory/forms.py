@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from keepwell.accounts.models import STAFF_ROLES, User
-from keepwell.core.forms import Form, ModelForm
+from keepwell.core.forms import Form, ModelForm, https_urls
 from keepwell.directory.models import (
     Interaction,
     Organisation,
@@ -140,6 +140,7 @@ class OrganisationForm(ModelForm):
 
     class Meta:
         model = Organisation
+        formfield_callback = https_urls
         fields = [
             "name",
             "kind",
@@ -307,6 +308,7 @@ class ServiceForm(ModelForm):
 
     class Meta:
         model = Service
+        formfield_callback = https_urls
         fields = [
             "name",
             "description",

@@ -40,7 +40,7 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import CharField, TextField
 
 from keepwell.audit.models import Action, AuditEvent, Purpose
-from keepwell.audit.services import _label as audit_label
+from keepwell.audit.services import actor_label as audit_label
 from keepwell.timebank.models import Account, Exchange, Movement, TimeBank
 
 _SQL: str | None = None

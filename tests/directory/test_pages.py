@@ -336,3 +336,18 @@ def test_a_suggestion_that_changes_nothing_is_refused(world, as_user, riverside_
     assert response.status_code == 400
     assert "Change at least one thing" in response.content.decode()
     assert not Suggestion.objects.exists()
+
+
+def test_a_web_address_typed_without_https_is_saved_as_a_secure_link(
+    world, as_user, riverside_listings
+):
+    phone = riverside_listings[1]
+    sam = as_user(world.sam)
+
+    response = sam.post(
+        f"/directory/services/{phone.uuid}/edit/", _phone_line_form(url="riverside-calls.org.uk")
+    )
+
+    assert response.status_code == 302
+    phone.refresh_from_db()
+    assert phone.url == "https://riverside-calls.org.uk"
