@@ -34,9 +34,11 @@ from keepwell.help.models import (
     Authorisation,
     Availability,
     NeedType,
+    OfferStatus,
     RequestStatus,
     SafeguardingCheck,
     Task,
+    TaskOffer,
     TaskState,
     Transport,
     Volunteer,
@@ -193,7 +195,8 @@ def weekly_windows(slots, at: datetime, days: int = AVAILABILITY_HORIZON_DAYS):
 
 
 def eligible_volunteers_for_matching(organisation=None, *, at: datetime | None = None) -> Rows:
-    """Active volunteers with room this week, with what they hold at this moment."""
+    """Active volunteers with room this week (tasks held and offers pending both count),
+    with what they hold at this moment."""
     at = at or timezone.now()
     volunteers = Volunteer.objects.filter(status=VolunteerStatus.ACTIVE)
     if organisation is not None:
@@ -239,6 +242,23 @@ def eligible_volunteers_for_matching(organisation=None, *, at: datetime | None =
         .annotate(n=Count("pk"))
         .order_by()
     )
+    # A pending offer holds a place too: the volunteer may say yes to every one of them.
+    offered = (
+        TaskOffer.objects.filter(
+            volunteer_id__in=id_query,
+            status=OfferStatus.PENDING,
+            task__state=TaskState.OFFERED,
+        )
+        .filter(
+            Q(task__due_start__isnull=True)
+            | Q(task__due_start__gte=start, task__due_start__lt=start + timedelta(days=7))
+        )
+        .values_list("volunteer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for vid, n in offered:
+        week_load[vid] = week_load.get(vid, 0) + n
     recent = dict(
         Task.objects.filter(
             volunteer_id__in=id_query, accepted_at__gte=at - timedelta(days=RECENT_DAYS)

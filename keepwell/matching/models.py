@@ -67,6 +67,7 @@ class ProposalStatus(models.TextChoices):
     OFFERED = "offered", "Offered"
     REFUSED = "refused", "Could not be offered"
     UNMATCHED = "unmatched", "Nobody suitable"
+    SUPERSEDED = "superseded", "Replaced by a newer suggestion"
 
 
 REASON_CHOICES = [(r.value, r.text) for r in UnmatchedReason]

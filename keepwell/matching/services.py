@@ -178,6 +178,12 @@ def suggest(
             for u in result.unmatched
         ]
         Proposal.objects.bulk_create(proposals)
+        # One live suggestion per task: a task looked at again is no longer offered from an
+        # older run's list (a scheduled run every few minutes would otherwise pile them up).
+        Proposal.objects.filter(
+            status=ProposalStatus.PROPOSED,
+            task_id__in=Proposal.objects.filter(run=run).values("task_id"),
+        ).exclude(run=run).update(status=ProposalStatus.SUPERSEDED, decided_at=at)
     return run
 
 

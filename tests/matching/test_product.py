@@ -178,6 +178,35 @@ def test_accepting_twice_offers_once(places, jo):
     assert TaskOffer.objects.count() == 1
 
 
+def test_a_newer_run_replaces_the_older_runs_suggestions_so_nothing_is_offered_twice(places, jo):
+    world = places
+    task = ask(world, world.margaret_person).tasks.get()
+    morning = services.suggest(world.mutual_aid, None, by=None, trigger=RunTrigger.SCHEDULE)
+    noon = services.suggest(world.mutual_aid, None, by=None, trigger=RunTrigger.SCHEDULE)
+
+    assert Proposal.objects.get(run=morning).status == ProposalStatus.SUPERSEDED
+    assert Proposal.objects.get(run=noon).status == ProposalStatus.PROPOSED
+    # A coordinator still looking at the morning's list offers nothing from it.
+    assert services.accept(morning, None, by=world.sam).offered == 0
+    assert services.accept(noon, None, by=world.sam).offered == 1
+    assert TaskOffer.objects.filter(task=task).count() == 1
+
+
+def test_offers_waiting_for_an_answer_count_against_a_volunteers_week(places, jo):
+    world = places
+    jo.max_tasks_per_week = 1
+    jo.save(update_fields=["max_tasks_per_week"])
+    ask(world, world.margaret_person)
+    services.accept(services.suggest(world.mutual_aid, None, by=world.sam), None, by=world.sam)
+    ask(world, world.riverside_person)
+
+    run = services.suggest(world.mutual_aid, None, by=world.sam)
+
+    # Jo has not answered the first offer yet: she could say yes to it, so no second one.
+    assert run.matched == 0 and run.volunteers == 0
+    assert Proposal.objects.get(run=run).status == ProposalStatus.UNMATCHED
+
+
 def test_the_engine_keeps_the_volunteer_who_helped_last_time(places, jo, dee):
     world = places
     weekly = ask(world, world.riverside_person, times_per_week=1, weeks=3)
