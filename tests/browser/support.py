@@ -43,6 +43,19 @@ def browser():
         browser.close()
 
 
+# Anything not served by the live server: the NHS.UK fonts on assets.nhs.uk, map tiles.
+# The sandbox has no internet, and a DNS lookup that times out would stall each page load
+# for seconds; the pages fall back to Arial and a grey map, as they would offline.
+OFFSITE = re.compile(r"^https?://(?!(localhost|127\.0\.0\.1)[:/])")
+
+
+def offline_context(browser, **options):
+    """A browser context whose requests to other sites fail at once, as if offline."""
+    context = browser.new_context(**options)
+    context.route(OFFSITE, lambda route: route.abort("internetdisconnected"))
+    return context
+
+
 @pytest.fixture
 def demo(transactional_db, django_db_serialized_rollback, live_server):
     # Serialized rollback puts back what data migrations seeded (languages, need types,
@@ -53,7 +66,7 @@ def demo(transactional_db, django_db_serialized_rollback, live_server):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(base_url=None, locale="en-GB")
+    context = offline_context(browser, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15000)
     page.console_errors = []
@@ -85,7 +98,7 @@ def sign_in(page, base_url: str, username: str, password: str = "wellbrook-demo"
 
 
 def real_errors(page) -> list[str]:
-    # Map tiles come from the internet, which this sandbox cannot reach.
+    # Fonts and map tiles come from the internet, which the tests do not reach.
     return [e for e in page.console_errors if not re.search(r"Failed to load resource", e)]
 
 

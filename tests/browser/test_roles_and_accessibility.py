@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.support import real_errors, serious_problems, sign_in
+from tests.browser.support import offline_context, real_errors, serious_problems, sign_in
 
 # What each demo login must, and must not, find in the header navigation.
 NAVIGATION = {
@@ -120,7 +120,7 @@ def test_a_form_with_errors_shows_an_accessible_error_summary(demo, page):
 
 
 def test_pages_work_without_javascript(browser, demo):
-    context = browser.new_context(java_script_enabled=False)
+    context = offline_context(browser, java_script_enabled=False)
     page = context.new_page()
     sign_in(page, demo.url, "coordinator")
     page.goto(demo.url + "/people/?q=Evans")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from keepwell.help.models import Concern, Task, Volunteer
-from tests.browser.support import real_errors, serious_problems, sign_in
+from tests.browser.support import offline_context, real_errors, serious_problems, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def test_jos_tasks_are_accessible(demo, page):
 
 
 def test_the_public_form_works_without_javascript_in_portuguese(browser, demo):
-    context = browser.new_context(java_script_enabled=False, locale="pt-PT")
+    context = offline_context(browser, java_script_enabled=False, locale="pt-PT")
     tab = context.new_page()
     tab.goto(demo.url + "/help/ask/wellbrook-mutual-aid/")
     assert tab.locator("h1").inner_text() == "Pedir ajuda"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from keepwell.matching.models import DeliveryRound, MatchRun
-from tests.browser.support import serious_problems, sign_in
+from tests.browser.support import offline_context, serious_problems, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def test_every_matching_page_passes_axe_and_offers_work_without_javascript(
 
     # One demo load per test (it is slow): the same story again with JavaScript off.
     # (the same session: a second sign-in within 30 seconds could not reuse the code)
-    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    context = offline_context(browser, java_script_enabled=False, locale="en-GB")
     context.add_cookies(page.context.cookies())
     tab = context.new_page()
     try:
