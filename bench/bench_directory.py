@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import random
 import subprocess
@@ -43,6 +42,10 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from urllib.parse import urlencode
+
+from _common import Emitter, postgres_admin, postgres_server
+
+emit = Emitter("directory")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -63,33 +66,6 @@ SENTENCES = [
     "Open to all ages; under 16s with an adult",
     "Bring a friend or come on your own",
 ]
-
-
-def _emit(case: str, metric: str, value: float, unit: str, n: int) -> None:
-    row = {"bench": "directory", "case": case, "metric": metric, "value": value}
-    print(json.dumps({**row, "unit": unit, "n": n}), flush=True)
-
-
-def _percentiles(case: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    n = len(ordered)
-    for name, q in (("p50_ms", 0.50), ("p95_ms", 0.95)):
-        value = ordered[min(n - 1, int(q * n))] * 1000
-        _emit(case, name, round(value, 2), "ms", n)
-
-
-def _postgres_server() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    return url.rsplit("/", 1)[0]
-
-
-def _postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_postgres_server() + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 # ---------------------------------------------------------------------------------------
@@ -302,7 +278,7 @@ def measure_service(case: str, searches, n: int) -> None:
         started = time.perf_counter()
         hits += one(*args)
         samples.append(time.perf_counter() - started)
-    _percentiles(case, samples)
+    emit.percentiles(case, samples)
     print(f"{case}: {hits / len(samples):.1f} results a search on average", file=sys.stderr)
     if not hits:
         raise SystemExit(f"{case}: no search found anything; the generated data is wrong")
@@ -346,7 +322,7 @@ def measure_http(case: str, port: int, paths: list[str], n: int) -> None:
         if status != 200:
             raise SystemExit(f"{case}: {path} gave {status}")
     conn.close()
-    _percentiles(case, samples)
+    emit.percentiles(case, samples)
 
 
 def child(backend: str, n_services: int, n_postcodes: int, n: int) -> None:
@@ -360,7 +336,7 @@ def child(backend: str, n_services: int, n_postcodes: int, n: int) -> None:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     else:
-        os.environ["DATABASE_URL"] = f"{_postgres_server()}/{PG_NAME}"
+        os.environ["DATABASE_URL"] = f"{postgres_server()}/{PG_NAME}"
     import django
 
     django.setup()
@@ -376,7 +352,7 @@ def child(backend: str, n_services: int, n_postcodes: int, n: int) -> None:
     started = time.perf_counter()
     searches = build(n_services, n_postcodes, rng)
     label = f"{backend}/{n_services // 1000}k"
-    _emit(f"{label}/build", "build_s", round(time.perf_counter() - started, 1), "s", n_services)
+    emit(f"{label}/build", "build_s", round(time.perf_counter() - started, 1), "s", n_services)
     rng.shuffle(searches)
     measure_service(f"{backend}/service/search", searches, n)
     server = _serve()
@@ -421,8 +397,8 @@ def main() -> None:
     for backend in args.backends.split(","):
         if backend == "postgres":
             try:
-                _postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-                _postgres_admin(f"CREATE DATABASE {PG_NAME}")
+                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+                postgres_admin(f"CREATE DATABASE {PG_NAME}")
             except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
                 print(f"postgres skipped: {exc}", file=sys.stderr)
                 continue
@@ -441,7 +417,7 @@ def main() -> None:
             )
         finally:
             if backend == "postgres":
-                _postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
 
 
 if __name__ == "__main__":

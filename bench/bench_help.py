@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import random
 import subprocess
@@ -42,6 +41,10 @@ import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from _common import Emitter, postgres_admin, postgres_server
+
+emit = Emitter("help")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -72,32 +75,6 @@ WAITING_NEEDS = [
     "controlled_drugs",
     "interpreting",
 ]
-
-
-def _emit(case: str, metric: str, value: float, unit: str, n: int) -> None:
-    row = {"bench": "help", "case": case, "metric": metric, "value": value}
-    print(json.dumps({**row, "unit": unit, "n": n}), flush=True)
-
-
-def _percentiles(case: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    n = len(ordered)
-    for name, q in (("p50_ms", 0.50), ("p95_ms", 0.95)):
-        _emit(case, name, round(ordered[min(n - 1, int(q * n))] * 1000, 2), "ms", n)
-
-
-def _postgres_server() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    return url.rsplit("/", 1)[0]
-
-
-def _postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_postgres_server() + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 # ---------------------------------------------------------------------------------------
@@ -422,7 +399,7 @@ def measure_http(case: str, port: int, requests: list[tuple[str, str]], n: int) 
         if i >= 10:  # the first few warm the caches
             samples.append(elapsed)
     conn.close()
-    _percentiles(case, samples)
+    emit.percentiles(case, samples)
 
 
 def count_queries(case: str, path: str, user) -> None:
@@ -435,7 +412,7 @@ def count_queries(case: str, path: str, user) -> None:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
     assert response.status_code == 200, response.status_code
-    _emit(case, "queries", len(ctx.captured_queries), "queries", 1)
+    emit(case, "queries", len(ctx.captured_queries), "queries", 1)
 
 
 def child(backend: str, n_people: int, n_volunteers: int, n_tasks: int, n: int) -> None:
@@ -450,7 +427,7 @@ def child(backend: str, n_people: int, n_volunteers: int, n_tasks: int, n: int) 
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     else:
-        os.environ["DATABASE_URL"] = f"{_postgres_server()}/{PG_NAME}"
+        os.environ["DATABASE_URL"] = f"{postgres_server()}/{PG_NAME}"
     import django
 
     django.setup()
@@ -466,7 +443,7 @@ def child(backend: str, n_people: int, n_volunteers: int, n_tasks: int, n: int) 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    _emit(f"{backend}/build", "build_s", round(time.perf_counter() - started, 1), "s", n_tasks)
+    emit(f"{backend}/build", "build_s", round(time.perf_counter() - started, 1), "s", n_tasks)
     count_queries(f"{backend}/http/dashboard", "/help/", coordinator)
     slug, lead = leads[0]
     count_queries(f"{backend}/http/area_queue", f"/help/areas/{slug}/", lead)
@@ -511,8 +488,8 @@ def main() -> None:
     for backend in args.backends.split(","):
         if backend == "postgres":
             try:
-                _postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-                _postgres_admin(f"CREATE DATABASE {PG_NAME}")
+                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+                postgres_admin(f"CREATE DATABASE {PG_NAME}")
             except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
                 print(f"postgres skipped: {exc}", file=sys.stderr)
                 continue
@@ -532,7 +509,7 @@ def main() -> None:
             )
         finally:
             if backend == "postgres":
-                _postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
 
 
 if __name__ == "__main__":

@@ -29,13 +29,14 @@ write the file when it was not cached.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import Emitter, postgres_admin, postgres_server, reset_peak, vm
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -54,6 +55,8 @@ HEADER = (
     "oac01ind,oa11cd,lsoa11cd,msoa11cd,wz11cd,sicbl24cd,bua24cd,ruc11ind,oac11ind,lat,long,"
     "lep21cd1,lep21cd2,pfa23cd,imd20ind,cal24cd,icb23cd,oa21cd,lsoa21cd,msoa21cd,ruc21ind"
 )
+
+emit = Emitter("import_onspd")
 
 # Postcode areas with a rough centre; the nation decides the code prefixes and pseudo codes.
 AREAS = [
@@ -258,40 +261,6 @@ def _label(rows: int) -> str:
     return f"{rows / 1_000_000:g}M" if rows >= 1_000_000 else f"{rows / 1000:g}k"
 
 
-def _emit(case: str, metric: str, value: float, unit: str, n: int) -> None:
-    row = {"bench": "import_onspd", "case": case, "metric": metric, "value": value}
-    print(json.dumps({**row, "unit": unit, "n": n}), flush=True)
-
-
-def _vm(key: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _postgres_server() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    return url.rsplit("/", 1)[0]
-
-
-def _postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_postgres_server() + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def child(backend: str, path: Path, rows: int) -> None:
     """One backend in this process: a fresh database, 100 demo rows, two imports."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keepwell.settings")
@@ -303,7 +272,7 @@ def child(backend: str, path: Path, rows: int) -> None:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     else:
-        os.environ["DATABASE_URL"] = _postgres_server() + "/keepwell_bench_places"
+        os.environ["DATABASE_URL"] = postgres_server() + "/keepwell_bench_places"
     import django
 
     django.setup()
@@ -323,18 +292,18 @@ def child(backend: str, path: Path, rows: int) -> None:
         for n in range(DEMO_ROWS)
     )
     for case in ("first", "reimport"):
-        can_reset = _reset_peak()
+        can_reset = reset_peak()
         started = time.perf_counter()
         result = import_onspd(path)
         wall = time.perf_counter() - started
-        peak = _vm("VmHWM")
+        peak = vm("VmHWM")
         held = PostcodeLocation.objects.count()
         if held != result.imported + DEMO_ROWS:
             raise SystemExit(f"{backend}/{case}: {held} rows held, expected {result.imported}+100")
         label = f"{backend}/{_label(rows)}/{case}"
-        _emit(label, "wall_s", round(wall, 2), "s", result.rows_read)
-        _emit(label, "rows_per_s", round(result.rows_read / wall), "rows/s", result.rows_read)
-        _emit(label, "peak_rss_mb", round(peak, 1), "MB", result.rows_read)
+        emit(label, "wall_s", round(wall, 2), "s", result.rows_read)
+        emit(label, "rows_per_s", round(result.rows_read / wall), "rows/s", result.rows_read)
+        emit(label, "peak_rss_mb", round(peak, 1), "MB", result.rows_read)
         print(
             f"{label}: {result.imported:,} imported, {result.skipped_terminated:,} terminated, "
             f"{result.skipped_no_grid:,} without grid reference"
@@ -357,13 +326,13 @@ def main() -> None:
     rows = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
     path, generate_s = cached_file(rows)
     if generate_s is not None:
-        _emit(f"file/{_label(rows)}", "generate_s", round(generate_s, 1), "s", rows)
+        emit(f"file/{_label(rows)}", "generate_s", round(generate_s, 1), "s", rows)
     print(f"{path}: {path.stat().st_size / 1e9:.2f} GB", file=sys.stderr)
     for backend in args.backends.split(","):
         if backend == "postgres":
             try:
-                _postgres_admin("DROP DATABASE IF EXISTS keepwell_bench_places")
-                _postgres_admin("CREATE DATABASE keepwell_bench_places")
+                postgres_admin("DROP DATABASE IF EXISTS keepwell_bench_places")
+                postgres_admin("CREATE DATABASE keepwell_bench_places")
             except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
                 print(f"postgres skipped: {exc}", file=sys.stderr)
                 continue
@@ -373,7 +342,7 @@ def main() -> None:
             )
         finally:
             if backend == "postgres":
-                _postgres_admin("DROP DATABASE IF EXISTS keepwell_bench_places")
+                postgres_admin("DROP DATABASE IF EXISTS keepwell_bench_places")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _common import reset_peak, vm  # noqa: E402
+
 from keepwell.matching.engine import (  # noqa: E402
     FOREVER,
     MatchResult,
@@ -264,24 +266,6 @@ def gini_floor(tasks: int, volunteers: int) -> float:
     return gini(even)
 
 
-def _vm(field: str) -> float:
-    """A VmXXX line of /proc/self/status, in MB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def optimum(requests: list[Request], pool: VolunteerPool) -> tuple[dict[Any, Any], float, int]:
     """Exact optimum over every eligible pair (see the module docstring)."""
     from scipy.sparse import coo_matrix
@@ -397,8 +381,8 @@ def run_one(case: str, variant: str) -> list[dict[str, Any]]:
     recent = pool.recent_load
     urg = {r.id: r.urgency for r in requests}
     recurring = {r.id: r.preferred_volunteer for r in requests if r.preferred_volunteer}
-    input_rss = _vm("VmRSS")
-    can_reset = _reset_peak()
+    input_rss = vm("VmRSS")
+    can_reset = reset_peak()
     t0 = time.perf_counter()
     result: MatchResult | None = None
     opt: tuple[dict[Any, Any], float, int] | None = None
@@ -413,7 +397,7 @@ def run_one(case: str, variant: str) -> list[dict[str, Any]]:
     else:
         raise SystemExit(f"unknown variant {variant}")
     wall = time.perf_counter() - t0
-    peak = _vm("VmHWM") if can_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = vm("VmHWM") if can_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     label = f"{case}/{variant}"
     rows: list[tuple[str, float, str]] = [
         ("wall_s", round(wall, 3), "s"),

@@ -36,7 +36,6 @@ referrals or answers then): the two must be equal, or the script fails.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -45,6 +44,10 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+
+from _common import Emitter, postgres_admin, postgres_server
+
+emit = Emitter("referrals")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -57,25 +60,6 @@ QUICK = {"referrals": 1_000, "journeys": 250, "people": 500, "requests": 10}
 P95_TARGET_MS = 150
 SERVICES = 20
 AREAS = 10
-
-
-def _emit(case: str, metric: str, value: float, unit: str, n: int) -> None:
-    row = {"bench": "referrals", "case": case, "metric": metric, "value": value}
-    print(json.dumps({**row, "unit": unit, "n": n}), flush=True)
-
-
-def _postgres_server() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    return url.rsplit("/", 1)[0]
-
-
-def _postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_postgres_server() + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 class World:
@@ -329,7 +313,7 @@ def child(backend: str, quick: bool) -> None:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     else:
-        os.environ["DATABASE_URL"] = f"{_postgres_server()}/{DB_NAME}"
+        os.environ["DATABASE_URL"] = f"{postgres_server()}/{DB_NAME}"
     import django
 
     django.setup()
@@ -361,8 +345,8 @@ def child(backend: str, quick: bool) -> None:
         case = f"{backend}/http/{name}"
         queries_small, n_small = small[name]
         queries = _queries(client, url)
-        _emit(case, "queries", queries_small, "queries", n_small)
-        _emit(case, "queries", queries, "queries", _size(world, name))
+        emit(case, "queries", queries_small, "queries", n_small)
+        emit(case, "queries", queries, "queries", _size(world, name))
         if queries != queries_small:
             failed.append(f"{case}: {queries_small} queries at {n_small}, {queries} at full size")
         for _ in range(5):
@@ -378,9 +362,9 @@ def child(backend: str, quick: bool) -> None:
             timings.append((time.perf_counter() - begun) * 1000)
             cpu.append((time.process_time() - begun_cpu) * 1000)
         p95 = _p95(timings)
-        _emit(case, "p50_ms", round(statistics.median(timings), 1), "ms", scale["requests"])
-        _emit(case, "p95_ms", round(p95, 1), "ms", scale["requests"])
-        _emit(case, "p95_cpu_ms", round(_p95(cpu), 1), "ms", scale["requests"])
+        emit(case, "p50_ms", round(statistics.median(timings), 1), "ms", scale["requests"])
+        emit(case, "p95_ms", round(p95, 1), "ms", scale["requests"])
+        emit(case, "p95_cpu_ms", round(_p95(cpu), 1), "ms", scale["requests"])
         if p95 > P95_TARGET_MS:
             print(f"{case}: p95 {p95:.1f} ms is over {P95_TARGET_MS} ms", file=sys.stderr)
     if failed:
@@ -401,8 +385,8 @@ def main() -> None:
     for backend in args.backends.split(","):
         if backend == "postgres":
             try:
-                _postgres_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
-                _postgres_admin(f"CREATE DATABASE {DB_NAME}")
+                postgres_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
+                postgres_admin(f"CREATE DATABASE {DB_NAME}")
             except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
                 print(f"postgres skipped: {exc}", file=sys.stderr)
                 continue
@@ -420,7 +404,7 @@ def main() -> None:
             status = status or run.returncode
         finally:
             if backend == "postgres":
-                _postgres_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
+                postgres_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
     sys.exit(status)
 
 

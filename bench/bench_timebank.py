@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import multiprocessing
 import os
 import pstats
@@ -52,6 +51,10 @@ import time
 from glob import glob
 from pathlib import Path
 
+from _common import Emitter, postgres_admin, postgres_server
+
+emit = Emitter("timebank")
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -61,25 +64,6 @@ PG_NAME = "keepwell_bench_timebank"
 PGBENCH_DB = "keepwell_bench_pgbench"
 FULL = (200, 30)  # members, seconds per run
 QUICK = (40, 4)
-
-
-def _emit(case: str, metric: str, value: float, unit: str, n: int) -> None:
-    row = {"bench": "timebank", "case": case, "metric": metric, "value": value}
-    print(json.dumps({**row, "unit": unit, "n": n}), flush=True)
-
-
-def _server() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    return url.rsplit("/", 1)[0]
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_server() + "/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _pgbench_binary() -> str | None:
@@ -97,12 +81,12 @@ def run_pgbench(clients: int, seconds: int) -> float | None:
         return None
     from urllib.parse import urlparse
 
-    url = urlparse(_server())
+    url = urlparse(postgres_server())
     base = [binary, "-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432)]
     base += ["-U", url.username or "postgres"]
     env = {**os.environ, "PGPASSWORD": url.password or ""}
-    _admin(f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
-    _admin(f"CREATE DATABASE {PGBENCH_DB}")
+    postgres_admin(f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
+    postgres_admin(f"CREATE DATABASE {PGBENCH_DB}")
     try:
         subprocess.run(
             [*base, "-i", "-q", "-s", str(clients), PGBENCH_DB],
@@ -119,13 +103,13 @@ def run_pgbench(clients: int, seconds: int) -> float | None:
             text=True,
         )
     finally:
-        _admin(f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
     match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
     if match is None:
         match = re.search(r"tps = ([0-9.]+)", done.stdout)
     transactions = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
     tps = float(match.group(1))
-    _emit(
+    emit(
         "postgres/pgbench/tpcb_like",
         "tps",
         round(tps, 1),
@@ -144,7 +128,7 @@ def _setup_django() -> None:
     os.environ.setdefault("KEEPWELL_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     os.environ.setdefault("KEEPWELL_HTTPS", "false")
     os.environ["KEEPWELL_VAR_DIR"] = str(BENCH_DIR)
-    os.environ["DATABASE_URL"] = f"{_server()}/{PG_NAME}"
+    os.environ["DATABASE_URL"] = f"{postgres_server()}/{PG_NAME}"
     import django
 
     django.setup()
@@ -247,8 +231,8 @@ def check(bank_id: int, told: list[tuple[str, int]]) -> int:
 
 
 def run_timebank(clients: int, members: int, seconds: int) -> float:
-    _admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-    _admin(f"CREATE DATABASE {PG_NAME}")
+    postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+    postgres_admin(f"CREATE DATABASE {PG_NAME}")
     try:
         _setup_django()
         from django.db import connection, connections
@@ -257,7 +241,7 @@ def run_timebank(clients: int, members: int, seconds: int) -> float:
         bank_id, broker_id, ids = build(members)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        _emit("postgres/build", "build_s", round(time.perf_counter() - started, 1), "s", members)
+        emit("postgres/build", "build_s", round(time.perf_counter() - started, 1), "s", members)
         connections.close_all()  # each client process opens its own connection
         ctx = multiprocessing.get_context("fork")
         results = ctx.Queue()
@@ -283,33 +267,33 @@ def run_timebank(clients: int, members: int, seconds: int) -> float:
             proc.join(timeout=30)
         rate = len(told) / seconds
         case = "postgres/service/record_exchange"
-        _emit(case, "exchanges_per_s", round(rate, 1), "exchanges/s", len(told))
+        emit(case, "exchanges_per_s", round(rate, 1), "exchanges/s", len(told))
         ordered = sorted(latencies)
         for name, q in (("p50_ms", 0.50), ("p95_ms", 0.95)):
             value = ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0
-            _emit(case, name, round(value, 2), "ms", len(ordered))
-        _emit(case, "refused", refused, "exchanges", len(told) + refused)
+            emit(case, name, round(value, 2), "ms", len(ordered))
+        emit(case, "refused", refused, "exchanges", len(told) + refused)
         # CPU per call (exchanges and refusals): the clients', and their server processes'.
         calls = max(len(told) + refused, 1)
-        _emit(case, "client_cpu_ms", round(1000 * cpu / calls, 3), "ms", calls)
+        emit(case, "client_cpu_ms", round(1000 * cpu / calls, 3), "ms", calls)
         if server_cpu is not None:
-            _emit(case, "server_cpu_ms", round(1000 * server_cpu / calls, 3), "ms", calls)
-        _emit("postgres/service/invariants", "violations", check(bank_id, told), "problems", 1)
+            emit(case, "server_cpu_ms", round(1000 * server_cpu / calls, 3), "ms", calls)
+        emit("postgres/service/invariants", "violations", check(bank_id, told), "problems", 1)
         connections.close_all()
         return rate
     finally:
         from django.db import connections
 
         connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
 
 
 def profile_one_client(members: int, seconds: int) -> None:
     """One client alone, under cProfile (CPU time): where a service call's CPU goes."""
     import queue
 
-    _admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-    _admin(f"CREATE DATABASE {PG_NAME}")
+    postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+    postgres_admin(f"CREATE DATABASE {PG_NAME}")
     try:
         _setup_django()
         from django.db import connection, connections
@@ -331,13 +315,13 @@ def profile_one_client(members: int, seconds: int) -> None:
         told, refused, _latencies, _cpu, _server_cpu = results.get()
         done = len(told) + refused
         case = "postgres/service/one_client"
-        _emit(case, "exchanges_per_s", round(len(told) / seconds, 1), "exchanges/s", len(told))
-        _emit(case, "client_cpu_ms", round(1000 * cpu / max(done, 1), 3), "ms", done)
+        emit(case, "exchanges_per_s", round(len(told) / seconds, 1), "exchanges/s", len(told))
+        emit(case, "client_cpu_ms", round(1000 * cpu / max(done, 1), 3), "ms", done)
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
         stats.print_stats(35)
         print(out.getvalue(), file=sys.stderr)
-        _emit(
+        emit(
             "postgres/service/invariants",
             "violations",
             check(bank_id, warm_up + told),
@@ -349,7 +333,7 @@ def profile_one_client(members: int, seconds: int) -> None:
         from django.db import connections
 
         connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
 
 
 def main() -> None:
@@ -365,7 +349,7 @@ def main() -> None:
     seconds = args.seconds or seconds
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     try:
-        _admin("SELECT 1")
+        postgres_admin("SELECT 1")
     except Exception as exc:  # noqa: BLE001 - no server means nothing to measure
         print(f"postgres not reachable, nothing measured: {exc}", file=sys.stderr)
         return
@@ -376,7 +360,7 @@ def main() -> None:
     rate = run_timebank(args.clients, members, seconds)
     if tps:
         share = round(100 * rate / tps, 1)
-        _emit("postgres/service/vs_pgbench", "percent", share, "%", args.clients)
+        emit("postgres/service/vs_pgbench", "percent", share, "%", args.clients)
 
 
 if __name__ == "__main__":
