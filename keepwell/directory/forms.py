@@ -22,7 +22,12 @@ from keepwell.directory.models import (
     TaxonomyTerm,
 )
 from keepwell.directory.schedules import ScheduleError, format_slots, parse
-from keepwell.directory.services import RADIUS_CHOICES_KM, Venue
+from keepwell.directory.services import (
+    RADIUS_CHOICES_KM,
+    SearchQuery,
+    Venue,
+    terms_with_children,
+)
 from keepwell.people.models import Language
 from keepwell.places.models import Area
 from keepwell.places.postcodes import InvalidPostcode, Postcode
@@ -122,6 +127,23 @@ class SearchForm(Form):
                 f"We don't know where {postcode} is. Check it, or search without a postcode"
             )
         return postcode
+
+    def query(self, *, public: bool) -> SearchQuery:
+        """The search a valid form asks for; ``public`` leaves confidential venues out."""
+        data = self.cleaned_data
+        term = data.get("term")
+        return SearchQuery(
+            words=data.get("q", ""),
+            point=(self.located.latitude, self.located.longitude) if self.located else None,
+            radius_km=data.get("radius") or 5,
+            category=data.get("category", ""),
+            term_ids=terms_with_children(term) if term else (),
+            language=data.get("language", ""),
+            weekday=data.get("day"),
+            include_remote=data.get("include_remote", False),
+            taking_new_people=data.get("taking_new_people", False),
+            public=public,
+        )
 
 
 class OrganisationForm(ModelForm):

@@ -75,20 +75,7 @@ def search(request):
     form = SearchForm(request.GET or None)
     page = None
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        term = data.get("term")
-        query = directory.SearchQuery(
-            words=data.get("q", ""),
-            point=(form.located.latitude, form.located.longitude) if form.located else None,
-            radius_km=data.get("radius") or 5,
-            category=data.get("category", ""),
-            term_ids=directory.terms_with_children(term) if term else (),
-            language=data.get("language", ""),
-            weekday=data.get("day"),
-            include_remote=data.get("include_remote", False),
-            taking_new_people=data.get("taking_new_people", False),
-            public=not request.user.has_perm("directory.view_confidential_address"),
-        )
+        query = form.query(public=not request.user.has_perm("directory.view_confidential_address"))
         try:
             number = max(1, int(request.GET.get("page", 1)))
         except ValueError:

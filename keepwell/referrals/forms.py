@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from keepwell.core.forms import Form
-from keepwell.directory.models import Organisation, Service, ServiceCategory
+from keepwell.directory.models import Organisation, Service
 from keepwell.people.models import Consent, ContactChannel, Language, Strength
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.referrals.models import AcceptsFrom, Status, Theme, Urgency
@@ -14,20 +14,6 @@ CONSENT_HOW = [
     (Consent.How.ON_BEHALF, "By someone acting for them (a carer or attorney)"),
     (Consent.How.WRITTEN, "In writing"),
 ]
-
-
-class ServiceSearchForm(Form):
-    q = forms.CharField(
-        label="Search services",
-        required=False,
-        max_length=100,
-        help_text="For example: walking, befriending, food, debt",
-    )
-    category = forms.ChoiceField(
-        label="Kind of support",
-        required=False,
-        choices=[("", "Any")] + list(ServiceCategory.choices),
-    )
 
 
 class PersonPickForm(Form):

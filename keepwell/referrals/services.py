@@ -109,11 +109,22 @@ def door_for(
     return Door(True)
 
 
-def search_services(text: str = "", category: str = ""):
-    """Published services by words in their name, description or organisation, and category.
+def doors_for(
+    service_ids: Iterable[int], from_organisation: Organisation | None = None
+) -> dict[int, Door]:
+    """``door_for`` each of these services, in two queries whatever their number."""
+    found = (
+        Service.objects.filter(pk__in=list(service_ids))
+        .select_related("referral_policy")
+        .prefetch_related("referral_policy__organisations")
+    )
+    return {service.pk: door_for(service, from_organisation) for service in found}
 
-    The directory's full search (postcode distance, language, opening times) can replace this.
-    """
+
+def search_services(text: str = "", category: str = ""):
+    """Published services by words in their name, description or organisation, and category:
+    the short list of alternatives a service that declines can suggest. (Referrers choose
+    from the directory's full search.)"""
     qs = (
         Service.objects.published()
         .select_related("organisation", "referral_policy")

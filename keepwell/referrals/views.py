@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import Purpose
 from keepwell.audit.services import record_many
+from keepwell.directory import services as directory
+from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
 from keepwell.people.models import Person
 from keepwell.referrals import forms, services, timeline
@@ -144,15 +146,39 @@ def notifications_read(request):
 
 
 def _picker_context(request, person=None):
-    form = forms.ServiceSearchForm(request.GET or None)
-    text = category = ""
-    if form.is_valid():
-        text, category = form.cleaned_data["q"], form.cleaned_data["category"]
-    page = Paginator(services.search_services(text, category), 20).get_page(request.GET.get("page"))
+    """The directory's own search (words, near a postcode, kind, activity, language, day),
+    each result with its door: whether this referrer may refer there now, and if not why.
+    Referring someone, the search starts near their postcode, phone and online included."""
+    searched = bool(set(request.GET) & set(SearchForm.base_fields))
+    form = SearchForm(request.GET if searched else None)
+    if not searched and person is not None and person.postcode:
+        near = SearchForm({"postcode": person.postcode, "radius": "5", "include_remote": "on"})
+        if near.is_valid():  # a postcode the directory cannot place: search without it
+            form = near
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    page = None
+    public = not request.user.has_perm("directory.view_confidential_address")
+    if not form.is_bound:
+        page = directory.search(directory.SearchQuery(public=public), page=number)
+    elif form.is_valid():
+        page = directory.search(form.query(public=public), page=number)
     orgs = services.referring_organisations(request.user)
-    from_org = orgs[0] if orgs else None
-    results = [(service, services.door_for(service, from_org)) for service in page.object_list]
-    return {"form": form, "page": page, "results": results, "person": person}
+    doors = services.doors_for(
+        [r.service.pk for r in page.results] if page else [], orgs[0] if orgs else None
+    )
+    results = (
+        [(r.service, doors[r.service.pk], r.distance_km) for r in page.results] if page else []
+    )
+    return {
+        "form": form,
+        "page": page,
+        "located": form.located,
+        "results": results,
+        "person": person,
+    }
 
 
 @login_required
@@ -178,13 +204,20 @@ def find_service(request):
         request,
         "referrals/find_service.html",
         {**context, "pick": pick, "people": people},
+        status=400 if context["form"].errors else 200,
     )
 
 
 @login_required
 def refer_start(request, person_id: int):
     person = _person(request, person_id, "referrals.make_referral")
-    return render(request, "referrals/find_service.html", _picker_context(request, person))
+    context = _picker_context(request, person)
+    return render(
+        request,
+        "referrals/find_service.html",
+        context,
+        status=400 if context["form"].errors else 200,
+    )
 
 
 @login_required

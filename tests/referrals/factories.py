@@ -1,23 +1,19 @@
-"""Factories and helpers for referral stories. Services use only the directory's stable fields."""
+"""Factories and helpers for referral stories. Services are the directory's, indexed for its
+search as the directory's own service layer would."""
 
 from __future__ import annotations
 
 import factory
 
-from keepwell.directory.models import Service, ServiceCategory
+from keepwell.directory.models import Service
 from keepwell.people.models import Consent
 from keepwell.referrals import services
+from tests.directory.factories import ServiceFactory as ListingFactory
 from tests.factories import OrganisationFactory
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Service
-
+class ServiceFactory(ListingFactory):
     organisation = factory.SubFactory(OrganisationFactory)
-    name = factory.Sequence(lambda n: f"Activity {n}")
-    description = "Friendly and free"
-    category = ServiceCategory.SOCIAL
     status = Service.Status.PUBLISHED
     accepts_referrals = True
     taking_new_people = True

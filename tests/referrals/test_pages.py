@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -402,3 +403,46 @@ def test_help_can_ask_what_someone_could_give_through_the_strengths_page(as_user
     skipped = as_user(world.sam).post(url, {"not_now": "1", "next": "/help/"})
     assert skipped["Location"] == "/help/"
     assert Strength.objects.count() == 1
+
+
+def test_referring_margaret_the_directory_search_starts_near_her_home(as_user, world, befriending):
+    """Priya picks from the directory's own search: near Margaret's postcode by default,
+    nearest first with the distance, phone services too, and a far-off group left out."""
+    from tests.directory.factories import listed
+    from tests.help.factories import locate
+
+    locate("WB2 1AB", 53.0330, -1.4620)  # Margaret's home
+    walk = ServiceFactory(organisation=world.mutual_aid, name="Riverside health walk")
+    listed(walk, "WB2 1AF", 53.0300, -1.4700)
+    choir = ServiceFactory(organisation=world.mutual_aid, name="Northgate choir")
+    listed(choir, "WB3 1AA", 53.0610, -1.4890)  # about 3.6 km
+    far = ServiceFactory(organisation=world.other_group, name="Othertown lunch club")
+    listed(far, "OT1 1AA", 53.1500, -1.3000)  # some 17 km away
+    befriending.delivery = befriending.Delivery.PHONE
+    befriending.save(update_fields=["delivery"])
+    client = as_user(world.priya)
+
+    html = client.get(
+        reverse("referrals:refer_start", args=[world.margaret_person.pk])
+    ).content.decode()
+
+    assert "within 5 km of WB2 1AB, and by phone or online" in html
+    assert html.index("Riverside health walk") < html.index("Northgate choir")
+    assert "0.6 km away" in html and "3.6 km away" in html
+    assert "Friendly phone calls" in html
+    assert "Othertown lunch club" not in html
+    # Searching wider finds it, with the same door check as anywhere else.
+    wider = client.get(
+        reverse("referrals:refer_start", args=[world.margaret_person.pk]),
+        {"postcode": "WB2 1AB", "radius": "25"},
+    ).content.decode()
+    assert "Othertown lunch club" in wider
+
+
+def test_a_postcode_the_directory_does_not_know_is_a_form_error_on_the_picker(as_user, world):
+    response = as_user(world.priya).get(reverse("referrals:find_service"), {"postcode": "LS1 9ZZ"})
+
+    assert response.status_code == 400
+    html = unescape(response.content.decode())
+    assert "<title>Error:" in html
+    assert "There is a problem" in html and "We don't know where LS1 9ZZ is" in html
