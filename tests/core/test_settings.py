@@ -38,6 +38,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
         ("KEEPWELL_OUTCOME_FOLLOWUP_WEEKS", "8,six months"),
         ("KEEPWELL_REFERRAL_ACCEPT_WORKING_DAYS", "0"),
         ("KEEPWELL_MATCHING_ROUTING_SECONDS", "0"),
+        ("KEEPWELL_DB_CONN_MAX_AGE", "-1"),
         ("DATABASE_URL", "mysql://root@localhost/keepwell"),
         ("KEEPWELL_TASKS_BACKEND", "celery"),
     ],
@@ -89,3 +90,20 @@ def test_two_factor_is_on_unless_debug_or_demo():
     code = "import keepwell.settings as s; print(s.REQUIRE_TWO_FACTOR)"
     assert _run(["-c", code], PRODUCTION).stdout.strip() == "True"
     assert _run(["-c", code], {**PRODUCTION, "KEEPWELL_DEMO": "true"}).stdout.strip() == "False"
+
+
+def test_postgresql_keeps_connections_for_a_minute_and_sqlite_does_not():
+    code = (
+        "from keepwell.settings import DATABASES; db = DATABASES['default']; "
+        "print(db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])"
+    )
+    on_postgres = _run(["-c", code], {**PRODUCTION, "DATABASE_URL": "postgres://u@db:5432/kw"})
+    on_sqlite = _run(["-c", code], PRODUCTION)
+    tuned = _run(
+        ["-c", code],
+        {**PRODUCTION, "DATABASE_URL": "postgres://u@db/kw", "KEEPWELL_DB_CONN_MAX_AGE": "0"},
+    )
+
+    assert on_postgres.stdout.split() == ["60", "True"], on_postgres.stderr
+    assert on_sqlite.stdout.split()[0] == "0", on_sqlite.stderr
+    assert tuned.stdout.split()[0] == "0", tuned.stderr
