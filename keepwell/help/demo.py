@@ -249,15 +249,21 @@ def _routing(place, group) -> None:
     practice = place.organisations["wellbrook-health-centre"]
     surgery = place.organisations["riverside-surgery"]
     council = place.organisations["wellbrook-borough-council"]
+    # The group keeps all four, so its "Where concerns go" page shows and changes them.
     lead, _ = ConcernContact.objects.get_or_create(
         name="Safeguarding lead (Sam Okafor)",
         organisation=group,
-        defaults={"user": place.users["coordinator"], "email": "coordinator@wellbrook.example"},
+        defaults={
+            "group": group,
+            "user": place.users["coordinator"],
+            "email": "coordinator@wellbrook.example",
+        },
     )
     adults, _ = ConcernContact.objects.get_or_create(
         name="Adult social care duty team",
         organisation=council,
         defaults={
+            "group": group,
             "email": "adults@wellbrook.example",
             "phone": "01632 960100",
             "escalate_to": lead,
@@ -268,6 +274,7 @@ def _routing(place, group) -> None:
             name=name,
             organisation=practice_org,
             defaults={
+                "group": group,
                 "user": place.users["connector"] if practice_org == practice else None,
                 "email": f"{practice_org.slug}@wellbrook.example",
                 "escalate_to": lead,

@@ -779,11 +779,31 @@ class ConcernKind(models.TextChoices):
     OTHER = "other", "Something else"
 
 
+class ConcernContactQuerySet(models.QuerySet):
+    def kept_by(self, group):
+        return self.filter(group=group)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
 class ConcernContact(models.Model):
     """A named person who receives concerns: a practice's duty contact, a council team, the
-    safeguarding lead. If they do not acknowledge in time the concern moves to ``escalate_to``."""
+    safeguarding lead. If they do not acknowledge in time the concern moves to ``escalate_to``.
+
+    ``organisation`` is where they work; ``group`` is the mutual aid group that keeps them on
+    its "Where concerns go" page and may change them. A contact is never deleted once a
+    concern was sent to them (``Concern.routed_to`` protects it): it is made inactive."""
 
     name = models.CharField(max_length=150, help_text="Named person or team")
+    group = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="kept_concern_contacts",
+        help_text="The group that keeps this contact and may change it",
+    )
     organisation = models.ForeignKey(
         "directory.Organisation", on_delete=models.CASCADE, related_name="concern_contacts"
     )
@@ -801,6 +821,8 @@ class ConcernContact(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     is_active = models.BooleanField(default=True)
+
+    objects = ConcernContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name", "name"]

@@ -3,7 +3,7 @@
 A coordinator acts on every request of the groups they coordinate, in every area. An area
 lead and their deputy act on their area's queue. A volunteer sees only the tasks offered to
 them or held by them. A concern is seen by who raised it, who it was sent to, and the group's
-coordinators.
+coordinators; only the group's coordinators decide where its concerns are sent.
 """
 
 from __future__ import annotations
@@ -143,6 +143,13 @@ def triages_the_public_request(user, public_request) -> bool:
 
 
 @rules.predicate
+def coordinates_the_group(user, organisation) -> bool:
+    return (
+        organisation is not None and user.is_authenticated and _coordinates(user, organisation.pk)
+    )
+
+
+@rules.predicate
 def is_a_concern_contact(user) -> bool:
     return user.is_authenticated and user.concern_contacts.exists()
 
@@ -180,6 +187,9 @@ rules.add_perm(
 rules.add_perm(
     "help.act_on_concern", is_platform_admin | is_concern_contact | coordinates_the_concern
 )
+# Where a group's concerns go: its contacts and routing rules. Leads and deputies act on
+# concerns but do not decide where the group's concerns are sent.
+rules.add_perm("help.manage_concern_routing", is_platform_admin | coordinates_the_group)
 
 # The menu: roles only, so showing it costs no queries beyond the user's memberships.
 rules.add_perm("help.menu_dashboard", is_platform_admin | is_coordinator | is_area_lead)
@@ -187,3 +197,4 @@ rules.add_perm("help.menu_my_tasks", is_volunteer)
 rules.add_perm(
     "help.menu_concerns", is_platform_admin | is_coordinator | is_area_lead | is_volunteer
 )
+rules.add_perm("help.menu_concern_routing", is_platform_admin | is_coordinator)

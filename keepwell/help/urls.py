@@ -47,4 +47,35 @@ urlpatterns = [
         name="concern_acknowledge",
     ),
     path("concerns/<int:concern_id>/close/", views.concern_close, name="concern_close"),
+    # Where a group's concerns go: its contacts and routing rules.
+    path("concerns/routing/", views.concern_routing_groups, name="concern_routing_groups"),
+    path("concerns/routing/<slug:slug>/", views.concern_routing, name="concern_routing"),
+    path(
+        "concerns/routing/<slug:slug>/contacts/new/",
+        views.concern_contact_add,
+        name="concern_contact_add",
+    ),
+    path(
+        "concerns/routing/<slug:slug>/contacts/<int:contact_id>/",
+        views.concern_contact_edit,
+        name="concern_contact_edit",
+    ),
+    path(
+        "concerns/routing/<slug:slug>/contacts/<int:contact_id>/delete/",
+        views.concern_contact_delete,
+        name="concern_contact_delete",
+    ),
+    path(
+        "concerns/routing/<slug:slug>/rules/new/", views.routing_rule_add, name="routing_rule_add"
+    ),
+    path(
+        "concerns/routing/<slug:slug>/rules/<int:rule_id>/",
+        views.routing_rule_edit,
+        name="routing_rule_edit",
+    ),
+    path(
+        "concerns/routing/<slug:slug>/rules/<int:rule_id>/delete/",
+        views.routing_rule_delete,
+        name="routing_rule_delete",
+    ),
 ]

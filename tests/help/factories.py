@@ -90,16 +90,18 @@ def make_request(person, slug: str = "shopping", *, by, organisation, **fields):
 
 def make_routing(organisation, practice, *, gp_user=None, lead_user=None):
     """The practice's duty contact for health, the group's safeguarding lead for the rest;
-    the practice contact escalates to the safeguarding lead."""
+    the practice contact escalates to the safeguarding lead. The group keeps both."""
     lead = ConcernContact.objects.create(
         name="Safeguarding lead",
         organisation=organisation,
+        group=organisation,
         user=lead_user,
         email="lead@example.com",
     )
     duty = ConcernContact.objects.create(
         name="Duty doctor",
         organisation=practice,
+        group=organisation,
         user=gp_user,
         email="duty@example.com",
         escalate_to=lead,

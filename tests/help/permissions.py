@@ -2,13 +2,15 @@
 
 Margaret's request is run by Wellbrook Mutual Aid (Sam coordinates it) in Riverside (Ana
 leads, Tom deputises). Jo volunteers for the group; Olly coordinates another town's group,
-so he may open the lists and forms of his own group but nothing of Margaret's.
+so he may open the lists and forms of his own group but nothing of Margaret's. Where the
+group's concerns go is Sam's to decide (and the platform admin's): not the area's lead or
+deputy, not Olly, not the practice.
 """
 
 from __future__ import annotations
 
 from keepwell.help import services
-from keepwell.help.models import Authorisation, PublicRequest
+from keepwell.help.models import Authorisation, PublicRequest, RoutingRule
 from tests.help.factories import make_request, make_routing, make_volunteer, need
 from tests.permissions import OK, REDIRECT, SIGNED_IN_ONLY, Row
 
@@ -17,6 +19,7 @@ RUNS_HELP = {"alex": OK, "sam": OK, "ana": OK, "tom": OK, "olly": OK}
 RUNS_HERS = {"alex": OK, "sam": OK, "ana": OK, "tom": OK}
 COORDINATORS = {"alex": OK, "sam": OK, "olly": OK}
 MANAGES_JO = {"alex": OK, "sam": OK}
+ROUTES_HER_GROUPS_CONCERNS = {"alex": OK, "sam": OK}
 
 
 def _redirects(expect: dict) -> dict:
@@ -121,6 +124,22 @@ def concern(world):
     return {"concern_id": made.pk}
 
 
+def _group_routing(world):
+    return make_routing(world.mutual_aid, world.practice, gp_user=world.priya, lead_user=world.sam)
+
+
+def routing_contact(world):
+    """The practice's duty doctor, kept by Wellbrook Mutual Aid; nothing uses them yet."""
+    duty, _ = _group_routing(world)
+    return {"slug": world.mutual_aid.slug, "contact_id": duty.pk}
+
+
+def routing_rule(world):
+    _group_routing(world)
+    rule = RoutingRule.objects.filter(organisation=world.mutual_aid).order_by("order").first()
+    return {"slug": world.mutual_aid.slug, "rule_id": rule.pk}
+
+
 CONCERN_READERS = {**RUNS_HERS, "priya": OK, "jo": OK}
 CONCERN_ACTORS = {"alex": OK, "priya": OK, "sam": OK}
 
@@ -219,5 +238,63 @@ MATRIX = [
         expect={**SIGNED_IN_ONLY, **_redirects(CONCERN_ACTORS)},
         kwargs=concern,
         data=lambda w: {"outcome": "GP phoned her"},
+    ),
+    # Where concerns go: every coordinator may open the list of their own groups; only the
+    # group's coordinator (and the platform admin) may open or change the group's routing.
+    Row("help:concern_routing_groups", expect={**SIGNED_IN_ONLY, **COORDINATORS}),
+    Row(
+        "help:concern_routing",
+        expect={**SIGNED_IN_ONLY, **ROUTES_HER_GROUPS_CONCERNS},
+        kwargs=mutual_aid,
+    ),
+    Row(
+        "help:concern_contact_add",
+        expect={**SIGNED_IN_ONLY, **ROUTES_HER_GROUPS_CONCERNS},
+        kwargs=mutual_aid,
+    ),
+    Row(
+        "help:concern_contact_edit",
+        expect={**SIGNED_IN_ONLY, **ROUTES_HER_GROUPS_CONCERNS},
+        kwargs=routing_contact,
+    ),
+    Row(
+        "help:concern_contact_delete",
+        expect={**SIGNED_IN_ONLY, **ROUTES_HER_GROUPS_CONCERNS},
+        kwargs=routing_contact,
+    ),
+    Row(
+        "help:concern_contact_delete",
+        method="post",
+        expect={**SIGNED_IN_ONLY, **_redirects(ROUTES_HER_GROUPS_CONCERNS)},
+        kwargs=routing_contact,
+    ),
+    Row(
+        "help:routing_rule_add",
+        expect={**SIGNED_IN_ONLY, **ROUTES_HER_GROUPS_CONCERNS},
+        kwargs=mutual_aid,
+    ),
+    # A rule for a named contact that names nobody: refused with the error summary.
+    Row(
+        "help:routing_rule_add",
+        method="post",
+        expect={**SIGNED_IN_ONLY, "alex": 400, "sam": 400},
+        kwargs=mutual_aid,
+        data=lambda w: {"order": "50", "kind": "any", "urgent": "either", "target": "contact"},
+    ),
+    Row(
+        "help:routing_rule_edit",
+        expect={**SIGNED_IN_ONLY, **ROUTES_HER_GROUPS_CONCERNS},
+        kwargs=routing_rule,
+    ),
+    Row(
+        "help:routing_rule_delete",
+        expect={**SIGNED_IN_ONLY, **ROUTES_HER_GROUPS_CONCERNS},
+        kwargs=routing_rule,
+    ),
+    Row(
+        "help:routing_rule_delete",
+        method="post",
+        expect={**SIGNED_IN_ONLY, **_redirects(ROUTES_HER_GROUPS_CONCERNS)},
+        kwargs=routing_rule,
     ),
 ]

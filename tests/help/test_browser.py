@@ -87,3 +87,53 @@ def test_the_public_form_works_without_javascript_in_portuguese(browser, demo):
     tab.goto(demo.url + "/help/ask/wellbrook-mutual-aid/?lang=en-gb")
     assert not serious_problems_without_javascript(tab)
     context.close()
+
+
+def test_sam_decides_where_concerns_go_without_javascript_and_each_page_is_accessible(
+    browser, demo
+):
+    context = offline_context(browser, java_script_enabled=False)
+    tab = context.new_page()
+    sign_in(tab, demo.url, "coordinator")
+    problems: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        found = serious_problems_without_javascript(tab)
+        if found:
+            problems[name] = found
+
+    tab.goto(demo.url + "/help/concerns/")
+    tab.get_by_role("link", name="Where concerns go").click()
+    assert tab.locator("h1").inner_text() == "Where concerns go"
+    check("the group's page")
+    tab.get_by_role("link", name="Add a contact").click()
+    tab.get_by_role("button", name="Add contact").click()
+    assert (
+        "Enter the name of the person or team" in tab.locator(".nhsuk-error-summary").inner_text()
+    )
+    check("a contact with errors")
+    tab.get_by_label("Name", exact=True).fill("Housing options team")
+    tab.get_by_label("The organisation they work for").select_option(
+        label="Wellbrook Borough Council (Local council)"
+    )
+    tab.get_by_label("Email address (optional)").fill("housing@wellbrook.example")
+    tab.get_by_role("button", name="Add contact").click()
+    assert "Housing options team added" in tab.locator("main").inner_text()
+    tab.get_by_role("link", name="Add a rule").click()
+    # Before the demo's last rule, which sends any concern to the safeguarding lead.
+    tab.get_by_label("Order").fill("15")
+    tab.get_by_label("Fall risk").check()
+    tab.get_by_label("A named contact").check()
+    tab.get_by_role("button", name="Add rule").click()
+    summary = tab.locator(".nhsuk-error-summary").inner_text()
+    assert "Choose the contact to send these concerns to" in summary
+    check("a rule with errors")
+    tab.get_by_label("The named contact (optional)").select_option(
+        label="Housing options team, Wellbrook Borough Council"
+    )
+    tab.get_by_role("button", name="Add rule").click()
+    rules = tab.locator("table").first.inner_text()
+    assert "Fall risk" in rules and "Housing options team" in rules
+    assert "Never used" not in rules
+    context.close()
+    assert not problems, problems
