@@ -64,3 +64,29 @@ def reset_peak() -> bool:
         return True
     except OSError:
         return False
+
+
+def run_per_backend(script: str, backends: str, pg_name: str, *child_args: object) -> int:
+    """Run ``script --child BACKEND *child_args`` for each of the comma-separated
+    ``backends``, each in a process of its own; for PostgreSQL on a throwaway database
+    ``pg_name``, created before and dropped after (skipped, saying why, when no server
+    answers). Returns the first non-zero exit status of a child, or 0."""
+    import subprocess
+    import sys
+
+    status = 0
+    for backend in backends.split(","):
+        if backend == "postgres":
+            try:
+                postgres_admin(f"DROP DATABASE IF EXISTS {pg_name}")
+                postgres_admin(f"CREATE DATABASE {pg_name}")
+            except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
+                print(f"postgres skipped: {exc}", file=sys.stderr)
+                continue
+        try:
+            command = [sys.executable, script, "--child", backend, *map(str, child_args)]
+            status = status or subprocess.run(command, check=False).returncode
+        finally:
+            if backend == "postgres":
+                postgres_admin(f"DROP DATABASE IF EXISTS {pg_name}")
+    return status

@@ -34,7 +34,6 @@ import argparse
 import http.client
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -43,7 +42,7 @@ from datetime import time as clock
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _common import Emitter, postgres_admin, postgres_server
+from _common import Emitter, postgres_server, run_per_backend
 
 emit = Emitter("directory")
 
@@ -394,30 +393,7 @@ def main() -> None:
     postcodes = args.postcodes or (postcodes if not args.services else max(100, services // 10))
     n = args.n or n
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for backend in args.backends.split(","):
-        if backend == "postgres":
-            try:
-                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-                postgres_admin(f"CREATE DATABASE {PG_NAME}")
-            except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
-                print(f"postgres skipped: {exc}", file=sys.stderr)
-                continue
-        try:
-            subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    backend,
-                    str(services),
-                    str(postcodes),
-                    str(n),
-                ],
-                check=True,
-            )
-        finally:
-            if backend == "postgres":
-                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+    sys.exit(run_per_backend(__file__, args.backends, PG_NAME, services, postcodes, n))
 
 
 if __name__ == "__main__":

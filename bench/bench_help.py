@@ -35,14 +35,13 @@ import argparse
 import http.client
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from _common import Emitter, postgres_admin, postgres_server
+from _common import Emitter, postgres_server, run_per_backend
 
 emit = Emitter("help")
 
@@ -485,31 +484,7 @@ def main() -> None:
     people, volunteers, tasks, n = QUICK if args.quick else FULL
     n = args.n or n
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for backend in args.backends.split(","):
-        if backend == "postgres":
-            try:
-                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-                postgres_admin(f"CREATE DATABASE {PG_NAME}")
-            except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
-                print(f"postgres skipped: {exc}", file=sys.stderr)
-                continue
-        try:
-            subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    backend,
-                    str(people),
-                    str(volunteers),
-                    str(tasks),
-                    str(n),
-                ],
-                check=True,
-            )
-        finally:
-            if backend == "postgres":
-                postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+    sys.exit(run_per_backend(__file__, args.backends, PG_NAME, people, volunteers, tasks, n))
 
 
 if __name__ == "__main__":

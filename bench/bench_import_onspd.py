@@ -31,12 +31,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from _common import Emitter, postgres_admin, postgres_server, reset_peak, vm
+from _common import Emitter, postgres_server, reset_peak, run_per_backend, vm
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -328,21 +327,7 @@ def main() -> None:
     if generate_s is not None:
         emit(f"file/{_label(rows)}", "generate_s", round(generate_s, 1), "s", rows)
     print(f"{path}: {path.stat().st_size / 1e9:.2f} GB", file=sys.stderr)
-    for backend in args.backends.split(","):
-        if backend == "postgres":
-            try:
-                postgres_admin("DROP DATABASE IF EXISTS keepwell_bench_places")
-                postgres_admin("CREATE DATABASE keepwell_bench_places")
-            except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
-                print(f"postgres skipped: {exc}", file=sys.stderr)
-                continue
-        try:
-            subprocess.run(
-                [sys.executable, __file__, "--child", backend, str(path), str(rows)], check=True
-            )
-        finally:
-            if backend == "postgres":
-                postgres_admin("DROP DATABASE IF EXISTS keepwell_bench_places")
+    sys.exit(run_per_backend(__file__, args.backends, "keepwell_bench_places", path, rows))
 
 
 if __name__ == "__main__":

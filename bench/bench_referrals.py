@@ -39,13 +39,12 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from _common import Emitter, postgres_admin, postgres_server
+from _common import Emitter, postgres_server, run_per_backend
 
 emit = Emitter("referrals")
 
@@ -381,31 +380,8 @@ def main() -> None:
         backend, quick = args.child
         child(backend, quick == "quick")
         return
-    status = 0
-    for backend in args.backends.split(","):
-        if backend == "postgres":
-            try:
-                postgres_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
-                postgres_admin(f"CREATE DATABASE {DB_NAME}")
-            except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
-                print(f"postgres skipped: {exc}", file=sys.stderr)
-                continue
-        try:
-            run = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    backend,
-                    "quick" if args.quick else "full",
-                ],
-                check=False,
-            )
-            status = status or run.returncode
-        finally:
-            if backend == "postgres":
-                postgres_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
-    sys.exit(status)
+    quick = "quick" if args.quick else "full"
+    sys.exit(run_per_backend(__file__, args.backends, DB_NAME, quick))
 
 
 if __name__ == "__main__":
