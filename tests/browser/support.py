@@ -86,14 +86,15 @@ def sign_in(page, base_url: str, username: str, password: str = "wellbrook-demo"
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    # A click starts the navigation; wait until the browser has left the form (or timed out).
+    page.wait_for_url(lambda url: "/accounts/sign-in/" not in url)
     if "/accounts/two-factor/" in page.url:
         user = User.objects.get(username=username)
         device = TOTPDevice.objects.filter(user=user).order_by("-confirmed").first()
         code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
         page.get_by_label("Security code").fill(f"{code:06d}")
         page.get_by_role("button", name="Continue").click()
-        page.wait_for_load_state()
+        page.wait_for_url(lambda url: "/accounts/two-factor/" not in url)
     assert "/accounts/sign-in/" not in page.url, f"{username} could not sign in"
 
 

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.support import offline_context, real_errors, serious_problems, sign_in
 
@@ -112,8 +113,8 @@ def test_a_form_with_errors_shows_an_accessible_error_summary(demo, page):
     page.goto(demo.url + "/people/new/")
     page.get_by_role("button", name="Save").click()
     summary = page.locator(".nhsuk-error-summary")
-    assert summary.is_visible()
-    assert "Enter their first name" in summary.inner_text()
+    expect(summary).to_be_visible()  # waits for the page the click asked for
+    expect(summary).to_contain_text("Enter their first name")
     assert not serious_problems(page)
     summary.get_by_role("link", name="Enter their first name").click()
     assert page.evaluate("document.activeElement.id") == "id_given_name"
@@ -130,5 +131,5 @@ def test_pages_work_without_javascript(browser, demo):
     page.get_by_label("Phone (optional)", exact=True).fill("01632 960555")
     page.get_by_label("Phone call").check()
     page.get_by_role("button", name="Save").click()
-    assert "Winnie" in page.inner_text("h1")
+    expect(page.locator("h1")).to_contain_text("Winnie")
     context.close()

@@ -4,6 +4,7 @@ with no serious or critical problem (the crawl may not reach forms behind a pers
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.support import real_errors, serious_problems, sign_in
 
@@ -15,8 +16,8 @@ def _check(tab, url: str, problems: dict[str, list[str]], *, submit: str | None 
     assert response is not None and response.status < 400, f"{url}: {response and response.status}"
     if submit:
         tab.get_by_role("button", name=submit, exact=True).click()
-        tab.wait_for_load_state()
-        assert tab.locator(".nhsuk-error-summary").count() == 1, f"{url}: no error summary"
+        # Waits for the page the click asked for: the same form, now with its errors.
+        expect(tab.locator(".nhsuk-error-summary")).to_have_count(1)
     found = serious_problems(tab)
     if found:
         problems[url + (" (errors)" if submit else "")] = found

@@ -4,6 +4,7 @@ problem), a form's error summary included, for the broker and for Margaret."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from keepwell.timebank.models import Account, Exchange, GiveInvitation
 from tests.browser.support import real_errors, serious_problems, sign_in
@@ -48,7 +49,7 @@ def test_the_brokers_and_margarets_pages_are_accessible_errors_included(demo, pa
     page.get_by_label("How long").fill("1.33 h")
     page.get_by_role("button", name="Record exchange").click()
     summary = page.locator(".nhsuk-error-summary")
-    assert "Enter whole minutes" in summary.inner_text()
+    expect(summary).to_contain_text("Enter whole minutes")
     found = serious_problems(page)
     if found:
         problems["exchange/new (errors)"] = found
