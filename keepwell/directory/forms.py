@@ -24,8 +24,10 @@ from keepwell.directory.models import (
 from keepwell.directory.schedules import ScheduleError, format_slots, parse
 from keepwell.directory.services import (
     RADIUS_CHOICES_KM,
+    SearchPage,
     SearchQuery,
     Venue,
+    search,
     terms_with_children,
 )
 from keepwell.people.models import Language
@@ -144,6 +146,19 @@ class SearchForm(Form):
             taking_new_people=data.get("taking_new_people", False),
             public=public,
         )
+
+    def results(self, page: str | None, *, public: bool) -> SearchPage | None:
+        """The page of results (``page`` as the query string gives it) this form asks for:
+        every listing when nothing was asked, none while the form has errors."""
+        try:
+            number = max(1, int(page or 1))
+        except ValueError:
+            number = 1
+        if not self.is_bound:
+            return search(SearchQuery(public=public), page=number)
+        if self.is_valid():
+            return search(self.query(public=public), page=number)
+        return None
 
 
 class OrganisationForm(ModelForm):

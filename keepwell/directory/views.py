@@ -73,16 +73,10 @@ def _service_for(request, service_id) -> Service:
 def search(request):
     _require(request, "directory.view_directory")
     form = SearchForm(request.GET or None)
-    page = None
-    if form.is_bound and form.is_valid():
-        query = form.query(public=not request.user.has_perm("directory.view_confidential_address"))
-        try:
-            number = max(1, int(request.GET.get("page", 1)))
-        except ValueError:
-            number = 1
-        page = directory.search(query, page=number)
-    elif not form.is_bound:
-        page = directory.search(directory.SearchQuery())
+    page = form.results(
+        request.GET.get("page"),
+        public=not request.user.has_perm("directory.view_confidential_address"),
+    )
     return render(
         request,
         "directory/search.html",

@@ -231,12 +231,13 @@ def eligible_volunteers_for_matching(organisation=None, *, at: datetime | None =
     ).values_list("volunteer_id", "language__code"):
         langs[vid].add(code)
     start = week_start(at)
+    end = start + timedelta(days=7)
     week_load = dict(
         Task.objects.filter(
             volunteer_id__in=id_query,
             state__in=HELD_STATES,
             load_at__gte=start,
-            load_at__lt=start + timedelta(days=7),
+            load_at__lt=end,
         )
         .values_list("volunteer_id")
         .annotate(n=Count("pk"))
@@ -250,8 +251,7 @@ def eligible_volunteers_for_matching(organisation=None, *, at: datetime | None =
             task__state=TaskState.OFFERED,
         )
         .filter(
-            Q(task__due_start__isnull=True)
-            | Q(task__due_start__gte=start, task__due_start__lt=start + timedelta(days=7))
+            Q(task__due_start__isnull=True) | Q(task__due_start__gte=start, task__due_start__lt=end)
         )
         .values_list("volunteer_id")
         .annotate(n=Count("pk"))

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import Purpose
 from keepwell.audit.services import record_many
-from keepwell.directory import services as directory
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
 from keepwell.people.models import Person
@@ -155,23 +154,14 @@ def _picker_context(request, person=None):
         near = SearchForm({"postcode": person.postcode, "radius": "5", "include_remote": "on"})
         if near.is_valid():  # a postcode the directory cannot place: search without it
             form = near
-    try:
-        number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        number = 1
-    page = None
-    public = not request.user.has_perm("directory.view_confidential_address")
-    if not form.is_bound:
-        page = directory.search(directory.SearchQuery(public=public), page=number)
-    elif form.is_valid():
-        page = directory.search(form.query(public=public), page=number)
+    page = form.results(
+        request.GET.get("page"),
+        public=not request.user.has_perm("directory.view_confidential_address"),
+    )
+    found = page.results if page else []
     orgs = services.referring_organisations(request.user)
-    doors = services.doors_for(
-        [r.service.pk for r in page.results] if page else [], orgs[0] if orgs else None
-    )
-    results = (
-        [(r.service, doors[r.service.pk], r.distance_km) for r in page.results] if page else []
-    )
+    doors = services.doors_for([r.service.pk for r in found], orgs[0] if orgs else None)
+    results = [(r.service, doors[r.service.pk], r.distance_km) for r in found]
     return {
         "form": form,
         "page": page,
