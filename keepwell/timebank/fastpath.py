@@ -5,18 +5,24 @@ exchange confirmed at once (a broker's entry, a donation, a grant, a class, a re
 a help task) is written instead by one statement, :data:`_SQL`, whose parts run in this
 order because each reads the one before:
 
-1. ``e``: the exchange already recorded under this idempotency key, if any;
-2. ``l``: otherwise the legs' accounts with their bank's limits, locked ``FOR UPDATE`` in
-   id order (the order every ledger transaction takes them in, so two exchanges between
-   the same accounts queue rather than deadlock). Under READ COMMITTED a row another
-   transaction changed is read as that transaction committed it: the current balance;
-3. ``ok``: every account exists, is approved and is in the bank, none is on both sides,
+1. ``l``: the legs' accounts with their bank's limits, locked ``FOR UPDATE`` in id order
+   (the order every ledger transaction takes them in, so two exchanges between the same
+   accounts queue rather than deadlock). Under READ COMMITTED a row another transaction
+   changed is read as that transaction committed it: the current balance;
+2. ``c``: every account exists, is approved and is in the bank, none is on both sides,
    and no leg moves a balance further past a limit (the same rule as
    ``services._breaches``);
-4. ``x``: only then the exchange, already confirmed (``ON CONFLICT`` on the idempotency
-   key does nothing if a concurrent retry inserted it first); ``m``: its movements;
-   ``u``: the balances moved; ``w``: one audit row per person involved, the same row
-   ``keepwell.audit.services.record`` writes.
+3. ``x``: only then the exchange, already confirmed; ``ON CONFLICT`` on the idempotency
+   key does nothing if the key is already on the ledger (a retry, or a concurrent request
+   with the same key, which it waits for), and then nothing below happens either;
+   ``m``: its movements; ``u``: the balances moved; ``w``: one audit row per person
+   involved, the same row ``keepwell.audit.services.record`` writes.
+
+The key is looked up only through its unique index, as the conflict's arbiter, never by a
+query of its own: a plan made when the ledger was empty (a new database, the first
+exchanges of the day on a new connection) would read the exchanges table from end to end
+on every later call, as it grows. The caller asks which exchange holds the key when the
+statement wrote none (a retry is rare).
 
 So the lock, the limit check and every write happen in one round trip, and outside a
 caller's transaction (``autocommit``) the statement is its own transaction: the locks are
@@ -115,13 +121,11 @@ def _build() -> str:
 WITH d AS (
     SELECT leg.account_id, leg.minutes, leg.ord
     FROM unnest(%s::bigint[], %s::integer[]) WITH ORDINALITY AS leg(account_id, minutes, ord)
-), e AS (
-    SELECT id, fingerprint FROM {exchange} WHERE idempotency_key = %s::text
 ), l AS (
     SELECT a.id, a.balance, a.person_id, a.kind, a.status, a.bank_id,
            b.min_balance, b.max_balance, b.chest_min_balance, b.limit_policy
     FROM {account} a JOIN {bank} b ON b.id = a.bank_id
-    WHERE a.id = ANY(ARRAY(SELECT account_id FROM d)) AND NOT EXISTS (SELECT 1 FROM e)
+    WHERE a.id = ANY(ARRAY(SELECT account_id FROM d))
     ORDER BY a.id
     FOR UPDATE OF a
 ), c AS (
@@ -165,9 +169,9 @@ WITH d AS (
     ORDER BY d.ord
 )
 SELECT (SELECT id FROM x), (SELECT array_agg(ARRAY[u.id, u.balance::bigint]) FROM u),
-       e.id, e.fingerprint, c.valid, c.within, c.balances,
+       c.valid, c.within, c.balances,
        c.min_balance, c.max_balance, c.chest_min_balance, c.limit_policy
-FROM c LEFT JOIN e ON true
+FROM c
 """  # noqa: S608 - table names and constants from the models; every value is a parameter
     return _SQL
 
@@ -217,16 +221,14 @@ def _cursor(db):
 
 class Outcome:
     """What the statement did: ``exchange_id`` written (and the ``balances`` after it), or
-    ``existing_id`` found under the key, or neither: then ``valid`` (the accounts can
-    trade), ``within`` (no limit crossed), the locked balances ``before`` and the bank's
+    none: then ``valid`` (the accounts can trade), ``within`` (no limit crossed; if both,
+    the key was already on the ledger), the locked balances ``before`` and the bank's
     limits, as read under the lock."""
 
     __slots__ = (
         "balances",
         "before",
         "chest_min_balance",
-        "existing_fingerprint",
-        "existing_id",
         "exchange_id",
         "limit_policy",
         "max_balance",
@@ -236,9 +238,8 @@ class Outcome:
     )
 
     def __init__(self, row) -> None:
-        self.exchange_id, after, self.existing_id, self.existing_fingerprint = row[:4]
-        self.valid, self.within, before = row[4:7]
-        self.min_balance, self.max_balance, self.chest_min_balance, self.limit_policy = row[7:]
+        self.exchange_id, after, self.valid, self.within, before = row[:5]
+        self.min_balance, self.max_balance, self.chest_min_balance, self.limit_policy = row[5:]
         self.balances = dict(after or ())
         self.before = dict(before or ())
 
@@ -259,7 +260,6 @@ def record_confirmed(
     params: list[Any] = [
         [account_id for account_id, _minutes in legs],
         [minutes for _account_id, minutes in legs],
-        exchange.idempotency_key,
         len(legs),
         exchange.bank_id,
     ]

@@ -749,15 +749,13 @@ def _record_fast(
         for leg in legs:
             leg.account.balance = outcome.balances[leg.account.pk]
         return exchange
-    if outcome.existing_id is not None:
-        if outcome.existing_fingerprint != fingerprint:
-            raise IdempotencyConflict("This idempotency key was already used for another exchange")
-        return Exchange.objects.get(pk=outcome.existing_id)
     if not outcome.valid:
         return None  # the portable path says which account cannot trade, and why
-    if outcome.within:
-        # It could go ahead, but a concurrent request with the same key was written first.
-        return _existing(idempotency_key, fingerprint)
+    # Nothing written: the key may already be on the ledger (a retry, perhaps after the
+    # balances moved on), which the statement leaves to this question.
+    existing = _existing(idempotency_key, fingerprint)
+    if existing is not None or outcome.within:
+        return existing
     if on_breach == "raise" and outcome.limit_policy == LimitPolicy.ENFORCE:
         # Refused under the lock: say why, from the balances and limits read there.
         limits = TimeBank(

@@ -107,6 +107,18 @@ def test_a_key_used_for_another_exchange_is_refused_and_a_retry_returns_the_firs
     assert [Account.objects.get(pk=a.pk).balance for a in (tb.bill, tb.cath)] == [60, -60]
 
 
+def test_a_retry_after_the_balances_moved_on_still_returns_the_first(world, tb):
+    """The broker's screen timed out after the exchange went through; by the time the
+    retry arrives, the same exchange again would cross Cath's limit. The retry is still
+    the first exchange, not a refusal and not a second one."""
+    tb.bank.min_balance = -60
+    tb.bank.save()
+    first = _give(tb, world, minutes=60, key="lift-to-surgery")
+    assert _give(tb, world, minutes=60, key="lift-to-surgery").pk == first.pk
+    assert [Account.objects.get(pk=a.pk).balance for a in (tb.bill, tb.cath)] == [60, -60]
+    assert Exchange.objects.count() == 1
+
+
 def test_the_chest_has_its_own_floor_and_no_ceiling(world, tb):
     tb.bank.max_balance = 60
     tb.bank.save()
