@@ -62,7 +62,8 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     purpose = models.CharField(max_length=30, choices=Purpose.choices)
     # Whose data it is: the person, kept as an id so deleting a person keeps their audit.
-    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Found through the audit_person_at index, which leads with it.
+    person_id = models.BigIntegerField(null=True, blank=True)
     object_type = models.CharField(max_length=60)  # "people.person", "help.task"
     object_id = models.CharField(max_length=64)
     summary = models.CharField(max_length=300, blank=True)

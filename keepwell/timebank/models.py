@@ -378,20 +378,29 @@ class Exchange(models.Model):
 
     bank = models.ForeignKey(TimeBank, on_delete=models.PROTECT, related_name="exchanges")
     # A client retrying after a dropped connection sends the same key: one exchange results.
-    idempotency_key = models.CharField(max_length=100, unique=True)
+    # (Unique by a constraint in Meta: ``unique=True`` would add a second, pattern index on
+    # PostgreSQL that no query uses and every exchange would pay for.)
+    idempotency_key = models.CharField(max_length=100)
     # What the key was used for (kind and movements), so reuse for something else is refused.
     fingerprint = models.CharField(max_length=64, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
-    minutes = models.PositiveIntegerField(help_text="Time moved: the sum of the credits")
+    minutes = models.IntegerField(help_text="Time moved: the sum of the credits (above 0)")
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
     description = models.CharField(max_length=300, blank=True)
     occurred_on = models.DateField(default=timezone.localdate)
     listing = models.ForeignKey(
         Listing, on_delete=models.SET_NULL, null=True, blank=True, related_name="exchanges"
     )
+    # Who recorded, confirmed or cancelled it: shown with the exchange, never searched by,
+    # so not indexed (each index is written by every exchange; deleting a user, which
+    # these protect against, reads the table once).
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     # A broker recorded it for a member without a computer (or for both sides).
@@ -401,11 +410,21 @@ class Exchange(models.Model):
         Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reverses = models.OneToOneField(
@@ -415,8 +434,9 @@ class Exchange(models.Model):
     # A limit was crossed under the "flag" policy (or by a reversal): a broker should look.
     flagged = models.BooleanField(default=False)
     flag_note = models.CharField(max_length=300, blank=True)
-    # Where it came from outside the time bank, e.g. "help-task:42".
-    source_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    # Where it came from outside the time bank, e.g. "help-task:42" (most have none: see
+    # the partial index in Meta).
+    source_ref = models.CharField(max_length=100, blank=True)
     beneficiary = models.ForeignKey(
         "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -425,7 +445,19 @@ class Exchange(models.Model):
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
+        indexes = [
+            # Only the exchanges that came from elsewhere; a query finds them with
+            # ``.exclude(source_ref="")``.
+            models.Index(
+                fields=["source_ref"],
+                name="timebank_exchange_source_ref",
+                condition=~Q(source_ref=""),
+            ),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="timebank_exchange_idempotency_key_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(minutes__gt=0), name="timebank_exchange_minutes_gt_0"
             ),
@@ -463,7 +495,10 @@ class Exchange(models.Model):
 class Movement(models.Model):
     """One leg of an exchange: signed minutes on one account (credit +, debit −)."""
 
-    exchange = models.ForeignKey(Exchange, on_delete=models.PROTECT, related_name="movements")
+    # Found by exchange through the unique constraint's index, which leads with it.
+    exchange = models.ForeignKey(
+        Exchange, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="movements")
     minutes = models.IntegerField()
 

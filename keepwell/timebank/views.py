@@ -715,15 +715,17 @@ def _help_tasks(account: Account):
     user_id = account.person.user_id if account.person_id else None
     if user_id is None:
         return []
-    credited = Exchange.objects.filter(source_ref__startswith="help-task:").values_list(
-        "source_ref", flat=True
-    )
     done = (
         Task.objects.filter(volunteer__user_id=user_id, state=TaskState.DONE)
         .select_related("request__need_type", "request__person")
         .order_by("-finished_at", "-pk")[:50]
     )
-    taken = set(credited.filter(source_ref__in=[f"help-task:{t.pk}" for t in done]))
+    refs = [f"help-task:{t.pk}" for t in done]
+    taken = set(
+        Exchange.objects.exclude(source_ref="")
+        .filter(source_ref__in=refs)
+        .values_list("source_ref", flat=True)
+    )
     return [t for t in done if f"help-task:{t.pk}" not in taken]
 
 

@@ -378,6 +378,9 @@ def test_a_volunteer_earns_hours_for_help_tasks_from_the_chest(world, as_user, t
     jo.post(f"/timebank/account/{jo_account.pk}/help-hours/", {"task": task.pk, "minutes": "45"})
     jo.post(f"/timebank/account/{jo_account.pk}/help-hours/", {"task": task.pk, "minutes": "45"})
     assert (_balance(jo_account), _balance(tb.chest)) == (45, -45)
+    # Credited once, the task leaves the list of tasks to claim hours for.
+    page = jo.get(f"/timebank/account/{jo_account.pk}/help-hours/")
+    assert "Shopping" not in page.content.decode()
     credit = Exchange.objects.get(kind=Exchange.Kind.HELP_TASK)
     assert credit.beneficiary == world.riverside_person
     # John, who was helped, is never charged for it.
