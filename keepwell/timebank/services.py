@@ -533,10 +533,17 @@ def _audit_legs(by, exchange: Exchange, legs: Sequence[Leg], action: str, summar
 
 
 def _existing(key: str, fingerprint: str) -> Exchange | None:
-    exchange = Exchange.objects.filter(idempotency_key=key).first()
-    if exchange is not None and exchange.fingerprint != fingerprint:
+    """The exchange already recorded under ``key``, if any (a retry); refused if the key
+    was used for a different exchange. Usually there is none, so the question is asked
+    first in its cheapest form (an exchange refused at a limit asks it too)."""
+    held = Exchange.objects.filter(idempotency_key=key).order_by().values_list("pk", "fingerprint")
+    found = held[:1]
+    if not found:
+        return None
+    pk, used_for = found[0]
+    if used_for != fingerprint:
         raise IdempotencyConflict("This idempotency key was already used for another exchange")
-    return exchange
+    return Exchange.objects.get(pk=pk)
 
 
 def _record(
