@@ -98,6 +98,8 @@ def run_pgbench(clients: int, seconds: int) -> float | None:
             env=env,
             capture_output=True,
         )
+        # Each side starts from a checkpoint, so neither pays for the other's dirty pages.
+        postgres_admin("CHECKPOINT")
         threads = max(1, min(clients, os.cpu_count() or 1))
         done = subprocess.run(
             [*base, "-n", "-c", str(clients), "-j", str(threads), "-T", str(seconds), PGBENCH_DB],
@@ -270,6 +272,7 @@ def run_timebank(clients: int, members: int, seconds: int) -> float:
             cursor.execute("ANALYZE")
         emit("postgres/build", "build_s", round(time.perf_counter() - started, 1), "s", members)
         connections.close_all()  # each client process opens its own connection
+        postgres_admin("CHECKPOINT")
         ctx = multiprocessing.get_context("fork")
         results = ctx.Queue()
         start_at = time.time() + 2
