@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from keepwell.accounts import services
 from keepwell.accounts.forms import SignInForm, TokenForm, TwoFactorForm
 from keepwell.accounts.models import ApiToken, two_factor_required_for
+from keepwell.core.forms import form_status
 
 
 def _client_ip(request) -> str | None:
@@ -134,7 +135,7 @@ def two_factor(request):
         context["qr_svg"] = segno.make(device.config_url, micro=False).svg_inline(scale=4)
         context["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")
         context["required"] = two_factor_required_for(user)
-    status = 400 if form.errors else 200
+    status = form_status(form)
     return render(request, "accounts/two_factor.html", context, status=status)
 
 

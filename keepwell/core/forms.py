@@ -96,3 +96,9 @@ def https_urls(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return model_field.formfield(**kwargs)
+
+
+def form_status(*forms: forms.BaseForm) -> int:
+    """The HTTP status of a page showing these forms: 400 when any has errors (the page
+    shows the error summary), else 200."""
+    return 400 if any(form.errors for form in forms) else 200

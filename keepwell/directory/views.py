@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
+from keepwell.core.forms import form_status
 from keepwell.directory import csvio, oruk
 from keepwell.directory import services as directory
 from keepwell.directory.forms import (
@@ -53,10 +54,6 @@ def _require(request, perm: str, obj=None) -> None:
         raise PermissionDenied
 
 
-def _status(form) -> int:
-    return 400 if form.errors else 200
-
-
 def _service_for(request, service_id) -> Service:
     service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
     if service.status != Service.Status.PUBLISHED and not request.user.has_perm(
@@ -86,7 +83,7 @@ def search(request):
             "located": form.located,
             "staff": request.user.has_perm("directory.view_relationships"),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -212,7 +209,7 @@ def organisation_create(request):
         request,
         "directory/form.html",
         {"form": form, "title": "Add an organisation"},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -230,7 +227,7 @@ def organisation_edit(request, slug):
         request,
         "directory/form.html",
         {"form": form, "title": f"Change {org}", "back": org},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -253,7 +250,7 @@ def relationship_edit(request, slug):
         request,
         "directory/form.html",
         {"form": form, "title": f"Relationship with {org}", "back": org},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -272,7 +269,7 @@ def interaction_add(request, slug):
         request,
         "directory/form.html",
         {"form": form, "title": f"Log a contact with {org}", "back": org},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -310,7 +307,7 @@ def link_add(request, slug):
         request,
         "directory/form.html",
         {"form": form, "title": f"Who {org} works with", "back": org},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -331,7 +328,7 @@ def service_create(request, slug):
         request,
         "directory/form.html",
         {"form": form, "title": f"Add a service of {org}", "back": org},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -349,7 +346,7 @@ def service_edit(request, service_id):
         request,
         "directory/form.html",
         {"form": form, "title": f"Change {service}", "back_service": service},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -415,7 +412,7 @@ def _suggest(request, subject, form_class, instance, title):
         request,
         "directory/form.html",
         {"form": form, "title": title, "suggesting": True},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -476,7 +473,7 @@ def suggestion_detail(request, suggestion_id):
         request,
         "directory/suggestion_detail.html",
         {"suggestion": suggestion, "form": form},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -524,7 +521,7 @@ def mapping(request):
             "categories": ServiceCategory.choices,
             "query": request.GET.urlencode(),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -609,7 +606,7 @@ def csv_import(request, slug):
         request,
         "directory/csv_import.html",
         {"form": form, "org": org, "result": result},
-        status=_status(form),
+        status=form_status(form),
     )
 
 

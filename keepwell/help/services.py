@@ -1280,6 +1280,22 @@ def _changes(obj, fields: dict) -> dict[str, list[str]]:
     }
 
 
+def _apply_changes(obj, names, fields: dict, *, problems, summary, by) -> None:
+    """Change ``obj`` (a contact or a rule, locked by the caller) by ``fields``: check the
+    whole record as it would be (its ``names`` fields, ``problems(merged)``, raised
+    together), then save and audit only what differs, ``summary(changes)`` the audit's
+    words."""
+    found = problems({name: getattr(obj, name) for name in names} | fields)
+    if found:
+        raise RoutingProblems(found)
+    changes = _changes(obj, fields)
+    if changes:
+        for name in changes:
+            setattr(obj, name, fields[name])
+        obj.save(update_fields=list(changes))
+        _routing_audit(by, Action.UPDATE, obj, summary(changes), changes)
+
+
 def _contact_problems(group_id: int | None, contact, fields: dict) -> list:
     problems: list[tuple[str | None, str]] = []
     if not fields["name"]:
@@ -1366,20 +1382,19 @@ def update_concern_contact(contact: ConcernContact, *, by, **fields) -> ConcernC
         .select_related("organisation", "user", "escalate_to")
         .get(pk=contact.pk)
     )
-    fields = _clean_contact_fields(fields)
-    merged = {name: getattr(contact, name) for name in CONTACT_FIELDS} | fields
-    problems = _contact_problems(contact.group_id, contact, merged)
-    if problems:
-        raise RoutingProblems(problems)
-    changes = _changes(contact, fields)
-    if changes:
-        for name in changes:
-            setattr(contact, name, fields[name])
-        contact.save(update_fields=list(changes))
+
+    def summary(changes: dict) -> str:
         what = "made inactive" if changes.get("is_active") == ["yes", "no"] else "changed"
-        _routing_audit(
-            by, Action.UPDATE, contact, f"Concern contact {what}: {contact}", changes=changes
-        )
+        return f"Concern contact {what}: {contact}"
+
+    _apply_changes(
+        contact,
+        CONTACT_FIELDS,
+        _clean_contact_fields(fields),
+        problems=lambda merged: _contact_problems(contact.group_id, contact, merged),
+        summary=summary,
+        by=by,
+    )
     return contact
 
 
@@ -1486,18 +1501,14 @@ def update_routing_rule(rule: RoutingRule, *, by, **fields) -> RoutingRule:
         .select_related("contact")
         .get(pk=rule.pk)
     )
-    merged = {name: getattr(rule, name) for name in RULE_FIELDS} | fields
-    problems = _rule_problems(rule.organisation_id, rule, merged)
-    if problems:
-        raise RoutingProblems(problems)
-    changes = _changes(rule, fields)
-    if changes:
-        for name in changes:
-            setattr(rule, name, fields[name])
-        rule.save(update_fields=list(changes))
-        _routing_audit(
-            by, Action.UPDATE, rule, f"Routing rule changed: {rule.order}. {rule}", changes
-        )
+    _apply_changes(
+        rule,
+        RULE_FIELDS,
+        fields,
+        problems=lambda merged: _rule_problems(rule.organisation_id, rule, merged),
+        summary=lambda changes: f"Routing rule changed: {rule.order}. {rule}",
+        by=by,
+    )
     return rule
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from keepwell.accounts.models import Role, User
 from keepwell.audit.models import Action, Purpose
 from keepwell.audit.services import record_many
+from keepwell.core.forms import form_status
 from keepwell.directory.models import Organisation
 from keepwell.help import dashboard as board
 from keepwell.help import forms, public_text, services
@@ -58,10 +59,6 @@ def _require(request, perm: str, obj=None) -> None:
 def _posted(request):
     """The POST data, or None for a GET: an empty POST is still a submission to check."""
     return request.POST if request.method == "POST" else None
-
-
-def _status(form) -> int:
-    return 400 if form.errors else 200
 
 
 def _groups(user):
@@ -443,7 +440,7 @@ def call(request):
             "public": public,
             "duplicate": duplicate,
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -491,7 +488,7 @@ def ask(request, slug: str):
             "other": public_text.OTHER[lang],
             "other_text": public_text.text_for(public_text.OTHER[lang]),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -583,7 +580,7 @@ def nhs_lists(request):
         request,
         "help/nhs_lists.html",
         {"form": form, "batches": batches[:20]},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -712,7 +709,7 @@ def volunteer_add(request):
             "submit": "Add volunteer",
             "back": reverse("help:volunteers"),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -783,7 +780,7 @@ def volunteer_edit(request, volunteer_id: int):
             "submit": "Save",
             "back": reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -823,7 +820,7 @@ def check_add(request, volunteer_id: int):
             "submit": "Record check",
             "back": reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -844,7 +841,7 @@ def authorisation_add(request, volunteer_id: int):
             "submit": "Record authorisation",
             "back": reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -945,7 +942,7 @@ def _render_my_task(request, task: Task, finish_form=None):
             and task.volunteer_id == volunteer.pk,
             "form": finish_form,
         },
-        status=_status(finish_form),
+        status=form_status(finish_form),
     )
 
 
@@ -1045,7 +1042,7 @@ def concern_raise(request, task_id: int):
             "intro": "What you tell us goes to a named person who must acknowledge it. "
             "If someone is in danger now, call 999.",
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -1079,7 +1076,7 @@ def _render_concern(request, concern: Concern, outcome_form=None):
             "form": outcome_form,
             "ack_form": forms.AcknowledgeForm(),
         },
-        status=_status(outcome_form),
+        status=form_status(outcome_form),
     )
 
 
@@ -1156,7 +1153,7 @@ def _routing_form_page(
             "delete_url": delete_url,
             "delete_label": delete_label,
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 

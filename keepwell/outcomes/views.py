@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from keepwell.audit.models import Purpose
+from keepwell.core.forms import form_status
 from keepwell.outcomes import forms, services
 from keepwell.outcomes.models import How, Measure, OutcomePlan, Question, Response
 from keepwell.people.models import Person
@@ -93,7 +94,7 @@ def record(request, person_id: int):
             "referral": referral,
             "self_service": self_service,
         },
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 

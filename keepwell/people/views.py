@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import AuditEvent, Purpose
 from keepwell.audit.services import record_many
+from keepwell.core.forms import form_status
 from keepwell.core.navigation import person_links_for
 from keepwell.people import services
 from keepwell.people.forms import ConsentForm, HouseholdForm, PersonForm, PersonSearchForm
@@ -68,7 +69,7 @@ def person_create(request):
         request,
         "people/form.html",
         {"form": form, "title": "Add a person"},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -110,7 +111,7 @@ def person_edit(request, person_id: int):
         request,
         "people/form.html",
         {"form": form, "title": f"Change {person.full_name}'s details", "person": person},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -126,7 +127,7 @@ def consent_add(request, person_id: int):
         request,
         "people/consent_form.html",
         {"form": form, "person": person},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -152,7 +153,7 @@ def household_add(request, person_id: int):
         request,
         "people/household_form.html",
         {"form": form, "person": person},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 

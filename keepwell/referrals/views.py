@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import Purpose
 from keepwell.audit.services import record_many
+from keepwell.core.forms import form_status
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
 from keepwell.people.models import Person
@@ -194,7 +195,7 @@ def find_service(request):
         request,
         "referrals/find_service.html",
         {**context, "pick": pick, "people": people},
-        status=400 if context["form"].errors else 200,
+        status=form_status(context["form"]),
     )
 
 
@@ -206,7 +207,7 @@ def refer_start(request, person_id: int):
         request,
         "referrals/find_service.html",
         context,
-        status=400 if context["form"].errors else 200,
+        status=form_status(context["form"]),
     )
 
 
@@ -257,7 +258,7 @@ def refer(request, person_id: int, service_id: int):
         request,
         "referrals/refer.html",
         {"form": form, "person": person, "service": service, "door": door},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -285,7 +286,7 @@ def refer_to_practice(request, person_id: int):
         request,
         "referrals/refer_to_practice.html",
         {"form": form, "person": person},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -336,7 +337,7 @@ def concern_to_practice(request, concern_id: int):
         request,
         "referrals/refer_to_practice.html",
         {"form": form, "person": person, "concern": concern},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -403,7 +404,7 @@ def change_status(request, referral_id: int):
         request,
         "referrals/status.html",
         {"form": form, "referral": referral, "to_status": to_status, "label": Status(to_status)},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -442,7 +443,7 @@ def strengths(request, person_id: int):
             "next": next_url,
             "existing": person.strengths.all()[:20],
         },
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -470,7 +471,7 @@ def door(request, service_id: int):
         request,
         "referrals/door.html",
         {"form": form, "service": service, "door": services.door_for(service)},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -524,7 +525,7 @@ def self_refer(request):
         request,
         "referrals/self_refer.html",
         {"form": form, "signed_in_person": signed_in_person, "full": full},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 

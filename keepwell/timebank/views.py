@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core.forms import form_status
 from keepwell.people.models import Person
 from keepwell.timebank import forms, services
 from keepwell.timebank.minutes import Minutes
@@ -63,7 +64,7 @@ def _is_broker(request, bank: TimeBank) -> bool:
 
 def _form_page(request, form, *, title: str, back: str = "", submit: str = "Save", **extra):
     context = {"form": form, "title": title, "back": back, "submit": submit, **extra}
-    return render(request, "timebank/form.html", context, status=400 if form.errors else 200)
+    return render(request, "timebank/form.html", context, status=form_status(form))
 
 
 def _read(request, account: Account, summary: str) -> None:
@@ -173,7 +174,7 @@ def join(request, slug: str):
         request,
         "timebank/join.html",
         {"bank": bank, "form": form, "choices": choices},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -413,7 +414,7 @@ def find(request, slug: str):
         request,
         "timebank/find.html",
         {"bank": bank, "form": form, "found": found, "postcode": postcode, "km": km},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -764,7 +765,7 @@ def help_hours(request, account_id: int):
         request,
         "timebank/help_hours.html",
         {"account": account, "bank": account.bank, "form": form, "tasks": tasks},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -838,7 +839,7 @@ def invitation(request, invitation_id: int):
         request,
         "timebank/invitation.html",
         {"invitation": item, "bank": item.bank, "form": form, "as_broker": as_broker},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -865,7 +866,7 @@ def inactive(request, slug: str):
         request,
         "timebank/inactive.html",
         {"bank": bank, "form": form, "page": page, "months": months},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -897,7 +898,7 @@ def statement(request, account_id: int):
             "until": until,
             "query": request.GET.urlencode(),
         },
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
