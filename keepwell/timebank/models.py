@@ -360,6 +360,20 @@ class ExchangeQuerySet(models.QuerySet):
         )
 
 
+def _done_by(*, blank: bool = True) -> models.ForeignKey:
+    """The user who did something to an exchange: shown with it, never searched by, so not
+    indexed (every exchange would write the index; deleting a user, which this protects
+    against, reads the table once)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=blank,
+        related_name="+",
+        db_index=False,
+    )
+
+
 class Exchange(models.Model):
     """One transfer of time. Its movements sum to zero; it is never edited after confirming."""
 
@@ -392,16 +406,8 @@ class Exchange(models.Model):
     listing = models.ForeignKey(
         Listing, on_delete=models.SET_NULL, null=True, blank=True, related_name="exchanges"
     )
-    # Who recorded, confirmed or cancelled it: shown with the exchange, never searched by,
-    # so not indexed (each index is written by every exchange; deleting a user, which
-    # these protect against, reads the table once).
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        db_index=False,
-    )
+    # Who recorded, confirmed or cancelled it (see _done_by: not indexed).
+    recorded_by = _done_by(blank=False)
     recorded_at = models.DateTimeField(default=timezone.now)
     # A broker recorded it for a member without a computer (or for both sides).
     by_broker = models.BooleanField(default=False)
@@ -409,23 +415,9 @@ class Exchange(models.Model):
     awaiting = models.ForeignKey(
         Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    confirmed_by = _done_by()
     confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    cancelled_by = _done_by()
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
