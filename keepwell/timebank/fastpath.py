@@ -19,10 +19,10 @@ order because each reads the one before:
    involved, the same row ``keepwell.audit.services.record`` writes.
 
 The key is looked up only through its unique index, as the conflict's arbiter, never by a
-query of its own: a plan made when the ledger was empty (a new database, the first
-exchanges of the day on a new connection) would read the exchanges table from end to end
-on every later call, as it grows. The caller asks which exchange holds the key when the
-statement wrote none (a retry is rare).
+query of its own: a connection keeps the plan it made first, and one made while the ledger
+was empty (a new database) would read the exchanges table from end to end on every later
+call, as it grows. The caller asks which exchange holds the key when the statement wrote
+none (a retry is rare).
 
 So the lock, the limit check and every write happen in one round trip, and outside a
 caller's transaction (``autocommit``) the statement is its own transaction: the locks are
