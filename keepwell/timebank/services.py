@@ -399,17 +399,6 @@ def _check_minutes(minutes: int) -> int:
     return minutes
 
 
-def _current(legs: Sequence[Leg]) -> dict[int, Account]:
-    """The legs' accounts as the database has them now (a caller's objects may be stale)."""
-    rows = Account.objects.select_related("person", "organisation").in_bulk(
-        [leg.account.pk for leg in legs]
-    )
-    missing = [leg.account for leg in legs if leg.account.pk not in rows]
-    if missing:
-        raise LedgerError(f"{missing[0]} is not a time bank account")
-    return rows
-
-
 def _check_accounts(bank: TimeBank, legs: Sequence[Leg], current: dict[int, Account]) -> None:
     seen = set()
     for leg in legs:
@@ -453,7 +442,7 @@ def _lock(account_ids: Iterable[int]) -> dict[int, Account]:
     """Lock the accounts in id order: every transaction takes them in the same order."""
     rows = (
         Account.objects.select_for_update(of=("self",))
-        .select_related("person")
+        .select_related("person", "organisation")
         .filter(pk__in=sorted(set(account_ids)))
         .order_by("pk")
     )
@@ -610,8 +599,11 @@ def _record(
         return existing
     if occurred_on and occurred_on > timezone.localdate():
         raise LedgerError("The date cannot be in the future")
-    # The balances are read afresh (locked, to confirm now): a caller's objects may be stale.
-    current = _lock(leg.account.pk for leg in legs) if confirm else _current(legs)
+    # The balances are read afresh (a caller's objects may be stale), and the accounts locked
+    # in id order as every ledger transaction takes them: a pending exchange too, whose
+    # foreign keys would otherwise lock them at commit in leg order, and could deadlock
+    # with a transaction holding them in id order.
+    current = _lock(leg.account.pk for leg in legs)
     if len(current) != len({leg.account.pk for leg in legs}):
         raise LedgerError("One of these accounts is not a time bank account")
     _check_accounts(bank, legs, current)
