@@ -68,6 +68,7 @@ PGBENCH_DB = "keepwell_bench_pgbench"
 FULL = (200, 30)  # members, seconds per run
 QUICK = (40, 4)
 HISTORY_PER_MEMBER = 10  # exchanges on the ledger before the clients start
+MINUTES = [15, 30, 45, 60, 90, 120]  # what an exchange moves, history and clients alike
 
 
 def _pgbench_binary() -> str | None:
@@ -171,7 +172,7 @@ def build(members: int) -> tuple[int, int, list[int]]:
             services.record_exchange(
                 giver=giver,
                 receiver=receiver,
-                minutes=rng.choice([15, 30, 45, 60, 90, 120]),
+                minutes=rng.choice(MINUTES),
                 by=broker,
                 as_broker=True,
                 idempotency_key=f"history-{n}",
@@ -214,7 +215,7 @@ def client(number, bank_id, broker_id, ids, start_at, stop_at, results) -> None:
     while time.time() < stop_at:
         giver_id, receiver_id = rng.sample(ids, 2)
         key = f"bench-{number}-{len(told) + refused}"
-        minutes = rng.choice([15, 30, 45, 60, 90, 120])
+        minutes = rng.choice(MINUTES)
         started = time.perf_counter()
         try:
             exchange = services.record_exchange(

@@ -98,7 +98,7 @@ def https_urls(model_field, **kwargs):
     return model_field.formfield(**kwargs)
 
 
-def form_status(*forms: forms.BaseForm) -> int:
-    """The HTTP status of a page showing these forms: 400 when any has errors (the page
+def form_status(form: forms.BaseForm) -> int:
+    """The HTTP status of a page showing this form: 400 when it has errors (the page
     shows the error summary), else 200."""
-    return 400 if any(form.errors for form in forms) else 200
+    return 400 if form.errors else 200

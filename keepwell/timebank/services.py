@@ -572,7 +572,8 @@ def _record(
     if not idempotency_key or len(idempotency_key) > 100:
         raise LedgerError("Every exchange needs an idempotency key of at most 100 characters")
     fingerprint = _fingerprint(kind, legs)
-    if confirm and fastpath.available():
+    fast = confirm and fastpath.available()
+    if fast:
         done = _record_fast(
             bank,
             kind=kind,
@@ -594,9 +595,11 @@ def _record(
         )
         if done is not None or fast_only:
             return done
-    existing = _existing(idempotency_key, fingerprint)
-    if existing is not None:
-        return existing
+    else:
+        # (The fast path has already asked, when it wrote nothing.)
+        existing = _existing(idempotency_key, fingerprint)
+        if existing is not None:
+            return existing
     if occurred_on and occurred_on > timezone.localdate():
         raise LedgerError("The date cannot be in the future")
     # The balances are read afresh (a caller's objects may be stale), and the accounts locked
@@ -748,13 +751,16 @@ def _record_fast(
         for leg in legs:
             leg.account.balance = outcome.balances[leg.account.pk]
         return exchange
+    # Nothing written: the key may already be on the ledger (a retry, perhaps after the
+    # balances moved on or an account stopped trading), which the statement leaves to
+    # this question, asked once here for the portable path too.
+    existing = _existing(idempotency_key, fingerprint)
+    if existing is not None:
+        return existing
     if not outcome.valid:
         return None  # the portable path says which account cannot trade, and why
-    # Nothing written: the key may already be on the ledger (a retry, perhaps after the
-    # balances moved on), which the statement leaves to this question.
-    existing = _existing(idempotency_key, fingerprint)
-    if existing is not None or outcome.within:
-        return existing
+    if outcome.within:
+        return None  # not expected (a conflict means the key is held): the portable path decides
     if on_breach == "raise" and outcome.limit_policy == LimitPolicy.ENFORCE:
         # Refused under the lock: say why, from the balances and limits read there.
         limits = TimeBank(
