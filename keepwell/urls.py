@@ -14,9 +14,6 @@ handler403 = "keepwell.core.views.error_403"
 handler404 = "keepwell.core.views.error_404"
 handler500 = "keepwell.core.views.error_500"
 
-admin.site.site_header = "keepwell administration"
-admin.site.site_title = "keepwell admin"
-
 urlpatterns = [
     path("", include("keepwell.core.urls")),
     path("accounts/", include("keepwell.accounts.urls")),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from keepwell.accounts.models import two_factor_required_for
+from keepwell.accounts.models import is_signed_in
 
 # Pages a signed-in but not yet verified staff user may still reach.
 _OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/health/")
@@ -12,8 +12,9 @@ _OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/he
 class TwoFactorRequiredMiddleware:
     """Staff who have signed in with a password must also pass a TOTP code before going on.
 
-    The API is not covered: bearer tokens are their own second factor (created only by a
-    signed-in, verified user, and revocable).
+    The API answers for itself (JSON, not a redirect): it accepts a session only once
+    ``is_signed_in`` says so, and bearer tokens are their own second factor (created only by
+    a signed-in, verified user, and revocable).
     """
 
     def __init__(self, get_response):
@@ -22,8 +23,8 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request):
         user = request.user
         if (
-            two_factor_required_for(user)
-            and not user.is_verified()
+            user.is_authenticated
+            and not is_signed_in(user)
             and not request.path.startswith(_OPEN_PREFIXES)
             and not request.path.startswith("/api/")
         ):

@@ -168,3 +168,14 @@ class LoginFailure(models.Model):
 
 def two_factor_required_for(user) -> bool:
     return settings.REQUIRE_TWO_FACTOR and user.is_authenticated and user.needs_two_factor
+
+
+def is_signed_in(user) -> bool:
+    """Whether a session's user counts as signed in: for staff, only once two-factor passed.
+
+    Every path that accepts a session (pages, the API, the admin) asks this one question,
+    so a password alone never reads a record anywhere.
+    """
+    if not user.is_authenticated:
+        return False
+    return not two_factor_required_for(user) or user.is_verified()

@@ -14,8 +14,9 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
+from keepwell.accounts.models import is_signed_in
 from keepwell.accounts.services import user_for_token
 
 
@@ -27,13 +28,21 @@ class BearerToken(HttpBearer):
         return user
 
 
+class VerifiedSession(SessionAuth):
+    """A browser session, once it counts as signed in (staff: after the one-time code)."""
+
+    def authenticate(self, request, key):
+        return request.user if is_signed_in(request.user) else None
+
+
 api = NinjaAPI(
     title="keepwell API",
     version="1",
     description="People, help, referrals and the time bank, for GP systems and scripts. "
     "Authenticate with `Authorization: Bearer kw_…` (create a token on your account page).",
-    # Signed-in browser sessions may call the API too; Ninja checks CSRF for them.
-    auth=[BearerToken(), django_auth],
+    # Signed-in browser sessions may call the API too (Ninja checks CSRF for them), but a
+    # staff session only once two-factor has passed: a password alone reads nothing.
+    auth=[BearerToken(), VerifiedSession()],
     urls_namespace="api",
 )
 
