@@ -44,8 +44,7 @@ def list_people(request, search: str = "", limit: int = 50):
     """People whose records you hold, optionally searched by name, phone or postcode."""
     require(request, "people.list_people")
     limit = max(1, min(limit, 200))
-    qs = Person.objects.visible_to(request.user).search(search)[:limit]
-    return list(qs.only("id", "given_name", "family_name", "postcode"))
+    return services.find_people(search, by=request.user, limit=limit, via="api")
 
 
 @router.get("/{person_id}", response=PersonOut)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -43,6 +44,46 @@ def _snapshot(person: Person) -> dict:
 def view_person(person: Person, *, by, purpose: str = Purpose.DIRECT_CARE, via: str = "web"):
     """Record that ``by`` opened this person's record."""
     audit.record(by, Action.READ, person, purpose=purpose, via=via, summary="Opened the record")
+
+
+_LISTED_FIELDS = ("id", "given_name", "family_name", "postcode", "date_of_birth", "area__name")
+
+
+def _people_found(query: str, *, by):
+    return (
+        Person.objects.visible_to(by)
+        .search(query)
+        .select_related("area")
+        .only(*_LISTED_FIELDS)
+        .order_by("family_name", "given_name", "id")
+    )
+
+
+def _record_listed(people, *, by, query: str, via: str) -> None:
+    # Names and postcodes of several people are personal data too: one audit row each,
+    # whichever way they were listed.
+    audit.record_many(
+        by,
+        Action.READ,
+        people,
+        purpose=Purpose.DIRECT_CARE,
+        summary=f"Listed in a search for {query!r}" if query else "Listed",
+        via=via,
+    )
+
+
+def people_page(query: str, page_number, *, by, per_page: int = 25):
+    """One page of the people ``by`` may see, matching ``query``; each one shown is audited."""
+    page = Paginator(_people_found(query, by=by), per_page).get_page(page_number)
+    _record_listed(page.object_list, by=by, query=query, via="web")
+    return page
+
+
+def find_people(query: str, *, by, limit: int, via: str = "api") -> list[Person]:
+    """Up to ``limit`` people ``by`` may see, matching ``query``; each one returned is audited."""
+    people = list(_people_found(query, by=by)[:limit])
+    _record_listed(people, by=by, query=query, via=via)
+    return people
 
 
 def _normalise(person: Person) -> None:

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import AuditEvent, Purpose
-from keepwell.audit.services import record_many
 from keepwell.core.forms import form_status
 from keepwell.core.navigation import person_links_for
 from keepwell.people import services
@@ -34,21 +33,7 @@ def person_list(request):
     _require(request, "people.list_people")
     form = PersonSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    people = (
-        Person.objects.visible_to(request.user)
-        .search(query)
-        .select_related("area")
-        .only("id", "given_name", "family_name", "postcode", "date_of_birth", "area__name")
-    )
-    page = Paginator(people, 25).get_page(request.GET.get("page"))
-    # Names and postcodes of several people are personal data too: one audit row each.
-    record_many(
-        request.user,
-        "read",
-        page.object_list,
-        purpose=Purpose.DIRECT_CARE,
-        summary=f"Listed in a search for {query!r}" if query else "Listed",
-    )
+    page = services.people_page(query, request.GET.get("page"), by=request.user)
     return render(request, "people/list.html", {"form": form, "page": page, "query": query})
 
 

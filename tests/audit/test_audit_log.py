@@ -119,3 +119,37 @@ def test_margaret_can_see_who_has_looked_at_her_record(as_user, world):
     page = as_user(world.margaret).get(f"/people/{world.margaret_person.pk}/audit/")
     assert page.status_code == 200
     assert "Sam Okafor" in page.content.decode()
+
+
+def _listed(person):
+    return AuditEvent.objects.filter(
+        person_id=person.pk, action="read", object_type="people.person"
+    )
+
+
+def test_a_search_through_the_api_is_audited_like_the_same_search_on_the_page(
+    client, as_user, world
+):
+    from keepwell.accounts.services import create_token
+
+    _, raw = create_token(world.sam, "Rota tool")
+    response = client.get("/api/people/?search=Smith", headers={"Authorization": f"Bearer {raw}"})
+    assert [p["family_name"] for p in response.json()] == ["Smith"]
+    by_api = _listed(world.riverside_person).get()
+    assert (by_api.actor, by_api.via) == (world.sam, "api")
+    assert by_api.summary == "Listed in a search for 'Smith'"
+    assert not _listed(world.margaret_person).exists()  # not shown, not audited
+
+    as_user(world.sam).get("/people/?q=Smith")
+    by_web = _listed(world.riverside_person).exclude(pk=by_api.pk).get()
+    assert (by_web.via, by_web.summary) == ("web", by_api.summary)
+
+
+def test_every_person_the_api_lists_gets_an_audit_row(client, world):
+    from keepwell.accounts.services import create_token
+
+    _, raw = create_token(world.sam, "Rota tool")
+    listed = client.get("/api/people/", headers={"Authorization": f"Bearer {raw}"}).json()
+    assert len(listed) == 2
+    audited = set(AuditEvent.objects.filter(via="api").values_list("person_id", flat=True))
+    assert audited == {p["id"] for p in listed}
