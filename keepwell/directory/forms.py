@@ -499,7 +499,7 @@ class DecisionForm(Form):
         choices=[("accept", "Accept the change"), ("reject", "Reject it")],
         widget=forms.RadioSelect,
         label="Your decision",
-        error_messages={"required": "Choose whether to accept or reject the change"},
+        error_messages={"required": "Choose your decision: accept or reject the change"},
     )
     reason = forms.CharField(
         label="Reason", required=False, max_length=300, help_text="Needed when you reject it"

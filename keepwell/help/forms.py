@@ -65,7 +65,9 @@ class CallForm(Form):
         widget=forms.RadioSelect,
         required=False,
         help_text="Choose someone we know, or add someone new below",
-        error_messages={"invalid_choice": "Choose someone from the list, or someone new"},
+        error_messages={
+            "invalid_choice": "Choose who the help is for: someone from the list, or someone new"
+        },
     )
     given_name = forms.CharField(label="First name", max_length=100, required=False)
     family_name = forms.CharField(label="Last name", max_length=100, required=False)
@@ -151,7 +153,9 @@ class CallForm(Form):
         chosen = data.get("person") or "new"
         if chosen != "new":
             if chosen not in self.found:
-                self.add_error("person", "Choose someone from the list, or someone new")
+                self.add_error(
+                    "person", "Choose who the help is for: someone from the list, or someone new"
+                )
             data["person_obj"] = self.found.get(chosen)
         else:
             data["person_obj"] = None
@@ -610,7 +614,9 @@ class ConcernContactForm(ShowsServiceProblems, Form):
         queryset=ConcernContact.objects.none(),
         required=False,
         empty_label="Nobody: it stays with them",
-        error_messages={"invalid_choice": "Choose one of this group's active contacts"},
+        error_messages={
+            "invalid_choice": "Choose one of this group's active contacts to send the concern on to"
+        },
     )
     is_active = forms.BooleanField(
         label="Active: new concerns may be sent to them",
@@ -715,7 +721,7 @@ class RoutingRuleForm(ShowsServiceProblems, Form):
         label="Send them to",
         choices=RoutingTarget.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose where these concerns go"},
+        error_messages={"required": "Choose where to send these concerns"},
     )
     contact = ContactChoiceField(
         label="The named contact",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from keepwell.core.forms import Form
+from keepwell.core.forms import Form, plain_messages
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.timebank.minutes import InvalidMinutes, parse_minutes
 from keepwell.timebank.models import Account, Category, Listing
@@ -20,7 +20,10 @@ class MinutesField(forms.CharField):
         kwargs.setdefault("help_text", MINUTES_HELP)
         kwargs.setdefault("max_length", 30)
         super().__init__(*args, **kwargs)
-        self.error_messages["required"] = "Enter how long, like 1 h 30 min or 90 min"
+        if self.label:
+            # "Enter how long, like 1 h 30 min or 90 min"
+            required = plain_messages(self, self.label)["required"]
+            self.error_messages["required"] = f"{required}, like 1 h 30 min or 90 min"
         self.widget.attrs.setdefault("class", "nhsuk-input nhsuk-input--width-10")
 
     def clean(self, value):
@@ -108,7 +111,7 @@ class DecisionForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].error_messages["required"] = "Choose approve or decline"
+        self.fields["decision"].error_messages["required"] = "Choose a decision: approve or decline"
 
 
 class ProfileForm(Form):
@@ -174,7 +177,9 @@ class ExchangeForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["other"].queryset = others
         self.fields["other"].error_messages["required"] = "Choose the other member"
-        self.fields["direction"].error_messages["required"] = "Choose who gave the time"
+        self.fields["direction"].error_messages["required"] = (
+            "Choose what happened: who gave the time"
+        )
         self.fields["category"].error_messages["required"] = "Choose a category"
         if for_name:
             self.fields["direction"].choices = [
@@ -206,7 +211,7 @@ class GroupExchangeForm(Form):
         self.fields["giver"].error_messages["required"] = "Choose who gave the session"
         self.fields["receivers"].error_messages["required"] = "Choose who took part"
         self.fields["category"].error_messages["required"] = "Choose a category"
-        self.fields["description"].error_messages["required"] = "Say what the session was"
+        self.fields["description"].error_messages["required"] = "Enter a description of the session"
 
     def clean(self):
         data = super().clean()
@@ -231,7 +236,7 @@ class GrantForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["receiver"].queryset = members
         self.fields["receiver"].error_messages["required"] = "Choose a member"
-        self.fields["reason"].error_messages["required"] = "Say why the hours are granted"
+        self.fields["reason"].error_messages["required"] = "Enter the reason the hours are granted"
 
 
 class ReverseForm(Form):
@@ -280,7 +285,9 @@ class AnswerForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["strengths"].queryset = strengths
         self.fields["strengths"].label_from_instance = lambda s: s.description
-        self.fields["answer"].error_messages["required"] = "Choose yes or not now"
+        self.fields["answer"].error_messages["required"] = (
+            "Choose yes or not now: would you like to give some time?"
+        )
 
 
 class InactiveForm(Form):
