@@ -46,6 +46,15 @@ class AuditQuerySet(models.QuerySet):
     def for_person(self, person_id: int):
         return self.filter(person_id=person_id)
 
+    def shown_to_the_person(self):
+        """What a resident sees of their own record's log: everything but safeguarding.
+
+        A concern raised about someone's safety is still recorded, and the information
+        governance admin sees it; showing it to the person (or whoever else reads their
+        screen) could warn the very person the concern is about.
+        """
+        return self.exclude(purpose=Purpose.SAFEGUARDING).exclude(object_type="help.concern")
+
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -80,6 +80,27 @@ def record_many(
     AuditEvent.objects.bulk_create(rows)
 
 
+def log_for_person(person, *, by, via: str = "web"):
+    """The log of one person's record as ``by`` may see it; reading it is logged too.
+
+    The person themselves sees everything but safeguarding (``shown_to_the_person``);
+    the information governance admin sees every row.
+    """
+    own = person.user_id is not None and person.user_id == getattr(by, "pk", None)
+    record(
+        by,
+        Action.READ,
+        person,
+        purpose=Purpose.SUBJECT_ACCESS if own else Purpose.INFORMATION_GOVERNANCE,
+        summary="Looked at who has seen the record",
+        via=via,
+    )
+    events = AuditEvent.objects.for_person(person.pk)
+    if own:
+        events = events.shown_to_the_person()
+    return events.select_related("actor").prefetch_related("actor__memberships__organisation")
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for the fields that changed, values as strings for JSON."""
     return {
@@ -92,4 +113,4 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-__all__ = ["Action", "Purpose", "diff", "record", "record_many"]
+__all__ = ["Action", "Purpose", "diff", "log_for_person", "record", "record_many"]

@@ -57,3 +57,29 @@ def person_links_for(user, person) -> list[dict]:
         for link in sorted(found, key=lambda i: (i.order, i.label))
         if user.has_perm(link.permission, person)
     ]
+
+
+def own_record_links(user) -> list[dict]:
+    """For someone whose own record is held (a resident): their record, who has seen it,
+    and what the capabilities offer on it, each shown only if they may open it."""
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    if person is None:
+        return []
+    links = []
+    if user.has_perm("people.view_person", person):
+        links.append(
+            {
+                "label": "Your details",
+                "url": reverse("people:detail", kwargs={"person_id": person.pk}),
+                "description": "What keepwell holds about you, and how to change it.",
+            }
+        )
+    if user.has_perm("audit.view_person_audit", person):
+        links.append(
+            {
+                "label": "Who has seen your record",
+                "url": reverse("people:audit", kwargs={"person_id": person.pk}),
+                "description": "Everyone who has looked at or changed your record, and why.",
+            }
+        )
+    return links + person_links_for(user, person)

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from keepwell.accounts.models import Role
+from keepwell.core.navigation import own_record_links
 
 
 def home(request):
@@ -16,6 +17,7 @@ def home(request):
         "core/home.html",
         {
             "memberships": user.memberships.select_related("organisation", "area"),
+            "own_record": own_record_links(user),
             "Role": Role,
         },
     )

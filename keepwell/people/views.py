@@ -7,7 +7,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from keepwell.audit.models import AuditEvent, Purpose
+from keepwell.audit.models import Purpose
+from keepwell.audit.services import log_for_person
+from keepwell.audit.wording import describe
 from keepwell.core.forms import form_status
 from keepwell.core.navigation import person_links_for
 from keepwell.people import services
@@ -144,10 +146,16 @@ def household_add(request, person_id: int):
 
 @login_required
 def person_audit(request, person_id: int):
-    """Information governance: every read and change of this person's record."""
+    """Who has seen or changed this record: for the person, and for information governance."""
     person = get_object_or_404(Person, pk=person_id)
     _require(request, "audit.view_person_audit", person)
-    services.view_person(person, by=request.user, purpose=Purpose.INFORMATION_GOVERNANCE)
-    events = AuditEvent.objects.for_person(person.pk).select_related("actor")
+    own = person.user_id == request.user.pk
+    events = log_for_person(person, by=request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "people/audit.html", {"person": person, "page": page})
+    whose = "your" if own else f"{person.full_name}'s"
+    entries = [describe(event, viewer=request.user, whose=whose) for event in page.object_list]
+    return render(
+        request,
+        "people/audit.html",
+        {"person": person, "page": page, "entries": entries, "own": own},
+    )

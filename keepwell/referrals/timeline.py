@@ -15,7 +15,7 @@ from django.db import models
 from django.urls import reverse
 
 from keepwell.audit import services as audit
-from keepwell.audit.models import Action
+from keepwell.audit.models import Action, Purpose
 from keepwell.people.models import Person
 from keepwell.referrals.models import STATUS_TAG, Direction, Referral, Status
 
@@ -126,9 +126,13 @@ def _help_models() -> list[tuple[type[models.Model], str]]:
     return found
 
 
-def _help_entries(person: Person) -> list[Entry]:
+def _help_entries(person: Person, *, own: bool = False) -> list[Entry]:
     entries = []
     for model, when in _help_models():
+        # Concerns about the person's safety are not shown to the person themselves: that
+        # could warn whoever the concern is about. Staff and the IG admin still see them.
+        if own and model._meta.label_lower == "help.concern":
+            continue
         has_status = hasattr(model, "get_status_display")
         rows = model.objects.filter(person=person).order_by(f"-{when}")[:_HELP_LIMIT]
         label = str(model._meta.verbose_name).capitalize()
@@ -149,7 +153,7 @@ def for_person(person: Person, *, by, purpose: str) -> list[Entry]:
     """Everything, newest first, and an audit row saying who read it and why."""
     entries = (
         _referral_entries(person)
-        + _help_entries(person)
+        + _help_entries(person, own=purpose == Purpose.SUBJECT_ACCESS)
         + _outcome_entries(person)
         + _strength_entries(person)
     )
