@@ -7,16 +7,22 @@ refused for exactly the reasons the form would refuse it, with the row number.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
 
+from keepwell.core import csvio as shared
 from keepwell.directory import services as directory
 from keepwell.directory.forms import ServiceForm
-from keepwell.directory.models import Organisation, Service, ServiceCategory, TaxonomyTerm
+from keepwell.directory.models import (
+    Location,
+    Organisation,
+    Service,
+    ServiceCategory,
+    TaxonomyTerm,
+)
 from keepwell.directory.schedules import format_slots
 from keepwell.people.models import Language
 
@@ -70,13 +76,29 @@ EXAMPLE = {
     "languages": "en; pt",
     "accessibility": "Step-free access",
 }
+# The model field each free-text column is stored in: a value longer than the field's
+# max_length is refused with the row's number (the postcode is checked once normalised).
+STORED_IN = {
+    "name": Service._meta.get_field("name"),
+    "description": Service._meta.get_field("description"),
+    "eligibility": Service._meta.get_field("eligibility"),
+    "cost_description": Service._meta.get_field("cost_description"),
+    "accessibility": Service._meta.get_field("accessibility"),
+    "phone": Service._meta.get_field("phone"),
+    "email": Service._meta.get_field("email"),
+    "website": Service._meta.get_field("url"),
+    "venue_name": Location._meta.get_field("name"),
+    "address_1": Location._meta.get_field("address_1"),
+    "address_2": Location._meta.get_field("address_2"),
+    "town": Location._meta.get_field("town"),
+}
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 
 
 def template() -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer = shared.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     writer.writerow({name: EXAMPLE.get(name, "") for name in COLUMNS})
     return out.getvalue()
@@ -92,18 +114,6 @@ class CsvResult:
     @property
     def ok(self) -> bool:
         return not self.errors and not self.header_error
-
-
-def check_header(header: list[str]) -> str:
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
-    unknown = [h for h in names if h not in COLUMNS]
-    problems = []
-    if missing:
-        problems.append(f"missing columns: {', '.join(missing)}")
-    if unknown:
-        problems.append(f"unknown columns: {', '.join(unknown)}")
-    return "The header is wrong: " + "; ".join(problems) if problems else ""
 
 
 def _flag(value: str, column: str) -> bool:
@@ -122,6 +132,10 @@ def _list(value: str) -> list[str]:
 def _row_to_form_data(row: dict) -> dict:
     """The CSV row as the service form's POST data; ValueError says what is wrong."""
     data = {name: (row.get(name) or "").strip() for name in COLUMNS}
+    for column, model_field in STORED_IN.items():
+        reason = shared.too_long(data[column], model_field, column)
+        if reason:
+            raise ValueError(reason)
     category = data["category"].lower()
     labels = {label.lower(): value for value, label in ServiceCategory.choices}
     category = labels.get(category, category)
@@ -175,18 +189,36 @@ def _row_to_form_data(row: dict) -> dict:
 def import_services(org: Organisation, text: str, *, by) -> CsvResult:
     """Check every row; import all of them in one transaction only if every row is right."""
     result = CsvResult()
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        result.header_error = "The file is empty: start from the template"
+    required = [c for c in COLUMNS if c not in OPTIONAL_COLUMNS]
+    rows = shared.read_rows(text, required=required, optional=OPTIONAL_COLUMNS, strict=True)
+    try:
+        ready = _check_rows(org, rows, result)
+    except shared.CsvProblem as exc:
+        if exc.row is None:
+            result.header_error = str(exc)
+        else:
+            result.errors.append((exc.row, exc.reason))
         return result
-    result.header_error = check_header(reader.fieldnames)
-    if result.header_error:
+    if not ready and not result.errors:
+        result.errors.append((2, "There are no rows under the header"))
+    if result.errors:
         return result
-    reader.fieldnames = [h.strip().lower() for h in reader.fieldnames]
+    with transaction.atomic():
+        for service, kwargs in ready:
+            if service is None:
+                directory.create_service(org, by=by, **kwargs)
+                result.created += 1
+            else:
+                directory.update_service(service, by=by, action="import", **kwargs)
+                result.updated += 1
+    return result
+
+
+def _check_rows(org: Organisation, rows, result: CsvResult) -> list:
+    """(service or None, the service's fields) for each good row; the bad ones go to
+    ``result.errors`` with their numbers."""
     ready = []
-    for number, row in enumerate(reader, start=2):  # row 1 is the header
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
+    for number, row in rows:
         service = None
         sid = (row.get("id") or "").strip()
         if sid:
@@ -210,19 +242,7 @@ def import_services(org: Organisation, text: str, *, by) -> CsvResult:
                 result.errors.extend((number, f"{label}: {m}") for m in messages)
             continue
         ready.append((service, form.service_kwargs()))
-    if not ready and not result.errors:
-        result.errors.append((2, "There are no rows under the header"))
-    if result.errors:
-        return result
-    with transaction.atomic():
-        for service, kwargs in ready:
-            if service is None:
-                directory.create_service(org, by=by, **kwargs)
-                result.created += 1
-            else:
-                directory.update_service(service, by=by, action="import", **kwargs)
-                result.updated += 1
-    return result
+    return ready
 
 
 def _is_uuid(value: str) -> bool:
@@ -241,7 +261,7 @@ def export_rows(services, *, with_organisation: bool = False, show_confidential=
     ``show_confidential(service)`` says the reader may see them."""
     out = io.StringIO()
     columns = (["organisation", "organisation_kind"] if with_organisation else []) + COLUMNS
-    writer = csv.DictWriter(out, fieldnames=columns)
+    writer = shared.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     services = services.select_related("organisation").prefetch_related(
         "taxonomy_terms", "languages", "schedules", "at_locations__location"

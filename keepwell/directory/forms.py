@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from keepwell.accounts.models import STAFF_ROLES, User
 from keepwell.core.forms import Form, ModelForm, https_urls
+from keepwell.core import csvio
 from keepwell.directory.models import (
     Interaction,
     Organisation,
@@ -520,13 +521,10 @@ class CsvUploadForm(Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("The file must be smaller than 5 MB")
         try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file must be a CSV saved as UTF-8") from None
+            return csvio.decode_upload(self.cleaned_data["file"])
+        except csvio.CsvProblem as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class MappingForm(Form):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
+from keepwell.core import csvio as shared_csv
 from keepwell.core.forms import form_status
 from keepwell.directory import csvio, oruk
 from keepwell.directory import services as directory
@@ -531,7 +531,7 @@ def mapping_csv(request):
     form = MappingForm(request.GET or None)
     area = form.cleaned_data.get("area") if form.is_valid() else None
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = shared_csv.Writer(out)
     categories = [c for c, _ in ServiceCategory.choices]
     writer.writerow(
         [
@@ -599,8 +599,14 @@ def csv_import(request, slug):
         else:
             form.add_error(
                 "file",
-                f"{len(result.errors)} problems in the file: nothing was imported. "
-                "Correct the rows below and upload it again.",
+                [
+                    f"{len(result.errors)} problems in the file: nothing was imported. "
+            shown = [f"Row {number}: {reason}" for number, reason in result.errors[:50]]
+            if len(result.errors) > len(shown):
+                shown.append(f"... and {len(result.errors) - len(shown)} more")
+                    "Correct the rows below and upload it again.",
+                    *shown,
+                ],
             )
     return render(
         request,

@@ -5,7 +5,6 @@ with the audit log.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core import csvio
 from keepwell.directory.models import Service
 from keepwell.outcomes.models import (
     Answer,
@@ -546,7 +546,7 @@ def _group_names(group_by: str, ids: set) -> dict:
 
 def cohort_csv(rows: list[CohortRow], *, weeks: int, group_by: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvio.Writer(out)
     writer.writerow(
         [
             group_by,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core import csvio
 from keepwell.core.forms import form_status
 from keepwell.people.models import Person
 from keepwell.timebank import forms, services
@@ -921,7 +921,7 @@ def statement_csv(request, account_id: int):
     response["Content-Disposition"] = (
         f'attachment; filename="statement-{account.bank.slug}-{account.pk}.csv"'
     )
-    writer = csv.writer(response)
+    writer = csvio.Writer(response)
     writer.writerow(
         ["date", "exchange", "kind", "with", "description", "minutes", "balance_minutes"]
     )
@@ -933,19 +933,14 @@ def statement_csv(request, account_id: int):
                 exchange.occurred_on.isoformat(),
                 exchange.pk,
                 exchange.get_kind_display(),
-                _safe_csv(line.movement.others),
-                _safe_csv(exchange.reason or exchange.description),
+                line.movement.others,
+                exchange.reason or exchange.description,
                 line.movement.minutes,
                 line.balance,
             ]
         )
     writer.writerow(["", "", "closing balance", "", "", "", closing])
     return response
-
-
-def _safe_csv(text: str) -> str:
-    """No spreadsheet formulas from what people typed."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @login_required
