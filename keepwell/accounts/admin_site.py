@@ -11,12 +11,12 @@ one sign-in serves both.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 
 from keepwell.accounts.models import is_signed_in
+from keepwell.core.http import safe_next
 
 
 class KeepwellAdminSite(admin.AdminSite):
@@ -27,7 +27,5 @@ class KeepwellAdminSite(admin.AdminSite):
         return super().has_permission(request) and is_signed_in(request.user)
 
     def login(self, request, extra_context=None):
-        target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-            target = reverse("admin:index")
+        target = safe_next(request, "admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")

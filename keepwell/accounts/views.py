@@ -9,7 +9,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,17 +17,11 @@ from keepwell.accounts import services
 from keepwell.accounts.forms import SignInForm, TokenForm, TwoFactorForm
 from keepwell.accounts.models import ApiToken, two_factor_required_for
 from keepwell.core.forms import form_status
+from keepwell.core.http import safe_next
 
 
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
-
-
-def _safe_next(request, default: str = "/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 def sign_in(request):
@@ -47,13 +40,13 @@ def sign_in(request):
                 user = form.get_user()
                 auth_login(request, user)
                 services.clear_login_failures(username)
-                return redirect(_safe_next(request))
+                return redirect(safe_next(request))
             services.record_login_failure(username, ip)
     status = 429 if throttled else (200 if not form.errors else 400)
     return render(
         request,
         "accounts/sign_in.html",
-        {"form": form, "throttled": throttled, "next": _safe_next(request, "")},
+        {"form": form, "throttled": throttled, "next": safe_next(request, "")},
         status=status,
     )
 
@@ -127,10 +120,10 @@ def two_factor(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            return redirect(_safe_next(request))
+            return redirect(safe_next(request))
         else:
             form.add_error("token", "That code is not right. Codes change every 30 seconds.")
-    context = {"form": form, "enrolling": enrolling, "next": _safe_next(request, "")}
+    context = {"form": form, "enrolling": enrolling, "next": safe_next(request, "")}
     if enrolling:
         context["qr_svg"] = segno.make(device.config_url, micro=False).svg_inline(scale=4)
         context["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")

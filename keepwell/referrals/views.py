@@ -14,12 +14,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import Purpose
 from keepwell.audit.services import record_many
 from keepwell.core.forms import form_status
+from keepwell.core.http import safe_next
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
 from keepwell.people.models import Person
@@ -411,21 +411,12 @@ def change_status(request, referral_id: int):
 # --- Strengths ----------------------------------------------------------------------------
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @login_required
 def strengths(request, person_id: int):
     """At the end of a referral or help: what could they give? (Reciprocity.)"""
     person = _person(request, person_id, "referrals.record_strengths")
     source = (request.POST.get("source") or request.GET.get("source") or "")[:50]
-    next_url = _safe_next(request, reverse("referrals:timeline", kwargs={"person_id": person.pk}))
+    next_url = safe_next(request, reverse("referrals:timeline", kwargs={"person_id": person.pk}))
     form = forms.StrengthsForm(request.POST or None)
     if request.method == "POST" and "not_now" in request.POST:
         return redirect(next_url)
