@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -79,10 +81,22 @@ def create_from_fhir(request):
     content_type = request.content_type or ""
     if content_type not in ACCEPTED_TYPES:
         return _outcome(
-            [fhir.Problem(f"Send application/fhir+json, not {content_type or 'nothing'}")], 415
+            [
+                fhir.Problem(
+                    f"Send application/fhir+json, not {content_type or 'nothing'}",
+                    None,
+                    "not-supported",
+                )
+            ],
+            415,
         )
     try:
-        referral = fhir.create_from_bundle(request.body, by=request.user)
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _outcome([fhir.Problem(f"The body is over {limit:,} bytes", None, "too-long")], 413)
+    try:
+        referral = fhir.create_from_bundle(body, by=request.user)
     except fhir.BundleRejected as rejected:
         return _outcome(rejected.problems, rejected.status)
     referral = (

@@ -13,6 +13,7 @@ social prescribing service" as the code of a referral to a community service.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -382,6 +383,33 @@ def _identifier(resource: dict, system: str) -> str:
     return ""
 
 
+def _identifier_at(resource: dict, system: str) -> int | None:
+    for n, ident in enumerate(resource.get("identifier") or []):
+        if isinstance(ident, dict) and ident.get("system") == system and ident.get("value"):
+            return n
+    return None
+
+
+def _limit(model, name: str) -> int | None:
+    return model._meta.get_field(name).max_length
+
+
+def _fits(model, name: str, value: str, expression: str, problems: list[Problem]) -> bool:
+    """Whether ``value`` fits the model field it is stored in (its max_length, from the
+    model itself); if not, a too-long problem naming the element it came from."""
+    limit = _limit(model, name)
+    if limit is None or len(value) <= limit:
+        return True
+    problems.append(
+        Problem(
+            f"{len(value):,} characters is too long: keepwell keeps at most {limit} here",
+            expression,
+            "too-long",
+        )
+    )
+    return False
+
+
 @dataclass
 class Parsed:
     service: Service | None = None
@@ -397,6 +425,67 @@ class Parsed:
     identifier: str = ""
 
 
+# How deep a Bundle may nest its JSON. A real referral nests about 12 deep (an extension in
+# a coding in an identifier in a resource in an entry); json.loads, pydantic and json.dumps
+# all recurse, so a body nested thousands deep would end in RecursionError, a 500.
+MAX_DEPTH = 64
+# A JSON string (a key when a colon follows) or one of the characters that shape the nesting.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"\s*:?|[\[\]{},]')
+
+
+def _too_deep(text: str) -> tuple[bool, str | None]:
+    """Whether ``text`` nests deeper than MAX_DEPTH, and where, as an expression like
+    ``Bundle.entry[1].resource.extension[0]`` (None when the body is not an object).
+
+    A linear scan that never recurses, run before json.loads. Malformed JSON is left for
+    json.loads to describe."""
+    place: list[str | int | None] = []  # per open container: its current key or index
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            if len(place) >= MAX_DEPTH:
+                return True, _expression(place)
+            place.append(0 if token == "[" else None)
+        elif token in ("]", "}"):
+            if place:
+                place.pop()
+        elif token == ",":
+            if place and isinstance(place[-1], int):
+                place[-1] += 1
+        elif token.endswith(":") and place:
+            place[-1] = token[1:].rstrip(": \t\r\n")[:-1]
+    return False, None
+
+
+def _expression(place: list) -> str | None:
+    if not place or isinstance(place[0], int):
+        return None
+    path = "Bundle"
+    for step in place:
+        path += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return path
+
+
+def read_bundle_json(body: bytes | str):
+    """The body as JSON, or BundleRejected (400) saying why it is not."""
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise BundleRejected(
+            [Problem(f"The body is not valid JSON: {exc}", None, "structure")]
+        ) from None
+    deep, where = _too_deep(text)
+    if deep:
+        message = f"The body is nested more than {MAX_DEPTH} levels deep"
+        raise BundleRejected([Problem(message, where, "structure")])
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise BundleRejected(
+            [Problem(f"The body is not valid JSON: {exc}", None, "structure")]
+        ) from None
+
+
 def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
     problems: list[Problem] = []
     parsed = Parsed()
@@ -408,10 +497,23 @@ def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
     known = {"ServiceRequest", "Patient", "Organization", "Task", "Practitioner"}
     known |= {"PractitionerRole", "HealthcareService", "Consent", "MessageHeader", "Provenance"}
     for i, entry in enumerate(entries):
-        kind = (
-            (entry.get("resource") or {}).get("resourceType") if isinstance(entry, dict) else None
-        )
-        if kind not in known:
+        if not isinstance(entry, dict):
+            problems.append(
+                Problem("An entry must be a JSON object", f"Bundle.entry[{i}]", "structure")
+            )
+            continue
+        resource = entry.get("resource")
+        if not isinstance(resource, dict):
+            problems.append(
+                Problem(
+                    "An entry's resource must be a JSON object holding a FHIR resource",
+                    f"Bundle.entry[{i}].resource",
+                    "structure" if resource is not None else "required",
+                )
+            )
+            continue
+        kind = resource.get("resourceType")
+        if not isinstance(kind, str) or kind not in known:
             problems.append(
                 Problem(
                     f"Unsupported or missing resource type {kind!r}",
@@ -471,6 +573,14 @@ def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
     else:
         parsed.urgency = URGENCY_FROM_PRIORITY[priority]
     parsed.identifier = _identifier(request, URN_UUID)
+    if parsed.identifier:
+        _fits(
+            Referral,
+            "source",
+            _source(parsed.identifier),
+            f"{where}.identifier[{_identifier_at(request, URN_UUID)}].value",
+            problems,
+        )
 
     # The patient.
     subject = index.get(_reference_key(request.get("subject")))
@@ -511,12 +621,14 @@ def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
     else:
         parsed.from_organisation = mine[0] if mine else None
 
-    # What the referrer says.
+    # What the referrer says, and the element each text came from last.
+    text_at: dict[str, str] = {}
     for n, note in enumerate(request.get("note") or []):
-        text = (note or {}).get("text", "")
+        text = (note or {}).get("text") or ""
         for prefix, attr in NOTE_PREFIXES.items():
             if text.startswith(prefix):
                 parsed.texts[attr] = text[len(prefix) :].strip()
+                text_at[attr] = f"{where}.note[{n}].text"
                 break
         else:
             if text == "Needs an interpreter":
@@ -529,12 +641,13 @@ def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
             elif text:
                 parsed.texts.setdefault("needs", "")
                 parsed.texts["needs"] = (parsed.texts["needs"] + "\n" + text).strip()
+                text_at["needs"] = f"{where}.note[{n}].text"
             else:
                 problems.append(
                     Problem("A note has no text", f"{where}.note[{n}].text", "required")
                 )
     labels = {label.lower(): code for code, label in Theme.choices}
-    for reason in request.get("reasonCode") or []:
+    for n, reason in enumerate(request.get("reasonCode") or []):
         codes = [c.get("code") for c in reason.get("coding") or [] if c.get("code") in Theme.values]
         text = (reason.get("text") or "").lower()
         if codes:
@@ -545,6 +658,9 @@ def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
             parsed.texts["reason"] = (
                 parsed.texts.get("reason", "") + "\n" + reason["text"]
             ).strip()
+            text_at["reason"] = f"{where}.reasonCode[{n}].text"
+    for attr, text in parsed.texts.items():
+        _fits(Referral, attr, text, text_at[attr], problems)
     if parsed.service is not None and not problems:
         door = services.door_for(parsed.service, parsed.from_organisation)
         if not door.open:
@@ -559,8 +675,10 @@ def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
 
 def _parse_patient(patient: dict, where: str, parsed: Parsed, problems: list[Problem]) -> None:
     names = patient.get("name") or []
-    official = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
-    given = " ".join(official.get("given") or []).strip()
+    at = next((i for i, n in enumerate(names) if n.get("use") == "official"), 0)
+    official = names[at] if names else {}
+    givens = [g if isinstance(g, str) else "" for g in official.get("given") or []]
+    given = " ".join(g for g in givens if g).strip()
     family = (official.get("family") or "").strip()
     if not given and not family:
         problems.append(Problem("The Patient needs a name", f"{where}.name", "required"))
@@ -571,22 +689,40 @@ def _parse_patient(patient: dict, where: str, parsed: Parsed, problems: list[Pro
         )
     parsed.nhs_number = nhs_number.replace(" ", "")
     fields: dict = {"given_name": given or family, "family_name": family if given else ""}
+    name_at = f"{where}.name[{at}]"
+    if given:
+        limit = _limit(Person, "given_name")
+        length = -1
+        for k, part in enumerate(givens):  # name the given name that goes past the limit
+            length += len(part) + 1 if part else 0
+            if limit is not None and length > limit:
+                _fits(Person, "given_name", given, f"{name_at}.given[{k}]", problems)
+                break
+        _fits(Person, "family_name", family, f"{name_at}.family", problems)
+    else:
+        _fits(Person, "given_name", family, f"{name_at}.family", problems)
     birth = patient.get("birthDate") or ""
     if len(birth) == 10:  # FHIR allows "1947" and "1947-03" too; keep only whole dates
         fields["date_of_birth"] = date.fromisoformat(birth)
-    for telecom in patient.get("telecom") or []:
+    for n, telecom in enumerate(patient.get("telecom") or []):
         if telecom.get("system") == "phone":
             key = "mobile" if telecom.get("use") == "mobile" else "phone"
-            fields.setdefault(key, telecom.get("value", "")[:30])
         elif telecom.get("system") == "email":
-            fields.setdefault("email", telecom.get("value", ""))
+            key = "email"
+        else:
+            continue
+        if key not in fields:
+            fields[key] = telecom.get("value") or ""
+            _fits(Person, key, fields[key], f"{where}.telecom[{n}].value", problems)
     addresses = patient.get("address") or []
     if addresses:
         address = addresses[0]
         lines = address.get("line") or []
-        fields["address_line_1"] = lines[0][:200] if lines else ""
-        fields["address_line_2"] = lines[1][:200] if len(lines) > 1 else ""
-        fields["town"] = (address.get("city") or "")[:100]
+        for n, name in enumerate(["address_line_1", "address_line_2"][: len(lines)]):
+            fields[name] = lines[n] or ""
+            _fits(Person, name, fields[name], f"{where}.address[0].line[{n}]", problems)
+        fields["town"] = address.get("city") or ""
+        _fits(Person, "town", fields["town"], f"{where}.address[0].city", problems)
         if address.get("postalCode"):
             try:
                 fields["postcode"] = Postcode(address["postalCode"]).value
@@ -638,14 +774,14 @@ def _performer_service(request: dict, where: str, problems: list[Problem]) -> Se
     return service
 
 
+def _source(identifier: str) -> str:
+    return f"fhir:{identifier}" if identifier else "fhir"
+
+
 @transaction.atomic
 def create_from_bundle(body: bytes, *, by) -> Referral:
     """A GP system sends a referral. Raises BundleRejected (nothing written) on any problem."""
-    try:
-        data = json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleRejected([Problem(f"The body is not valid JSON: {exc}")], 400) from None
-    parsed, problems, status = _parse(data, by)
+    parsed, problems, status = _parse(read_bundle_json(body), by)
     if problems:
         raise BundleRejected(problems, status)
     person = None
@@ -685,7 +821,7 @@ def create_from_bundle(body: bytes, *, by) -> Referral:
             preferred_channel=parsed.preferred_channel,
             language=parsed.language,
             needs_interpreter=parsed.needs_interpreter,
-            source=f"fhir:{parsed.identifier}"[:50] if parsed.identifier else "fhir",
+            source=_source(parsed.identifier),
             via="api",
         )
     except services.ReferralRefused as exc:

@@ -350,3 +350,141 @@ def test_what_keepwell_exports_it_can_read_back(client, world, befriending, priy
     assert copy_.safety_notes == "Dog in the house"
     assert copy_.urgency == "urgent"
     assert copy_.what_matters == original.what_matters
+
+
+# --- Whatever a GP system (or an attacker) sends, the answer is an OperationOutcome ---------
+
+
+def _deep_extension(depth: int) -> dict:
+    extension: dict = {"url": "https://example.org/leaf", "valueString": "x"}
+    for _ in range(depth):
+        extension = {"url": "https://example.org/nested", "extension": [extension]}
+    return extension
+
+
+def _resource_is_a_string(data):
+    data["entry"][1]["resource"] = "Patient/123"
+
+
+def _deep_extension_on_the_patient(data):
+    data["entry"][1]["resource"]["extension"] = [_deep_extension(5000)]
+
+
+@pytest.mark.parametrize(
+    "change, expression",
+    [
+        (_resource_is_a_string, "Bundle.entry[1].resource"),
+        (lambda d: d["entry"].insert(0, "an entry"), "Bundle.entry[0]"),
+        (_deep_extension_on_the_patient, "Bundle.entry[1].resource.extension[0].extension[0]"),
+    ],
+    ids=["resource-is-a-string", "entry-is-a-string", "5000-deep-extension"],
+)
+def test_a_bundle_of_the_wrong_shape_is_a_400_naming_the_element(
+    client, world, befriending, priya_token, change, expression
+):
+    data = gp_bundle(world, befriending)
+    change(data)
+    body = json.dumps(data) if "extension" not in expression else _dumps_deep(data)
+    response = post(client, priya_token, body)
+    assert response.status_code == 400, response.content[:300]
+    [issue] = problems_of(response)
+    assert issue["severity"] == "error" and issue["code"] == "structure"
+    assert issue["expression"][0].startswith(expression)
+    assert_nothing_created()
+
+
+def _dumps_deep(data) -> str:
+    """json.dumps itself recurses, so a 5,000-deep body is written by hand."""
+    depth = 5000
+    marker = '"DEEP"'
+    data["entry"][1]["resource"]["extension"] = "DEEP"
+    head = '{"url": "https://example.org/nested", "extension": ['
+    leaf = '{"url": "https://example.org/leaf", "valueString": "x"}'
+    deep = "[" + head * depth + leaf + "]}" * depth + "]"
+    return json.dumps(data).replace(marker, deep)
+
+
+@pytest.mark.parametrize(
+    "body, diagnostics",
+    [
+        ("[]", "must be a FHIR Bundle"),
+        ("[" * 100_000 + "]" * 100_000, "nested"),
+        ('{"resourceType": "Bundle", "entry": ' + "[" * 100_000, "nested"),
+        ("\udcff".encode("utf-8", "surrogatepass"), "not valid JSON"),
+        (" ", "not valid JSON"),
+        ("null", "must be a FHIR Bundle"),
+    ],
+    ids=["a-list", "100000-brackets", "unclosed-brackets", "not-utf8", "blank", "null"],
+)
+def test_a_body_that_is_not_a_bundle_is_a_400_operation_outcome(
+    client, world, befriending, priya_token, body, diagnostics
+):
+    response = post(client, priya_token, body)
+    assert response.status_code == 400, response.content[:300]
+    [issue] = problems_of(response)
+    assert issue["severity"] == "error"
+    assert diagnostics in issue["diagnostics"]
+    assert_nothing_created()
+
+
+def test_a_body_over_the_size_limit_is_a_413_operation_outcome(
+    client, world, befriending, priya_token, settings
+):
+    data = gp_bundle(world, befriending)
+    data["entry"][0]["resource"]["note"].append({"text": "x" * 5 * 1024 * 1024})
+    response = post(client, priya_token, data)
+    assert response.status_code == 413
+    [issue] = problems_of(response)
+    assert issue["code"] == "too-long"
+    assert f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}" in issue["diagnostics"].replace(" ", "")
+    assert_nothing_created()
+
+
+def test_the_wrong_content_type_is_a_415_operation_outcome(client, world, befriending, priya_token):
+    response = post(client, priya_token, gp_bundle(world, befriending), "text/plain")
+    assert response.status_code == 415
+    [issue] = problems_of(response)
+    assert issue["code"] == "not-supported" and "text/plain" in issue["diagnostics"]
+    assert_nothing_created()
+
+
+def test_every_mapped_field_over_its_model_limit_is_named_and_nothing_is_stored(
+    client, world, befriending, priya_token
+):
+    given_limit = Person._meta.get_field("given_name").max_length
+    town_limit = Person._meta.get_field("town").max_length
+    data = gp_bundle(world, befriending)
+    patient = data["entry"][1]["resource"]
+    patient["name"][0]["given"] = ["Ivy", "I" * 5000]
+    patient["address"][0]["city"] = "T" * (town_limit + 1)
+    patient["telecom"].append({"system": "email", "value": "e" * 300 + "@example.org"})
+    response = post(client, priya_token, data)
+    assert response.status_code == 400
+    issues = problems_of(response)
+    assert {i["expression"][0] for i in issues} == {
+        "Bundle.entry[1].resource.name[0].given[1]",
+        "Bundle.entry[1].resource.address[0].city",
+        "Bundle.entry[1].resource.telecom[1].value",
+    }
+    assert all(i["code"] == "too-long" for i in issues)
+    assert any(f"at most {given_limit}" in i["diagnostics"] for i in issues)
+    assert_nothing_created()
+
+
+def test_a_name_just_within_the_limit_is_stored_whole(client, world, befriending, priya_token):
+    limit = Person._meta.get_field("family_name").max_length
+    data = gp_bundle(world, befriending)
+    data["entry"][1]["resource"]["name"][0]["family"] = "W" * limit
+    response = post(client, priya_token, data)
+    assert response.status_code == 201, response.content
+    assert Referral.objects.get().person.family_name == "W" * limit
+
+
+def test_a_request_identifier_too_long_to_keep_is_refused(client, world, befriending, priya_token):
+    data = gp_bundle(world, befriending)
+    data["entry"][0]["resource"]["identifier"][0]["value"] = "urn:uuid:" + "9" * 500
+    response = post(client, priya_token, data)
+    assert response.status_code == 400
+    [issue] = problems_of(response)
+    assert issue["expression"] == ["Bundle.entry[0].resource.identifier[0].value"]
+    assert_nothing_created()
