@@ -99,7 +99,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: staff pages are in English; the public pages choose their
+    # language themselves (keepwell.core.i18n.public_language).
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -164,7 +165,7 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("KEEPWELL_LOGIN_FAILURE_WINDOW", 900, min
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("pt", "Português")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # keepwell/locale/<lang>/LC_MESSAGES/django.po
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -8,9 +8,11 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from keepwell.accounts.models import STAFF_ROLES, User
 from keepwell.core.forms import Form, ModelForm, https_urls
+from keepwell.core.i18n import language_name
 from keepwell.core import csvio
 from keepwell.directory.models import (
     Interaction,
@@ -70,16 +72,18 @@ class QuickSelect(forms.Select):
 
 
 class SearchForm(Form):
+    """The public directory's search (its words translated), also the referral pickers'."""
+
     hide_optional = True
     q = forms.CharField(
-        label="What are you looking for?",
+        label=_("What are you looking for?"),
         required=False,
         max_length=100,
-        help_text="For example: befriending, food bank, choir",
+        help_text=_("For example: befriending, food bank, choir"),
     )
-    postcode = forms.CharField(label="Near postcode", required=False, max_length=10)
+    postcode = forms.CharField(label=_("Near postcode"), required=False, max_length=10)
     radius = forms.TypedChoiceField(
-        label="Within",
+        label=_("Within"),
         choices=[(str(km), f"{km} km") for km in RADIUS_CHOICES_KM],
         coerce=int,
         initial="5",
@@ -87,35 +91,39 @@ class SearchForm(Form):
         widget=QuickSelect,
     )
     category = forms.ChoiceField(
-        label="Kind of support",
-        choices=[("", "Any kind")] + list(ServiceCategory.choices),
+        label=_("Kind of support"),
+        choices=[("", _("Any kind"))] + list(ServiceCategory.choices),
         required=False,
         widget=QuickSelect,
     )
     term = forms.ModelChoiceField(
-        label="Activity",
+        label=_("Activity"),
         queryset=TaxonomyTerm.objects.select_related("taxonomy").order_by("name"),
         required=False,
-        empty_label="Any activity",
+        empty_label=_("Any activity"),
         to_field_name="code",
         widget=QuickSelect,
     )
-    language = forms.ChoiceField(label="Language spoken", required=False, widget=QuickSelect)
+    language = forms.ChoiceField(label=_("Language spoken"), required=False, widget=QuickSelect)
     day = forms.TypedChoiceField(
-        label="Open on",
-        choices=[("", "Any day")] + [(str(v), label) for v, label in Schedule.Weekday.choices],
+        label=_("Open on"),
+        choices=[("", _("Any day"))] + [(str(v), label) for v, label in Schedule.Weekday.choices],
         coerce=int,
         empty_value=None,
         required=False,
         widget=QuickSelect,
     )
-    include_remote = forms.BooleanField(label="Include phone and online services", required=False)
-    taking_new_people = forms.BooleanField(label="Only those taking new people now", required=False)
+    include_remote = forms.BooleanField(
+        label=_("Include phone and online services"), required=False
+    )
+    taking_new_people = forms.BooleanField(
+        label=_("Only those taking new people now"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", "Any language")] + [
-            (lang.code, lang.name) for lang in Language.objects.all()
+        self.fields["language"].choices = [("", _("Any language"))] + [
+            (lang.code, language_name(lang)) for lang in Language.objects.all()
         ]
         self.located = None
 
@@ -123,16 +131,21 @@ class SearchForm(Form):
         raw = self.cleaned_data.get("postcode", "").strip()
         if not raw:
             return ""
-        postcode = _postcode(raw)
+        try:
+            postcode = Postcode(raw).value
+        except InvalidPostcode:
+            raise forms.ValidationError(_("Enter a full postcode, like WB2 1AB")) from None
         self.located = PostcodeLookup().try_locate(postcode)
         if self.located is None:
             raise forms.ValidationError(
-                f"We don't know where {postcode} is. Check it, or search without a postcode"
+                _("We don't know where %(postcode)s is. Check it, or search without a postcode")
+                % {"postcode": postcode}
             )
         return postcode
 
-    def query(self, *, public: bool) -> SearchQuery:
-        """The search a valid form asks for; ``public`` leaves confidential venues out."""
+    def query(self, *, public: bool, among=None) -> SearchQuery:
+        """The search a valid form asks for; ``public`` leaves confidential venues out,
+        ``among`` (a Service queryset) keeps only the services in it."""
         data = self.cleaned_data
         term = data.get("term")
         return SearchQuery(
@@ -146,9 +159,10 @@ class SearchForm(Form):
             include_remote=data.get("include_remote", False),
             taking_new_people=data.get("taking_new_people", False),
             public=public,
+            among=among,
         )
 
-    def results(self, page: str | None, *, public: bool) -> SearchPage | None:
+    def results(self, page: str | None, *, public: bool, among=None) -> SearchPage | None:
         """The page of results (``page`` as the query string gives it) this form asks for:
         every listing when nothing was asked, none while the form has errors."""
         try:
@@ -156,9 +170,9 @@ class SearchForm(Form):
         except ValueError:
             number = 1
         if not self.is_bound:
-            return search(SearchQuery(public=public), page=number)
+            return search(SearchQuery(public=public, among=among), page=number)
         if self.is_valid():
-            return search(self.query(public=public), page=number)
+            return search(self.query(public=public, among=among), page=number)
         return None
 
 

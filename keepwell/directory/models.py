@@ -17,6 +17,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class OrganisationKind(models.TextChoices):
@@ -247,10 +248,11 @@ class Interaction(models.Model):
 class ServiceCategory(models.TextChoices):
     """The report's Table two: the kinds of support community organisations gave."""
 
-    PRACTICAL = "practical", "Practical"
-    EDUCATIONAL = "educational", "Educational"
-    EMOTIONAL = "emotional", "Emotional"
-    SOCIAL = "social", "Social"
+    # Translated: the public directory shows them (labels only; the values are stored).
+    PRACTICAL = "practical", _("Practical")
+    EDUCATIONAL = "educational", _("Educational")
+    EMOTIONAL = "emotional", _("Emotional")
+    SOCIAL = "social", _("Social")
 
 
 class Taxonomy(models.Model):
@@ -331,15 +333,15 @@ class Service(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     class Access(models.TextChoices):
-        SELF_REFER = "self_refer", "Get in touch yourself"
-        SIGNPOST = "signpost", "Anyone can point people to it"
-        REFERRAL = "referral", "Needs a referral"
+        SELF_REFER = "self_refer", _("Get in touch yourself")
+        SIGNPOST = "signpost", _("Anyone can point people to it")
+        REFERRAL = "referral", _("Needs a referral")
 
     class Delivery(models.TextChoices):
-        IN_PERSON = "in_person", "In person, at a venue"
-        PHONE = "phone", "By phone only"
-        ONLINE = "online", "Online only"
-        PHONE_ONLINE = "phone_online", "By phone or online"
+        IN_PERSON = "in_person", _("In person, at a venue")
+        PHONE = "phone", _("By phone only")
+        ONLINE = "online", _("Online only")
+        PHONE_ONLINE = "phone_online", _("By phone or online")
 
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
@@ -428,12 +430,12 @@ class Service(models.Model):
     @property
     def cost_label(self) -> str:
         if self.is_free:
-            return "Free"
+            return str(_("Free"))
         if self.cost_pence is not None:
             pounds, pence = divmod(self.cost_pence, 100)
             amount = f"£{pounds}" if not pence else f"£{pounds}.{pence:02d}"
             return f"{amount} — {self.cost_description}" if self.cost_description else amount
-        return self.cost_description or "There is a charge"
+        return self.cost_description or str(_("There is a charge"))
 
     @property
     def is_remote_only(self) -> bool:
@@ -516,13 +518,13 @@ class Schedule(models.Model):
     """When a service runs: one weekday and one time slot, every week or one week a month."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     class Frequency(models.TextChoices):
         WEEKLY = "weekly", "Every week"

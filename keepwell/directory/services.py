@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -609,6 +609,8 @@ class SearchQuery:
     include_remote: bool = False  # with a postcode: phone and online services too
     taking_new_people: bool = False
     public: bool = True  # confidential venues never take part in a public distance search
+    # Only services in this queryset: another room's rule, such as "takes self-referrals".
+    among: QuerySet[Service] | None = None
 
 
 @dataclass
@@ -672,6 +674,8 @@ def _service_q(q: SearchQuery, prefix: str = "") -> Q:
 def _service_exists(q: SearchQuery, outer: str):
     """Conditions on a service's many-to-many rows, as EXISTS subqueries (no duplicates)."""
     filters = []
+    if q.among is not None:
+        filters.append(Exists(q.among.filter(pk=OuterRef(outer))))
     if q.term_ids:
         through = Service.taxonomy_terms.through
         filters.append(

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from keepwell.core import csvio as shared_csv
 from keepwell.core.forms import form_status
+from keepwell.core.i18n import public_language
 from keepwell.directory import csvio, oruk
 from keepwell.directory import services as directory
 from keepwell.directory.forms import (
@@ -67,6 +68,7 @@ def _service_for(request, service_id) -> Service:
 # The public directory
 
 
+@public_language
 def search(request):
     _require(request, "directory.view_directory")
     form = SearchForm(request.GET or None)
@@ -87,6 +89,7 @@ def search(request):
     )
 
 
+@public_language
 def service_detail(request, service_id):
     _require(request, "directory.view_directory")
     service = _service_for(request, service_id)

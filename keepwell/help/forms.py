@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from keepwell.accounts.models import User
 from keepwell.core.forms import Form
+from keepwell.core.i18n import language_name
 from keepwell.directory.models import NHS_KINDS, Organisation
+from keepwell.help import public_text
 from keepwell.help.models import (
     AuthorisationKind,
     CheckKind,
@@ -23,7 +25,6 @@ from keepwell.help.models import (
     Urgency,
     VolunteerStatus,
 )
-from keepwell.help.public_text import text_for
 from keepwell.people.models import Consent, Language
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 
@@ -148,6 +149,12 @@ class CallForm(Form):
     def clean_new_postcode(self):
         return _postcode(self.cleaned_data.get("new_postcode", ""), required=False)
 
+    def clean_day(self):
+        day = self.cleaned_data.get("day")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError("The date it is needed must be today or in the future")
+        return day
+
     def clean(self):
         data = super().clean()
         chosen = data.get("person") or "new"
@@ -192,7 +199,8 @@ class PersonSearchForm(Form):
 
 
 class PublicRequestForm(Form):
-    """Short and plain; its words come from :mod:`keepwell.help.public_text`."""
+    """Short and plain; its words come from :mod:`keepwell.help.public_text`, in the
+    language active when the form is made."""
 
     hide_optional = False
     given_name = forms.CharField(max_length=100)
@@ -213,18 +221,18 @@ class PublicRequestForm(Form):
     requester_relationship = forms.CharField(max_length=100, required=False)
     consent = forms.BooleanField()
 
-    def __init__(self, *args, lang: str = "en-gb", **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.text = text_for(lang)
         for name, field in self.fields.items():
-            words = self.text["fields"].get(name, {})
+            words = public_text.FIELDS.get(name, {})
             field.label = words.get("label", field.label)
             field.help_text = words.get("hint", "")
-            field.error_messages["required"] = words.get("required", self.text["required"])
-        self.fields["language"].empty_label = self.text["any_language"]
-        self.fields["need_type"].label_from_instance = lambda n: self.text["needs"].get(
-            n.slug, n.name
-        )
+            field.error_messages["required"] = words.get("required", public_text.REQUIRED)
+        self.fields["language"].empty_label = public_text.ANY_LANGUAGE
+        # English is the empty choice ("English is fine"), so not listed twice.
+        self.fields["language"].queryset = Language.objects.exclude(code="en")
+        self.fields["language"].label_from_instance = language_name
+        self.fields["need_type"].label_from_instance = public_text.need_name
         self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["phone"].widget.input_type = "tel"
@@ -233,12 +241,12 @@ class PublicRequestForm(Form):
         try:
             return Postcode(self.cleaned_data.get("postcode", "")).value
         except InvalidPostcode:
-            raise forms.ValidationError(self.text["bad_postcode"]) from None
+            raise forms.ValidationError(public_text.BAD_POSTCODE) from None
 
     def clean(self):
         data = super().clean()
         if data.get("on_behalf") and not data.get("requester_name"):
-            self.add_error("requester_name", self.text["need_requester"])
+            self.add_error("requester_name", public_text.NEED_REQUESTER)
         return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from keepwell.accounts.models import Role, User
 from keepwell.audit.models import Action, Purpose
 from keepwell.audit.services import record_many
 from keepwell.core.forms import form_status
+from keepwell.core.i18n import public_language
 from keepwell.directory.models import Organisation
 from keepwell.help import dashboard as board
 from keepwell.help import forms, public_text, services
@@ -459,47 +461,44 @@ def _public_group(slug: str) -> Organisation:
     return group
 
 
+@public_language
 def ask(request, slug: str):
-    """The public form: no account needed, in English or Portuguese, for oneself or another."""
+    """The public form: no account needed, in the visitor's language, for oneself or another."""
     group = _public_group(slug)
-    lang = public_text.pick(request.GET.get("lang"), getattr(request, "LANGUAGE_CODE", None))
-    text = public_text.text_for(lang)
-    form = forms.PublicRequestForm(_posted(request), lang=lang)
+    lang = request.LANGUAGE_CODE
+    form = forms.PublicRequestForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             key = services.note_public_attempt(_client_ip(request))
         except services.TooManyRequests:
-            form.add_error(None, text["too_many"])
+            form.add_error(None, public_text.TOO_MANY)
         else:
             data = dict(form.cleaned_data)
             data.pop("consent")
             services.submit_public_request(
                 client_key=key, form_language=lang, organisation=group, **data
             )
-            return redirect(f"{reverse('help:ask_done', kwargs={'slug': group.slug})}?lang={lang}")
+            done = reverse("help:ask_done", kwargs={"slug": group.slug})
+            return redirect(f"{done}?{urlencode({'lang': lang})}")
     return render(
         request,
         "help/ask.html",
-        {
-            "form": form,
-            "group": group,
-            "text": text,
-            "lang": lang,
-            "other": public_text.OTHER[lang],
-            "other_text": public_text.text_for(public_text.OTHER[lang]),
-        },
+        {"form": form, "group": group, "text": public_text},
         status=form_status(form),
     )
 
 
+@public_language
 def ask_done(request, slug: str):
     group = _public_group(slug)
-    lang = public_text.pick(request.GET.get("lang"), getattr(request, "LANGUAGE_CODE", None))
-    text = public_text.text_for(lang)
     return render(
         request,
         "help/ask_done.html",
-        {"group": group, "text": text, "body": text["done_body"].format(organisation=group.name)},
+        {
+            "group": group,
+            "text": public_text,
+            "body": public_text.DONE_BODY.format(organisation=group.name),
+        },
     )
 
 

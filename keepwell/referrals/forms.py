@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from keepwell.core.forms import Form
+from keepwell.core.i18n import language_name
 from keepwell.directory.models import Organisation, Service
 from keepwell.people.models import Consent, ContactChannel, Language, Strength
 from keepwell.places.postcodes import InvalidPostcode, Postcode
@@ -229,67 +231,75 @@ class DoorForm(Form):
 
 
 class SelfReferralForm(Form):
+    """A resident asks a service for help. Public, so its words are translated; the
+    service is chosen first, with the directory's search (see the self_refer view)."""
+
     service = forms.ModelChoiceField(
-        label="Which service would you like to hear from?",
+        label=_("Which service would you like to hear from?"),
         queryset=Service.objects.none(),
-        empty_label="Choose a service",
-        error_messages={"required": "Choose a service"},
+        empty_label=_("Choose a service"),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose a service"),
+            "invalid_choice": _("Choose a service that takes requests from residents"),
+        },
     )
     given_name = forms.CharField(
-        label="First name",
+        label=_("First name"),
         max_length=100,
-        error_messages={"required": "Enter your first name"},
+        error_messages={"required": _("Enter your first name")},
     )
-    family_name = forms.CharField(label="Last name", max_length=100, required=False)
+    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     phone = forms.CharField(
-        label="Phone number",
+        label=_("Phone number"),
         max_length=30,
         required=False,
-        help_text="So the service can call you back",
+        help_text=_("So the service can call you back"),
     )
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         required=False,
-        error_messages={"invalid": "Enter an email address like name@example.com"},
+        error_messages={"invalid": _("Enter an email address like name@example.com")},
     )
-    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
     preferred_channel = forms.ChoiceField(
-        label="How should they contact you?",
+        label=_("How should they contact you?"),
         choices=[
-            (ContactChannel.PHONE, "Phone call"),
-            (ContactChannel.SMS, "Text message"),
-            (ContactChannel.EMAIL, "Email"),
+            (ContactChannel.PHONE, _("Phone call")),
+            (ContactChannel.SMS, _("Text message")),
+            (ContactChannel.EMAIL, _("Email")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how they should contact you"},
+        error_messages={"required": _("Choose how they should contact you")},
     )
     language = forms.ModelChoiceField(
-        label="Language you prefer",
-        queryset=Language.objects.all(),
+        label=_("Language you prefer"),
+        queryset=Language.objects.exclude(code="en"),
         required=False,
-        empty_label="English",
+        empty_label=_("English"),
     )
-    needs_interpreter = forms.BooleanField(label="I would like an interpreter", required=False)
+    needs_interpreter = forms.BooleanField(label=_("I would like an interpreter"), required=False)
     what_matters = forms.CharField(
-        label="What matters to you? What would you like help with?",
+        label=_("What matters to you? What would you like help with?"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=2000,
-        error_messages={"required": "Tell us a little about what would help"},
+        error_messages={"required": _("Tell us a little about what would help")},
     )
     safety_notes = forms.CharField(
-        label="Is there anything a visitor should know to keep everyone safe?",
+        label=_("Is there anything a visitor should know to keep everyone safe?"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
-        help_text="For example: a dog, stairs, or a time not to call",
+        help_text=_("For example: a dog, stairs, or a time not to call"),
     )
     consent_given = forms.BooleanField(
-        label="I agree to keepwell sharing these details with the service I chose",
-        error_messages={"required": "Confirm that we may share your details with the service"},
+        label=_("I agree to keepwell sharing these details with the service I chose"),
+        error_messages={"required": _("Confirm that we may share your details with the service")},
     )
 
     def __init__(self, *args, signed_in_person=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].label_from_instance = language_name
         self.signed_in_person = signed_in_person
         if signed_in_person is not None:
             for name in ("given_name", "family_name", "phone", "email", "postcode"):
@@ -301,8 +311,8 @@ class SelfReferralForm(Form):
             return ""
         try:
             return Postcode(raw).value
-        except InvalidPostcode as exc:
-            raise forms.ValidationError(str(exc)) from None
+        except InvalidPostcode:
+            raise forms.ValidationError(_("Enter a full postcode, like WB2 1AB")) from None
 
     def clean(self):
         data = super().clean()
@@ -310,9 +320,9 @@ class SelfReferralForm(Form):
             return data
         channel = data.get("preferred_channel")
         if channel in {ContactChannel.PHONE, ContactChannel.SMS} and not data.get("phone"):
-            self.add_error("phone", "Enter a phone number so they can contact you")
+            self.add_error("phone", _("Enter a phone number so they can contact you"))
         if channel == ContactChannel.EMAIL and not data.get("email"):
-            self.add_error("email", "Enter an email address so they can contact you")
+            self.add_error("email", _("Enter an email address so they can contact you"))
         return data
 
 

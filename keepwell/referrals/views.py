@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from keepwell.audit.models import Purpose
 from keepwell.audit.services import record_many
 from keepwell.core.forms import form_status
+from keepwell.core.i18n import keep_language, public_language
 from keepwell.core.http import safe_next
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
@@ -479,21 +480,23 @@ def _self_referral_services():
     )
 
 
+@public_language
 def self_refer(request):
-    """Anyone may ask a service for help here: no account needed."""
+    """Anyone may ask a service for help here: no account needed. First the resident finds
+    the service with the directory's own search (by words, near a postcode), among the
+    services that take self-referrals; then they say what would help."""
     signed_in_person = None
     if request.user.is_authenticated:
         signed_in_person = Person.objects.filter(user=request.user).first()
     choices = _self_referral_services()
-    initial = {}
-    wanted = request.GET.get("service", "")
-    if wanted.isdigit():
-        initial["service"] = int(wanted)
+    wanted = request.POST.get("service") or request.GET.get("service", "")
+    chosen = choices.filter(pk=int(wanted)).first() if wanted.isdigit() else None
     form = forms.SelfReferralForm(
-        request.POST or None, signed_in_person=signed_in_person, initial=initial
+        request.POST or None,
+        signed_in_person=signed_in_person,
+        initial={"service": chosen.pk} if chosen else {},
     )
     form.fields["service"].queryset = choices
-    form.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.organisation.name})"
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("consent_given")
@@ -505,21 +508,31 @@ def self_refer(request):
             form.add_error("service", str(exc))
         else:
             request.session["self_referral_to"] = referral.to_organisation.name
-            return redirect("referrals:self_refer_done")
+            return redirect(keep_language(reverse("referrals:self_refer_done"), request))
+    context = {"form": form, "signed_in_person": signed_in_person, "chosen": chosen}
+    status = form_status(form)
+    if chosen is None or form.has_error("service"):
+        context.update(_self_referral_search(request, choices))
+        status = max(status, form_status(context["search"]))
+    return render(request, "referrals/self_refer.html", context, status=status)
+
+
+def _self_referral_search(request, choices) -> dict:
+    """The directory's search, as the GP's picker has it, over ``choices`` only."""
+    fields = ("q", "postcode", "radius", "include_remote")
+    asked = {name: request.GET[name] for name in fields if request.GET.get(name)}
+    search = SearchForm({"radius": "5", **asked} if asked else None)
+    page = search.results(request.GET.get("page"), public=True, among=choices)
     full = (
         Service.objects.published()
         .filter(Q(taking_new_people=False) | Q(accepts_referrals=False))
         .select_related("organisation")
         .order_by("name")[:50]
     )
-    return render(
-        request,
-        "referrals/self_refer.html",
-        {"form": form, "signed_in_person": signed_in_person, "full": full},
-        status=form_status(form),
-    )
+    return {"search": search, "page": page, "located": search.located, "full": full}
 
 
+@public_language
 def self_refer_done(request):
     organisation = request.session.pop("self_referral_to", None)
     return render(request, "referrals/self_refer_done.html", {"organisation": organisation})

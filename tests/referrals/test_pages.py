@@ -13,6 +13,7 @@ from keepwell.audit.models import AuditEvent
 from keepwell.people.models import Consent, Person, Strength
 from keepwell.referrals import services
 from keepwell.referrals.models import Direction, InboxItem, Referral, Status
+from tests.directory.factories import listed
 from tests.referrals.factories import ServiceFactory, refer
 
 GOOD_REFERRAL = {
@@ -194,6 +195,7 @@ def test_a_resident_refers_herself_without_signing_in(client, world, befriending
     url = reverse("referrals:self_refer")
     page = client.get(url).content.decode()
     assert "Friendly phone calls" in page
+    url = f"{url}?service={befriending.pk}"
     bad = client.post(url, {"service": befriending.pk, "preferred_channel": "phone"})
     assert bad.status_code == 400
     html = bad.content.decode()
@@ -225,7 +227,7 @@ def test_a_full_service_is_listed_as_full_on_the_self_referral_page(client, worl
     befriending.taking_new_people = False
     befriending.save()
     html = client.get(reverse("referrals:self_refer")).content.decode()
-    assert "Friendly phone calls" in html
+    assert "Friendly phone calls" in html and "Ask them for help" not in html
     response = client.post(
         reverse("referrals:self_refer"),
         {
@@ -239,6 +241,116 @@ def test_a_full_service_is_listed_as_full_on_the_self_referral_page(client, worl
     )
     assert response.status_code == 400
     assert not Person.objects.filter(given_name="Ivy").exists()
+
+
+def test_a_resident_finds_a_service_by_a_word_and_near_her_postcode_then_refers_herself(
+    client, world, befriending, pantry
+):
+    # The directory's own search, over only the services a resident may ask themselves.
+    walks = ServiceFactory(
+        organisation=world.mutual_aid, name="Riverside health walk", description="Gentle walks"
+    )
+    listed(walks, "WB2 1AB", 53.033, -1.462)
+    listed(befriending, "WB1 1AA", 53.045, -1.48)  # about 1.7 km away
+    refused = ServiceFactory(organisation=world.mutual_aid, name="Walking football")
+    services.set_door(
+        refused,
+        by=world.sam,
+        accepts_referrals=True,
+        taking_new_people=True,
+        accepts_self_referrals=False,
+    )
+    url = reverse("referrals:self_refer")
+
+    everything = client.get(url).content.decode()
+    assert "Friendly phone calls" in everything and "Riverside health walk" in everything
+    assert "Walking football" not in everything
+    assert 'name="given_name"' not in everything  # the form waits for a chosen service
+
+    by_word = client.get(url, {"q": "walk"}).content.decode()
+    assert "Riverside health walk" in by_word
+    assert "Friendly phone calls" not in by_word and "Walking football" not in by_word
+    assert "1 service takes requests from residents" in by_word
+
+    near = client.get(url, {"postcode": "WB2 1AB", "radius": "1"}).content.decode()
+    assert "Riverside health walk" in near and "Friendly phone calls" not in near
+    assert "within 1 km of WB2 1AB" in near
+    wider = client.get(url, {"postcode": "WB2 1AB", "radius": "5"}).content.decode()
+    assert wider.index("Riverside health walk") < wider.index("Friendly phone calls")
+
+    chosen = f"{url}?service={walks.pk}"
+    assert f'href="?service={walks.pk}"' in by_word
+    page = client.get(chosen).content.decode()
+    assert "Riverside health walk" in page and 'name="given_name"' in page
+    sent = client.post(
+        chosen,
+        {
+            "service": walks.pk,
+            "given_name": "Ivy",
+            "phone": "01632 960111",
+            "preferred_channel": "phone",
+            "what_matters": "Getting out more",
+            "consent_given": "on",
+        },
+    )
+    assert sent.status_code == 302
+    assert Referral.objects.get(person__given_name="Ivy").service == walks
+
+
+def test_a_service_that_refuses_self_referrals_cannot_be_chosen_even_by_its_number(
+    client, world, befriending
+):
+    services.set_door(
+        befriending,
+        by=world.sam,
+        accepts_referrals=True,
+        taking_new_people=True,
+        accepts_self_referrals=False,
+    )
+    url = f"{reverse('referrals:self_refer')}?service={befriending.pk}"
+    assert "Friendly phone calls" not in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "service": befriending.pk,
+            "given_name": "Ivy",
+            "phone": "01632 960111",
+            "preferred_channel": "phone",
+            "what_matters": "Company",
+            "consent_given": "on",
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose a service that takes requests from residents" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_self_referral_speaks_portuguese_from_the_link_or_the_browser(client, world, befriending):
+    url = reverse("referrals:self_refer")
+    html = client.get(url, {"lang": "pt"}).content.decode()
+    assert '<html lang="pt">' in html and "Pedir ajuda a um serviço local" in html
+    assert "Pedir-lhes ajuda" in html and f"service={befriending.pk}&amp;lang=pt" in html
+    chosen = f"{url}?service={befriending.pk}"
+    form = client.get(chosen, HTTP_ACCEPT_LANGUAGE="pt-PT,pt;q=0.9").content.decode()
+    assert "Como devem contactá-lo?" in form and "(opcional)" in form
+    bad = client.post(f"{chosen}&lang=pt", {"service": befriending.pk})
+    assert bad.status_code == 400
+    html = bad.content.decode()
+    assert "Há um problema" in html and "Escreva o seu nome próprio" in html
+    good = client.post(
+        f"{chosen}&lang=pt",
+        {
+            "service": befriending.pk,
+            "given_name": "Rosa",
+            "phone": "01632 960111",
+            "preferred_channel": "phone",
+            "what_matters": "Companhia",
+            "consent_given": "on",
+        },
+    )
+    assert good["Location"].endswith("?lang=pt")
+    done = client.get(good["Location"]).content.decode()
+    assert "O seu pedido foi enviado" in done and "Wellbrook Mutual Aid vai contactá-lo" in done
 
 
 def test_sam_shuts_the_door_and_a_gp_sees_it_at_once(as_user, world, befriending):

@@ -14,3 +14,22 @@ def query_without_page(context) -> str:
     params = context["request"].GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def other_languages(context) -> list[tuple[str, str, str]]:
+    """(code, name, query string) for each other language a public page is offered in,
+    the query string keeping what the visitor asked for (their search, say)."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    current = get_language()
+    found = []
+    for code, name in settings.LANGUAGES:
+        if code == current:
+            continue
+        params = context["request"].GET.copy()
+        params.pop("page", None)
+        params["lang"] = code
+        found.append((code, name, params.urlencode()))
+    return found
