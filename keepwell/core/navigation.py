@@ -3,6 +3,9 @@
 An AppConfig may define ``navigation = [NavItem(...), ...]``; an item shows when the
 user has its permission (checked with ``user.has_perm`` and no object).
 
+It may also define ``public_links = [PublicLink(...), ...]``: journeys open to anyone (find
+local help, ask for help, refer yourself), linked from the signed-out home page.
+
 It may also define ``person_links = [PersonLink(...), ...]``: what that capability offers
 on a person's page ("Refer to a service", "Timeline", "Outcomes"). A link shows when the
 user has its permission on that person, and its URL takes ``person_id``. The people app
@@ -38,6 +41,29 @@ def items_for(user, current_path: str = "") -> list[dict]:
             current = url != "/" and current_path.startswith(url)
             items.append({"label": item.label, "url": url, "current": current})
     return items
+
+
+@dataclass(frozen=True)
+class PublicLink:
+    """A journey open to anyone, signed in or not, offered on the signed-out home page.
+
+    A capability lists them as ``public_links = [PublicLink(...)]`` in its AppConfig.
+    """
+
+    label: str
+    url_name: str
+    description: str
+    order: int = 50
+
+
+def public_links() -> list[dict]:
+    found: list[PublicLink] = []
+    for config in apps.get_app_configs():
+        found.extend(getattr(config, "public_links", ()))
+    return [
+        {"label": link.label, "url": reverse(link.url_name), "description": link.description}
+        for link in sorted(found, key=lambda i: (i.order, i.label))
+    ]
 
 
 @dataclass(frozen=True)

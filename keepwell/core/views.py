@@ -5,13 +5,13 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from keepwell.accounts.models import Role
-from keepwell.core.navigation import own_record_links
+from keepwell.core.navigation import own_record_links, public_links
 
 
 def home(request):
     user = request.user
     if not user.is_authenticated:
-        return render(request, "core/landing.html")
+        return render(request, "core/landing.html", {"public_links": public_links()})
     return render(
         request,
         "core/home.html",

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from keepwell.core.navigation import NavItem
+from keepwell.core.navigation import NavItem, PublicLink
 
 
 class HelpConfig(AppConfig):
@@ -12,6 +12,15 @@ class HelpConfig(AppConfig):
         NavItem("Mutual aid", "help:dashboard", "help.menu_dashboard", 30),
         NavItem("My tasks", "help:my_tasks", "help.menu_my_tasks", 31),
         NavItem("Concerns", "help:concerns", "help.menu_concerns", 32),
+    ]
+    public_links = [
+        PublicLink(
+            "Ask for help",
+            "help:ask_index",
+            "Ask a local group for shopping, a lift, a friendly call or other everyday help, "
+            "for yourself or someone else.",
+            20,
+        )
     ]
     # Unacknowledged doorstep concerns escalate; checked every five minutes.
     periodic_tasks = [("keepwell.help.tasks.escalate_concerns", 300)]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("requests/<int:request_id>/merge/", views.request_merge, name="request_merge"),
     path("requests/<int:request_id>/cancel/", views.request_cancel, name="request_cancel"),
     path("tasks/<int:task_id>/assign/", views.task_assign, name="task_assign"),
+    path("ask/", views.ask_index, name="ask_index"),
     path("ask/<slug:slug>/", views.ask, name="ask"),
     path("ask/<slug:slug>/sent/", views.ask_done, name="ask_done"),
     path("triage/", views.triage, name="triage"),

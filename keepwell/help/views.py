@@ -450,15 +450,23 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def _groups_taking_requests():
+    """Groups with a coordinator to answer them: the ones whose public form is open."""
+    return Organisation.objects.filter(memberships__role=Role.COORDINATOR).distinct()
+
+
 def _public_group(slug: str) -> Organisation:
-    group = (
-        Organisation.objects.filter(slug=slug, memberships__role=Role.COORDINATOR)
-        .distinct()
-        .first()
-    )
+    group = _groups_taking_requests().filter(slug=slug).first()
     if group is None:
         raise Http404
     return group
+
+
+@public_language
+def ask_index(request):
+    """The public way in to asking for help: every group that takes requests, and its form."""
+    groups = _groups_taking_requests().order_by("name").only("name", "slug", "description")
+    return render(request, "help/ask_index.html", {"groups": groups})
 
 
 @public_language

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from keepwell.core.navigation import NavItem, PersonLink
+from keepwell.core.navigation import NavItem, PersonLink, PublicLink
 
 
 class ReferralsConfig(AppConfig):
@@ -8,6 +8,14 @@ class ReferralsConfig(AppConfig):
     label = "referrals"
     verbose_name = "Referrals"
     navigation = [NavItem("Referrals", "referrals:inbox", "referrals.view_inbox", 40)]
+    public_links = [
+        PublicLink(
+            "Refer yourself to a service",
+            "referrals:self_refer",
+            "Ask a community service to contact you. You do not need your GP to refer you.",
+            30,
+        )
+    ]
     # Remind services of referrals waiting for an answer, then escalate: every 15 minutes.
     periodic_tasks = [("keepwell.referrals.tasks.remind_and_escalate_task", 900)]
     # What the person page offers (keepwell/core/navigation.py), each checked on that person.

@@ -164,6 +164,7 @@ MATRIX = [
     ),
     Row("help:task_assign", expect={**SIGNED_IN_ONLY, **RUNS_HERS}, kwargs=task_id),
     # The public form needs no account.
+    Row("help:ask_index", expect={}, default=OK),
     Row("help:ask", expect={}, default=OK, kwargs=mutual_aid),
     Row("help:ask", expect={}, default=OK, kwargs=mutual_aid, query="lang=pt"),
     Row("help:ask_done", expect={}, default=OK, kwargs=mutual_aid),
