@@ -11,9 +11,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from keepwell.accounts.models import STAFF_ROLES, User
+from keepwell.core import csvio
 from keepwell.core.forms import Form, ModelForm, https_urls
 from keepwell.core.i18n import language_name
-from keepwell.core import csvio
 from keepwell.directory.models import (
     Interaction,
     Organisation,

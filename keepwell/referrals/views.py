@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from keepwell.audit.models import Purpose
 from keepwell.audit.services import record_many
 from keepwell.core.forms import form_status
-from keepwell.core.i18n import keep_language, public_language
 from keepwell.core.http import safe_next
+from keepwell.core.i18n import keep_language, public_language
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
 from keepwell.people.models import Person
