@@ -126,6 +126,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "keepwell.core.context_processors.keepwell",
             ],
+            # Its filters (phone, nhs_number) are used on most pages.
+            "builtins": ["keepwell.core.templatetags.keepwell"],
         },
     },
 ]

@@ -3,12 +3,25 @@ from __future__ import annotations
 from django import forms
 
 from keepwell.core.forms import Form, ModelForm
+from keepwell.core.phone import PhoneField
 from keepwell.people.models import Consent, HouseholdMember, Language, Person
-from keepwell.people.validators import normalise_nhs_number
+from keepwell.people.validators import format_nhs_number, normalise_nhs_number
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 
 
+class NhsNumberInput(forms.TextInput):
+    def format_value(self, value):
+        return format_nhs_number(value) if isinstance(value, str) else value
+
+
 class PersonForm(ModelForm):
+    phone = PhoneField(label="Phone", required=False)
+    mobile = PhoneField(
+        label="Mobile (for text messages)",
+        mobile=True,
+        required=False,
+        help_text="A mobile number we can send text messages to, like 07700 900 982",
+    )
     languages = forms.ModelMultipleChoiceField(
         queryset=Language.objects.all(),
         required=False,
@@ -39,6 +52,7 @@ class PersonForm(ModelForm):
             "gp_practice",
         ]
         widgets = {
+            "nhs_number": NhsNumberInput,
             "date_of_birth": forms.DateInput(format="%Y-%m-%d"),
             "preferred_channel": forms.RadioSelect,
             "accessibility_needs": forms.Textarea(attrs={"rows": 3}),
@@ -60,12 +74,31 @@ class PersonForm(ModelForm):
             }
         )
         self.fields["given_name"].error_messages["required"] = "Enter their first name"
+        self.fields["date_of_birth"].error_messages["invalid"] = (
+            "Date of birth must be a real date, like 15 3 1947"
+        )
         self.fields["email"].error_messages["invalid"] = (
             "Enter an email address in the correct format, like name@example.com"
         )
 
     def clean_nhs_number(self):
         return normalise_nhs_number(self.cleaned_data.get("nhs_number", ""))
+
+    def refuse_duplicate_nhs_number(self, existing: Person, user) -> None:
+        """The service found this NHS number on another record: say so, naming that person
+        only to someone who may open their record."""
+        number = format_nhs_number(existing.nhs_number)
+        if user.has_perm("people.view_person", existing):
+            message = (
+                f"{existing.full_name} already has NHS number {number}: "
+                "find them in the people list rather than adding them again"
+            )
+        else:
+            message = (
+                f"Someone else keepwell holds already has NHS number {number}: check the "
+                "number, or ask an administrator whether it is the same person"
+            )
+        self.add_error("nhs_number", message)
 
     def clean_postcode(self):
         raw = self.cleaned_data.get("postcode", "")
@@ -102,7 +135,7 @@ class PersonSearchForm(Form):
         label="Find a person",
         required=False,
         max_length=100,
-        help_text="Name, phone number or postcode",
+        help_text="Name, phone number, postcode, NHS number or date of birth (like 12/03/1948)",
     )
 
 

@@ -7,7 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from keepwell.people.validators import validate_nhs_number
+from keepwell.people.validators import (
+    normalise_nhs_number,
+    parse_date_of_birth,
+    validate_date_of_birth,
+    validate_nhs_number,
+)
 
 
 class Language(models.Model):
@@ -56,10 +61,11 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(q).distinct()
 
     def search(self, text: str):
+        """Name, known-as, postcode, phone (any spacing, with or without +44), NHS number
+        (with or without spaces) or date of birth (12/03/1948 or 1948-03-12)."""
         text = text.strip()
         if not text:
             return self
-        digits = "".join(ch for ch in text if ch.isdigit())
         q = Q()
         for word in text.split():
             q &= (
@@ -68,12 +74,28 @@ class PersonQuerySet(models.QuerySet):
                 | Q(postcode__icontains=word)
                 | Q(known_as__icontains=word)
             )
-        if len(digits) >= 5:
+        born = parse_date_of_birth(text)
+        if born is not None:
+            return self.filter(q | Q(date_of_birth=born))
+        for digits in _phone_digits_to_find(text):
             q |= Q(phone_digits__contains=digits) | Q(mobile_digits__contains=digits)
+        nhs_number = normalise_nhs_number(text)
+        if len(nhs_number) == 10 and nhs_number.isdigit():
+            q |= Q(nhs_number=nhs_number)
         compact = text.replace(" ", "").upper()
         if 5 <= len(compact) <= 7:
             q |= Q(postcode_compact=compact)
         return self.filter(q)
+
+
+def _phone_digits_to_find(text: str) -> set[str]:
+    """The digits a stored number contains when it is the number typed: numbers are stored
+    as +44..., older ones as they were typed, and people search with a leading 0 or +44."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    found = {digits, digits.lstrip("0")}
+    if text.lstrip().startswith("+44") or digits.startswith("0044"):
+        found.add(digits.removeprefix("00").removeprefix("44"))
+    return {d for d in found if len(d) >= 5}
 
 
 class Person(models.Model):
@@ -90,7 +112,17 @@ class Person(models.Model):
         validators=[validate_nhs_number],
         help_text="Optional. 10 digits, like 943 476 5919",
     )
-    date_of_birth = models.DateField(null=True, blank=True)
+    # A second record with an NHS number keepwell already holds is never a silent copy: it
+    # is kept, pointing at the first, until an administrator merges the two.
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="possible_duplicates",
+    )
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     phone = models.CharField("Phone", max_length=30, blank=True)
     mobile = models.CharField("Mobile (for text messages)", max_length=30, blank=True)
     email = models.EmailField(blank=True)
@@ -147,6 +179,14 @@ class Person(models.Model):
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         indexes = [models.Index(fields=["family_name", "given_name"], name="person_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nhs_number"],
+                condition=~Q(nhs_number="") & Q(possible_duplicate_of__isnull=True),
+                name="person_nhs_number_once",
+                violation_error_message="Someone else already has this NHS number",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core.phone import normalise_or_keep
 from keepwell.people.models import Consent, Household, HouseholdMember, Person
+from keepwell.people.validators import format_nhs_number, normalise_nhs_number
 from keepwell.places.postcodes import Postcode
 from keepwell.places.services import area_for_postcode
 
@@ -17,6 +19,7 @@ _AUDITED_FIELDS = [
     "given_name",
     "family_name",
     "known_as",
+    "nhs_number",
     "date_of_birth",
     "phone",
     "mobile",
@@ -86,11 +89,53 @@ def find_people(query: str, *, by, limit: int, via: str = "api") -> list[Person]
     return people
 
 
+class DuplicateNhsNumber(Exception):
+    """Someone keepwell holds already has this NHS number: the caller shows it, or finds
+    that record, rather than making a second person."""
+
+    def __init__(self, existing: Person):
+        self.existing = existing
+        self.nhs_number = format_nhs_number(existing.nhs_number)
+        super().__init__(f"Person {existing.pk} already has NHS number {self.nhs_number}")
+
+
 def _normalise(person: Person) -> None:
     if person.postcode:
         person.postcode = Postcode(person.postcode).value
         if person.area_id is None:
             person.area = area_for_postcode(person.postcode)
+    # Forms hand over E.164 already; imports and the API may not. What is not a number is
+    # kept as it came, never dropped.
+    person.phone = normalise_or_keep(person.phone or "")
+    person.mobile = normalise_or_keep(person.mobile or "")
+    person.nhs_number = normalise_nhs_number(person.nhs_number or "")
+
+
+def _holder_of(nhs_number: str, *, other_than: int | None = None) -> Person | None:
+    if not nhs_number:
+        return None
+    found = Person.objects.filter(nhs_number=nhs_number, possible_duplicate_of__isnull=True)
+    if other_than is not None:
+        found = found.exclude(pk=other_than)
+    return found.order_by("pk").first()
+
+
+def _save_once_per_nhs_number(person: Person, *, possible_duplicate: bool) -> None:
+    """Save, refusing (DuplicateNhsNumber) a second person with an NHS number keepwell
+    holds; with ``possible_duplicate`` the second is kept, flagged for an administrator to
+    merge. The unique constraint catches two saves racing."""
+    holder = _holder_of(person.nhs_number, other_than=person.pk)
+    if holder is not None and not possible_duplicate:
+        raise DuplicateNhsNumber(holder)
+    person.possible_duplicate_of = holder  # None once the number is no longer shared
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        holder = _holder_of(person.nhs_number, other_than=person.pk)
+        if holder is None:
+            raise
+        raise DuplicateNhsNumber(holder) from None
 
 
 @transaction.atomic
@@ -101,11 +146,14 @@ def create_person(
     organisations=(),
     purpose: str = Purpose.ADMINISTRATION,
     via: str = "web",
+    possible_duplicate: bool = False,
     **fields,
 ) -> Person:
+    """A new person. A second person with an NHS number keepwell already holds raises
+    DuplicateNhsNumber, or with ``possible_duplicate`` is kept flagged for merging."""
     person = Person(**fields)
     _normalise(person)
-    person.save()
+    _save_once_per_nhs_number(person, possible_duplicate=possible_duplicate)
     if languages:
         person.languages.set(languages)
     if organisations:
@@ -116,7 +164,8 @@ def create_person(
         person,
         purpose=purpose,
         via=via,
-        summary="Created the record",
+        summary="Created the record"
+        + (", a possible duplicate (same NHS number)" if person.possible_duplicate_of else ""),
         changes=audit.diff({}, _snapshot(person)),
     )
     return person
@@ -139,7 +188,8 @@ def update_person(
     if postcode_changed and "area" not in fields:
         person.area = None
     _normalise(person)
-    person.save()
+    flagged = person.possible_duplicate_of_id is not None
+    _save_once_per_nhs_number(person, possible_duplicate=flagged)
     if languages is not None:
         person.languages.set(languages)
     changes = audit.diff(before, _snapshot(person))

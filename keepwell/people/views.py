@@ -47,11 +47,15 @@ def person_create(request):
         data = dict(form.cleaned_data)
         languages = data.pop("languages")
         orgs = request.user.organisation_ids()
-        person = services.create_person(
-            by=request.user, languages=languages, organisations=orgs, **data
-        )
-        messages.success(request, f"{person.full_name} added.")
-        return redirect("people:detail", person_id=person.pk)
+        try:
+            person = services.create_person(
+                by=request.user, languages=languages, organisations=orgs, **data
+            )
+        except services.DuplicateNhsNumber as duplicate:
+            form.refuse_duplicate_nhs_number(duplicate.existing, request.user)
+        else:
+            messages.success(request, f"{person.full_name} added.")
+            return redirect("people:detail", person_id=person.pk)
     return render(
         request,
         "people/form.html",
@@ -91,9 +95,13 @@ def person_edit(request, person_id: int):
         data = dict(form.cleaned_data)
         languages = data.pop("languages")
         fresh = Person.objects.get(pk=person.pk)
-        services.update_person(fresh, by=request.user, languages=languages, **data)
-        messages.success(request, "Changes saved.")
-        return redirect("people:detail", person_id=person.pk)
+        try:
+            services.update_person(fresh, by=request.user, languages=languages, **data)
+        except services.DuplicateNhsNumber as duplicate:
+            form.refuse_duplicate_nhs_number(duplicate.existing, request.user)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("people:detail", person_id=person.pk)
     return render(
         request,
         "people/form.html",

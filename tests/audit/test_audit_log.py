@@ -47,7 +47,7 @@ def test_a_change_records_the_old_and_new_values(as_user, world):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     change = AuditEvent.objects.get(person_id=person.pk, action="update")
-    assert change.changes["phone"] == ["01632 960001", "01632 960999"]
+    assert change.changes["phone"] == ["01632 960001", "+441632960999"]  # stored in E.164
     assert "given_name" not in change.changes
 
 
