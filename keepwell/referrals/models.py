@@ -123,17 +123,24 @@ class ReferralQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def visible_to(self, user):
-        """The referrals ``user`` may open: see ``keepwell/referrals/rules.py``."""
-        from keepwell.accounts.models import Role
+        """The referrals ``user`` may open, in one query whatever their number: those they
+        made, those of the organisations whose records they hold, and those about people whose
+        records they may open (the people room's own query). See ``can_view_referral`` in
+        ``keepwell/referrals/rules.py``."""
+        from keepwell.accounts.rules import is_staff_role
+        from keepwell.people.models import Person
+        from keepwell.referrals.rules import record_org_ids
 
         if not user.is_authenticated:
             return self.none()
         if user.is_platform_admin:
             return self
-        org_ids = user.organisation_ids(Role.NHS_CONNECTOR, Role.COORDINATOR, Role.AREA_LEAD)
         q = Q(referred_by=user)
+        org_ids = record_org_ids(user)
         if org_ids:
             q |= Q(to_organisation_id__in=org_ids) | Q(from_organisation_id__in=org_ids)
+        if is_staff_role(user):
+            q |= Q(person__in=Person.objects.visible_to(user).values("pk"))
         return self.filter(q)
 
     def for_list(self):
@@ -319,7 +326,10 @@ class InboxItemQuerySet(models.QuerySet):
 
         if org_ids is None:
             org_ids = user.organisation_ids(Role.NHS_CONNECTOR, Role.COORDINATOR, Role.AREA_LEAD)
-        return self.filter(Q(user=user) | Q(organisation_id__in=org_ids))
+        # A note about a referral shows its person's name: only where the referral may be seen.
+        return self.filter(Q(user=user) | Q(organisation_id__in=org_ids)).filter(
+            Q(referral=None) | Q(referral__in=Referral.objects.visible_to(user).values("pk"))
+        )
 
     def unread(self):
         return self.filter(read_at__isnull=True)

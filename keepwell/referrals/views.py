@@ -65,12 +65,20 @@ def inbox(request):
     box = "outgoing" if request.GET.get("box") == "outgoing" else "incoming"
     org_ids = _working_org_ids(user)
     everything = user.is_platform_admin and not org_ids
+    # An area lead works on their organisation's inbox, but sees in it only the referrals
+    # they may open (of people in their area): the same rule as every referral page.
     if box == "incoming":
-        referrals = Referral.objects.all() if everything else Referral.objects.incoming_for(org_ids)
+        referrals = (
+            Referral.objects.all()
+            if everything
+            else Referral.objects.incoming_for(org_ids).visible_to(user)
+        )
         service_choices = Service.objects.filter(organisation_id__in=org_ids)
     else:
         referrals = (
-            Referral.objects.all() if everything else Referral.objects.outgoing_for(org_ids, user)
+            Referral.objects.all()
+            if everything
+            else Referral.objects.outgoing_for(org_ids, user).visible_to(user)
         )
         service_choices = Service.objects.filter(
             pk__in=referrals.exclude(service=None).values("service_id")

@@ -48,6 +48,21 @@ def referral(world):
     return {"referral_id": refer(world, _service(world)).pk}
 
 
+def northgate_referral(world):
+    """Priya's referral of a Northgate patient to Wellbrook Mutual Aid: Riverside's lead and
+    deputy work for the group but not for Northgate, so it is not theirs to see."""
+    from tests.factories import PersonFactory
+
+    patient = PersonFactory(
+        given_name="Nora",
+        family_name="North",
+        area=world.northgate,
+        postcode="WB3 1AB",
+        gp_practice=world.practice,
+    )
+    return {"referral_id": refer(world, _service(world), person=patient).pk}
+
+
 MATRIX = [
     Row("referrals:inbox", expect={**SIGNED_IN_ONLY, **STAFF}),
     Row("referrals:notifications", expect={**SIGNED_IN_ONLY, **STAFF}),
@@ -85,5 +100,26 @@ MATRIX = [
         expect={**SIGNED_IN_ONLY, **MUTUAL_AID, "priya": OK},
         kwargs=referral,
         query="to=closed",
+    ),
+    # Someone outside Riverside: the referrer (her GP) and the group's coordinator, not its
+    # area lead or deputy, though they work for the receiving group.
+    Row(
+        "referrals:detail",
+        expect={**SIGNED_IN_ONLY, "alex": OK, "priya": OK, "sam": OK},
+        kwargs=northgate_referral,
+    ),
+    Row(
+        "referrals:change_status",
+        expect={**SIGNED_IN_ONLY, "alex": OK, "sam": OK},
+        kwargs=northgate_referral,
+        query="to=accepted",
+    ),
+    Row(
+        "referrals:change_status",
+        method="post",
+        expect={**SIGNED_IN_ONLY, "alex": REDIRECT, "sam": REDIRECT},
+        kwargs=northgate_referral,
+        query="to=accepted",
+        data=lambda world: {"to": "accepted"},
     ),
 ]
