@@ -8,7 +8,7 @@ from django.utils import timezone
 from keepwell.core.forms import Form, plain_messages
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.timebank.minutes import InvalidMinutes, parse_minutes
-from keepwell.timebank.models import Account, Category, Listing
+from keepwell.timebank.models import Account, Category, LimitPolicy, Listing, TimeBank
 
 MINUTES_HELP = "For example, 1 h 30 min, 90 min or 1:30"
 
@@ -170,11 +170,18 @@ class ExchangeForm(Form):
     description = forms.CharField(
         max_length=300, required=False, help_text="For example, put up two shelves"
     )
-    occurred_on = forms.DateField(label="Date", required=False, widget=forms.DateInput)
+    occurred_on = forms.DateField(
+        label="Date", required=False, widget=forms.DateInput, help_text="Leave blank for today"
+    )
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
-    def __init__(self, *args, others=None, for_name: str = "", **kwargs):
+    def __init__(self, *args, others=None, for_name: str = "", earliest=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.earliest = earliest
+        if earliest is not None:
+            self.fields["occurred_on"].widget.attrs.update(
+                min=earliest.isoformat(), max=timezone.localdate().isoformat()
+            )
         self.fields["other"].queryset = others
         self.fields["other"].error_messages["required"] = "Choose the other member"
         self.fields["direction"].error_messages["required"] = (
@@ -191,6 +198,11 @@ class ExchangeForm(Form):
         day = self.cleaned_data.get("occurred_on")
         if day and day > timezone.localdate():
             raise forms.ValidationError("The date must be today or in the past")
+        if day and self.earliest and day < self.earliest:
+            raise forms.ValidationError(
+                f"The date must be on or after {self.earliest:%-d %B %Y}: this time bank takes "
+                f"exchanges from the last {(timezone.localdate() - self.earliest).days} days"
+            )
         return day
 
 
@@ -294,6 +306,47 @@ class InactiveForm(Form):
     months = forms.IntegerField(
         label="No exchange in the last (months)", min_value=1, max_value=36, initial=3
     )
+
+
+class SettingsForm(Form):
+    """A bank's rules, as a broker sets them."""
+
+    min_balance = forms.IntegerField(
+        label="Lowest balance a member may have (minutes)",
+        max_value=0,
+        min_value=-100_000,
+        required=False,
+        help_text="0 or below: −600 lets a member go 10 hours below zero. Leave blank for no limit",
+    )
+    max_balance = forms.IntegerField(
+        label="Highest balance a member may have (minutes)",
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text="6000 is 100 hours. Leave blank for no limit",
+    )
+    chest_min_balance = forms.IntegerField(
+        label="Lowest community chest balance (minutes)",
+        max_value=0,
+        min_value=-1_000_000,
+        help_text="Below zero lets the chest fund help before members have donated",
+    )
+    limit_policy = forms.ChoiceField(
+        label="When an exchange would cross a limit",
+        choices=LimitPolicy.choices,
+        widget=forms.RadioSelect,
+    )
+    backdate_days = forms.IntegerField(
+        label="How many days back an exchange may be dated",
+        min_value=0,
+        max_value=3660,
+        help_text="90 is about three months. An older date is refused, so a date typed in the "
+        "wrong year is caught",
+    )
+
+    def __init__(self, *args, bank: TimeBank, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(bank, name) for name in self.base_fields})
+        super().__init__(*args, **kwargs)
 
 
 class StatementForm(Form):

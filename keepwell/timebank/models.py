@@ -13,7 +13,10 @@ Time is integer minutes everywhere (see ``minutes.py``).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
@@ -97,6 +100,13 @@ class TimeBank(models.Model):
     limit_policy = models.CharField(
         max_length=10, choices=LimitPolicy.choices, default=LimitPolicy.ENFORCE
     )
+    backdate_days = models.PositiveSmallIntegerField(
+        "How many days back an exchange may be dated",
+        default=90,
+        validators=[MaxValueValidator(3660)],
+        help_text="An exchange recorded later than this is refused: a date typed in the wrong "
+        "year is caught. 0 means only today",
+    )
     is_demo = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -120,6 +130,10 @@ class TimeBank(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def earliest_exchange_date(self) -> date:
+        """The earliest day an exchange recorded today may be dated."""
+        return timezone.localdate() - timedelta(days=self.backdate_days)
 
     def limits_for(self, account: Account) -> tuple[int | None, int | None]:
         """(lowest, highest) balance allowed for an account of this bank; None is no limit."""

@@ -186,6 +186,27 @@ def create_bank(*, name: str, slug: str, by, organisation=None, brokers=(), **fi
     return bank
 
 
+SETTINGS = ("min_balance", "max_balance", "chest_min_balance", "limit_policy", "backdate_days")
+
+
+@transaction.atomic
+def update_settings(bank: TimeBank, *, by, **fields) -> TimeBank:
+    """Change a bank's rules (its balance limits, what happens at a limit, how far back an
+    exchange may be dated). They apply to exchanges recorded from now on."""
+    unknown = set(fields) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"Not a time bank setting: {', '.join(sorted(unknown))}")
+    locked = TimeBank.objects.select_for_update().get(pk=bank.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    # The model's own checks (limits on the right side of zero) before the database's.
+    locked.full_clean(validate_unique=False)
+    locked.save(update_fields=list(fields))
+    for name in fields:
+        setattr(bank, name, getattr(locked, name))
+    return bank
+
+
 def _audit_account(by, action: str, account: Account, summary: str, via: str = "web") -> None:
     if account.person_id:
         audit.record(
@@ -535,6 +556,20 @@ def _existing(key: str, fingerprint: str) -> Exchange | None:
     return Exchange.objects.get(pk=pk)
 
 
+def _check_date(bank: TimeBank, occurred_on: date | None) -> None:
+    """An exchange is dated today or in the past, but no further back than the bank allows
+    (a date typed in the wrong year is refused rather than sorted to the start of a
+    statement)."""
+    if occurred_on is None:
+        return
+    if occurred_on > timezone.localdate():
+        raise LedgerError("The date cannot be in the future")
+    if occurred_on < bank.earliest_exchange_date():
+        raise LedgerError(
+            f"The date cannot be more than {bank.backdate_days} days ago in this time bank"
+        )
+
+
 def _record(
     bank: TimeBank,
     *,
@@ -600,8 +635,7 @@ def _record(
         existing = _existing(idempotency_key, fingerprint)
         if existing is not None:
             return existing
-    if occurred_on and occurred_on > timezone.localdate():
-        raise LedgerError("The date cannot be in the future")
+    _check_date(bank, occurred_on)
     # The balances are read afresh (a caller's objects may be stale), and the accounts locked
     # in id order as every ledger transaction takes them: a pending exchange too, whose
     # foreign keys would otherwise lock them at commit in leg order, and could deadlock
@@ -699,8 +733,7 @@ def _record_fast(
     one already recorded under this key, or :class:`LimitExceeded`, or None when the
     portable path must decide (an account that cannot trade; a limit crossed where the
     exchange would be flagged or left pending)."""
-    if occurred_on and occurred_on > timezone.localdate():
-        raise LedgerError("The date cannot be in the future")
+    _check_date(bank, occurred_on)
     now = timezone.now()
     actor = by if getattr(by, "is_authenticated", False) else None
     actor_id = actor.pk if actor is not None else None
@@ -1332,25 +1365,27 @@ class StatementLine:
 
 
 def statement(account: Account, *, since: date | None = None, until: date | None = None):
-    """(opening balance, lines with a running balance, closing balance), by confirmation time."""
+    """(opening balance, lines with a running balance, closing balance).
+
+    Lines are in the order the time was given (the exchange's date), then the order they
+    were confirmed: an exchange recorded late for last month sits in last month, and
+    ``since``/``until`` choose by that date too."""
     movements = (
         Movement.objects.filter(account=account, exchange__state=Exchange.State.CONFIRMED)
         .select_related("exchange")
-        .order_by("exchange__confirmed_at", "exchange_id")
+        .order_by("exchange__occurred_on", "exchange__confirmed_at", "exchange_id")
     )
     opening = 0
     if since is not None:
-        start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
         opening = (
-            movements.filter(exchange__confirmed_at__lt=start).aggregate(total=Sum("minutes"))[
+            movements.filter(exchange__occurred_on__lt=since).aggregate(total=Sum("minutes"))[
                 "total"
             ]
             or 0
         )
-        movements = movements.filter(exchange__confirmed_at__gte=start)
+        movements = movements.filter(exchange__occurred_on__gte=since)
     if until is not None:
-        end = timezone.make_aware(datetime.combine(until + timedelta(days=1), datetime.min.time()))
-        movements = movements.filter(exchange__confirmed_at__lt=end)
+        movements = movements.filter(exchange__occurred_on__lte=until)
     movements = list(movements)
     # The other side of each line, fetched in one query.
     others: dict[int, list[str]] = defaultdict(list)

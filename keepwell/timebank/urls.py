@@ -32,4 +32,5 @@ urlpatterns = [
     path("<slug:slug>/invite/<int:person_id>/", views.invite, name="invite"),
     path("<slug:slug>/inactive/", views.inactive, name="inactive"),
     path("<slug:slug>/report/", views.report, name="report"),
+    path("<slug:slug>/settings/", views.bank_settings, name="settings"),
 ]

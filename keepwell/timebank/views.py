@@ -443,7 +443,11 @@ def exchange_new(request, account_id: int):
     if request.GET.get("with"):
         initial["other"] = request.GET["with"]
     form = forms.ExchangeForm(
-        request.POST or None, initial=initial, others=others, for_name=account.name
+        request.POST or None,
+        initial=initial,
+        others=others,
+        for_name=account.name,
+        earliest=account.bank.earliest_exchange_date(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -941,6 +945,29 @@ def statement_csv(request, account_id: int):
         )
     writer.writerow(["", "", "closing balance", "", "", "", closing])
     return response
+
+
+@login_required
+def bank_settings(request, slug: str):
+    """A broker sets the bank's rules: balance limits and how far back exchanges go."""
+    bank = _bank(request, slug, "timebank.broker")
+    form = forms.SettingsForm(request.POST or None, bank=bank)
+    if request.method == "POST" and form.is_valid():
+        services.update_settings(bank, by=request.user, **form.cleaned_data)
+        messages.success(request, "The bank's settings are saved.")
+        return redirect("timebank:bank", slug=bank.slug)
+    return render(
+        request,
+        "timebank/form.html",
+        {
+            "form": form,
+            "bank": bank,
+            "title": f"Settings for {bank.name}",
+            "intro": "They apply to exchanges recorded from now on.",
+            "back": reverse("timebank:bank", kwargs={"slug": bank.slug}),
+        },
+        status=form_status(form),
+    )
 
 
 @login_required

@@ -78,7 +78,7 @@ def _kwargs(world) -> dict[str, dict]:
     from keepwell.directory.models import Organisation
     from keepwell.help.models import Volunteer
     from keepwell.people.models import Person, Strength
-    from keepwell.timebank.models import Account
+    from keepwell.timebank.models import Account, TimeBank
 
     groups = Organisation.objects.filter(pk=world.mutual_aid.pk)
     accounts = Account.objects.all()
@@ -105,6 +105,7 @@ def _kwargs(world) -> dict[str, dict]:
         "timebank.GrantForm": {"members": accounts},
         "timebank.HelpHoursForm": {"tasks": [(1, "Shopping for Margaret")]},
         "timebank.AnswerForm": {"strengths": Strength.objects.all()},
+        "timebank.SettingsForm": {"bank": TimeBank(name="Wellbrook Time Bank")},
     }
 
 

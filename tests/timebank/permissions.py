@@ -138,4 +138,5 @@ MATRIX = [
     ),
     Row("timebank:inactive", expect={**SIGNED_IN_ONLY, **BROKERS}, kwargs=bank),
     Row("timebank:report", expect={**SIGNED_IN_ONLY, **BROKERS}, kwargs=bank),
+    Row("timebank:settings", expect={**SIGNED_IN_ONLY, **BROKERS}, kwargs=bank),
 ]
