@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_noop
 
 
 def asked_for(request) -> str | None:
@@ -56,10 +57,30 @@ def keep_language(url: str, request) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode({'lang': chosen})}"
 
 
+# The languages keepwell seeds (people migration 0002) whose English names Django's own
+# catalogue does not translate; the others ("Polish", "Arabic", ...) Django translates.
+LANGUAGE_NAMES = [
+    gettext_noop("British Sign Language"),
+    gettext_noop("Chinese (Cantonese)"),
+    gettext_noop("Chinese (Mandarin)"),
+    gettext_noop("Gujarati"),
+    gettext_noop("Hindi"),
+    gettext_noop("Kurdish"),
+    gettext_noop("Nepali"),
+    gettext_noop("Pashto"),
+    gettext_noop("Persian (Farsi)"),
+    gettext_noop("Somali"),
+    gettext_noop("Tagalog"),
+    gettext_noop("Tamil"),
+    gettext_noop("Tigrinya"),
+    gettext_noop("Twi"),
+    gettext_noop("Urdu"),
+    gettext_noop("Yoruba"),
+]
+
+
 def language_name(language) -> str:
-    """How a page names a Language: in English on an English page; otherwise by its own
-    name (``Polski``, ``Română``), which its speakers know whatever the page's language and
-    which the Language table already holds for every language it lists."""
-    if (translation.get_language() or "en").startswith("en"):
-        return language.name
-    return language.native_name or language.name
+    """A Language's name in the page's language: Django's own translations of language
+    names, and keepwell's catalogue for those above (a language added later shows its
+    English name until its name is translated)."""
+    return translation.gettext(language.name)

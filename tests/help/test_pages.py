@@ -196,7 +196,7 @@ def test_the_public_form_speaks_portuguese_errors_included(world, client):
     assert '<html lang="pt">' in page and "Pedir ajuda" in page and "Compras" in page
     # The shared field template's words, and each language by its own name.
     assert "(opcional)" in page and "(optional)" not in page
-    assert "Polski" in page and "Polish" not in page
+    assert "Polaco" in page and "Polish" not in page
     assert "Saltar para o conteúdo principal" in page
     response = client.post(url, {"on_behalf": "on", "postcode": "xx"})
     assert response.status_code == 400
