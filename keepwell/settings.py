@@ -66,6 +66,16 @@ _test_name = env_str("KEEPWELL_TEST_DB_NAME")
 if _test_name:
     _db["TEST"] = {"NAME": _test_name}
 DATABASES = {"default": _db}
+# Django's database cache: every web process reads and writes the same entries (the
+# dashboard's volunteer figures are worked out once a minute for all of them, not once per
+# process). Migration help 0006 creates the table, so migrate is the only step.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "keepwell_cache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -484,6 +484,11 @@ class HelpRequest(models.Model):
                 fields=["status", "organisation", "area", "urgency", "created_at"],
                 name="request_open_by_area",
             ),
+            # The dashboard counts the waiting tasks of the few kinds of help nobody can give
+            # from these requests, rather than joining every waiting task to its request.
+            models.Index(
+                fields=["status", "need_type", "organisation"], name="request_open_by_need"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
