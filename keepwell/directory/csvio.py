@@ -133,7 +133,7 @@ def _row_to_form_data(row: dict) -> dict:
     """The CSV row as the service form's POST data; ValueError says what is wrong."""
     data = {name: (row.get(name) or "").strip() for name in COLUMNS}
     for column, model_field in STORED_IN.items():
-        reason = shared.too_long(data[column], model_field, column)
+        reason = shared.too_long(data[column], model_field, column.replace("_", " "))
         if reason:
             raise ValueError(reason)
     category = data["category"].lower()

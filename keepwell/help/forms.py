@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from keepwell.accounts.models import User
+from keepwell.core import csvio
 from keepwell.core.forms import Form
 from keepwell.core.i18n import language_name
 from keepwell.directory.models import NHS_KINDS, Organisation
@@ -310,13 +311,10 @@ class NhsListForm(Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".csv"):
             raise forms.ValidationError("The file must be a CSV file")
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("The file must be smaller than 5 MB")
-        raw = upload.read()
         try:
-            return upload.name, raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file must be saved as UTF-8 CSV") from None
+            return upload.name, csvio.decode_upload(upload)
+        except csvio.CsvProblem as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 # --- tasks ----------------------------------------------------------------------------------

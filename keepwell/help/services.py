@@ -14,10 +14,8 @@ conditional UPDATE, so of two volunteers accepting at the same moment exactly on
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -30,6 +28,7 @@ from django.utils import timezone
 from keepwell.accounts.models import Membership, Role, User
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core import csvio
 from keepwell.directory.models import OrganisationKind
 from keepwell.help.eligibility import eligibility, hard_blockers
 from keepwell.help.models import (
@@ -682,6 +681,16 @@ NHS_LIST_OPTIONAL = (
 )
 NHS_LIST_MAX_ROWS = 5000
 CHECK_IN = "phone_check_in"
+# The model field each text column is stored in, whose max_length a value must fit.
+NHS_LIST_STORED_IN = {
+    "given_name": Person._meta.get_field("given_name"),
+    "family_name": Person._meta.get_field("family_name"),
+    "phone": Person._meta.get_field("phone"),
+    "mobile": Person._meta.get_field("mobile"),
+    "address_line_1": Person._meta.get_field("address_line_1"),
+    "town": Person._meta.get_field("town"),
+    "notes": HelpRequest._meta.get_field("notes"),
+}
 
 
 class ImportProblems(HelpError):
@@ -690,31 +699,29 @@ class ImportProblems(HelpError):
         super().__init__(f"{len(problems)} problem(s) in the file; nothing was imported")
 
 
-def _header_key(name: str) -> str:
-    return name.strip().lower().replace(" ", "_").replace("-", "_")
-
-
 def _parse_nhs_list(text: str) -> list[tuple[int, dict]]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise ImportProblems(["The file is empty"])
-    reader.fieldnames = [_header_key(h) for h in reader.fieldnames]
-    missing = [c for c in NHS_LIST_REQUIRED if c not in reader.fieldnames]
-    if missing:
-        raise ImportProblems([f"The header has no column {', '.join(missing)}"])
+    reader = csvio.read_rows(text, required=NHS_LIST_REQUIRED, optional=NHS_LIST_OPTIONAL)
+    try:
+        return _check_nhs_list(reader)
+    except csvio.CsvProblem as exc:
+        raise ImportProblems([str(exc)]) from None
+
+
+def _check_nhs_list(reader) -> list[tuple[int, dict]]:
     languages = {}
     for lang in Language.objects.all():
         languages[lang.code.lower()] = lang
         languages[lang.name.lower()] = lang
     rows, problems = [], []
-    for number, raw in enumerate(reader, start=2):
+    for number, row in reader:
         if number - 1 > NHS_LIST_MAX_ROWS:
             problems.append(f"More than {NHS_LIST_MAX_ROWS} rows: split the file")
             break
-        row = {k: (v or "").strip() for k, v in raw.items() if k}
-        if not any(row.values()):
-            continue
-        reasons = []
+        reasons = [
+            reason
+            for column, model_field in NHS_LIST_STORED_IN.items()
+            if (reason := csvio.too_long(row.get(column, ""), model_field, _words(column)))
+        ]
         if not row.get("given_name"):
             reasons.append("no first name")
         if not row.get("phone") and not row.get("mobile"):
@@ -748,6 +755,10 @@ def _parse_nhs_list(text: str) -> list[tuple[int, dict]]:
     if problems:
         raise ImportProblems(problems)
     return rows
+
+
+def _words(column: str) -> str:
+    return column.replace("_", " ")
 
 
 def _find_known(row: dict, known) -> Person | None:

@@ -33,9 +33,19 @@ class _AboutThePerson(Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         help_text="Ask “what matters to you?”, not “what is the matter with you?”",
+        error_messages={
+            "required": "Enter what matters to them, in their own words",
+            "max_length": "What matters to them must be 2,000 characters or fewer",
+        },
     )
     urgency = forms.ChoiceField(
-        choices=Urgency.choices, widget=forms.RadioSelect, initial=Urgency.ROUTINE
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        initial=Urgency.ROUTINE,
+        error_messages={
+            "required": "Choose how urgent the referral is",
+            "invalid_choice": "Choose how urgent the referral is from the list",
+        },
     )
     safety_notes = forms.CharField(
         label="Anything the service must know to keep everyone safe",
@@ -43,12 +53,20 @@ class _AboutThePerson(Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         help_text="For example: a dog in the house, lives alone, risk of falls, do not visit alone",
+        error_messages={
+            "max_length": "What the service must know to keep everyone safe must be 2,000 "
+            "characters or fewer"
+        },
     )
     consent_how = forms.ChoiceField(
         label="How did they agree to this referral?",
         choices=CONSENT_HOW,
         widget=forms.RadioSelect,
         help_text="They agree to us sharing these details with the organisation named above",
+        error_messages={
+            "required": "Choose how they agreed to this referral",
+            "invalid_choice": "Choose how they agreed to this referral from the list",
+        },
     )
     consent_given = forms.BooleanField(
         label="They agree to this referral and to their details being shared for it",
@@ -75,27 +93,46 @@ class ReferralForm(_AboutThePerson):
         queryset=Organisation.objects.none(),
         empty_label=None,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the organisation you are referring from",
+            "invalid_choice": "Choose one of your own organisations to refer from",
+        },
     )
     themes = forms.MultipleChoiceField(
         label="What it is about",
         choices=Theme.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Choose what the referral is about from the list",
+            "invalid_list": "Choose what the referral is about from the list",
+        },
     )
     needs = forms.CharField(
         label="What they need from the service",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        error_messages={
+            "max_length": "What they need from the service must be 2,000 characters or fewer"
+        },
     )
     preferred_channel = forms.ChoiceField(
-        label="Best way to contact them", choices=ContactChannel.choices, widget=forms.RadioSelect
+        label="Best way to contact them",
+        choices=ContactChannel.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how they want to be contacted",
+            "invalid_choice": "Choose how they want to be contacted from the list",
+        },
     )
     language = forms.ModelChoiceField(
         label="Language they prefer",
-        queryset=Language.objects.all(),
+        # English is the empty choice (no interpreter, no translation), so listed only once.
+        queryset=Language.objects.exclude(code="en"),
         required=False,
         empty_label="English",
+        error_messages={"invalid_choice": "Choose the language they prefer from the list"},
     )
     needs_interpreter = forms.BooleanField(label="They need an interpreter", required=False)
 
@@ -125,13 +162,20 @@ class PracticeReferralForm(_AboutThePerson):
         label="GP practice",
         queryset=Organisation.objects.filter(kind="gp_practice"),
         empty_label="Choose their practice",
-        error_messages={"required": "Choose their GP practice"},
+        error_messages={
+            "required": "Choose their GP practice",
+            "invalid_choice": "Choose their GP practice from the list",
+        },
     )
     reason = forms.CharField(
         label="What you would like the practice to review, and why",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
-        error_messages={"required": "Say what you would like the practice to review"},
+        error_messages={
+            "required": "Say what you would like the practice to review, and why",
+            "max_length": "What you would like the practice to review must be 2,000 "
+            "characters or fewer",
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -140,38 +184,62 @@ class PracticeReferralForm(_AboutThePerson):
 
 
 class StatusForm(Form):
+    """What the person moving a referral on tells the other side. Declared in full (so each
+    field gets its NHS.UK class and maximum), then trimmed to the fields this move asks."""
+
     note = forms.CharField(
         label="Note for the referrer",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
+        error_messages={
+            "max_length": "The note for the referrer must be 1,000 characters or fewer"
+        },
     )
+    decline_reason = forms.CharField(
+        label="Why are you declining it?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={
+            "required": "Say why you are declining the referral",
+            "max_length": "Why you are declining it must be 1,000 characters or fewer",
+        },
+    )
+    suggested_services = forms.ModelMultipleChoiceField(
+        label="Services that could help instead",
+        queryset=Service.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Choose services that could help instead from the list",
+            "invalid_pk_value": "Choose services that could help instead from the list",
+            "invalid_list": "Choose services that could help instead from the list",
+        },
+    )
+    close_reason = forms.CharField(
+        label="Why is it closing?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={
+            "required": "Say why the referral is closing",
+            "max_length": "Why it is closing must be 1,000 characters or fewer",
+        },
+    )
+
+    _ASKS = {
+        Status.DECLINED: ("decline_reason", "suggested_services"),
+        Status.CLOSED: ("close_reason",),
+    }
 
     def __init__(self, *args, to_status: str, suggestions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.to_status = to_status
-        if to_status == Status.DECLINED:
-            del self.fields["note"]
-            self.fields["decline_reason"] = forms.CharField(
-                label="Why are you declining it?",
-                widget=forms.Textarea(attrs={"rows": 3}),
-                max_length=1000,
-                error_messages={"required": "Say why you are declining the referral"},
-            )
-            self.fields["suggested_services"] = forms.ModelMultipleChoiceField(
-                label="Services that could help instead",
-                queryset=suggestions if suggestions is not None else Service.objects.none(),
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-            )
-        elif to_status == Status.CLOSED:
-            del self.fields["note"]
-            self.fields["close_reason"] = forms.CharField(
-                label="Why is it closing?",
-                widget=forms.Textarea(attrs={"rows": 3}),
-                max_length=1000,
-                error_messages={"required": "Say why the referral is closing"},
-            )
+        keep = self._ASKS.get(to_status, ("note",))
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        if "suggested_services" in self.fields and suggestions is not None:
+            self.fields["suggested_services"].queryset = suggestions
 
 
 class StrengthsForm(Form):
@@ -210,7 +278,13 @@ class DoorForm(Form):
     accepts_referrals = forms.BooleanField(label="We accept referrals", required=False)
     taking_new_people = forms.BooleanField(label="We are taking new people now", required=False)
     accepts_from = forms.ChoiceField(
-        label="Who may refer", choices=AcceptsFrom.choices, widget=forms.RadioSelect
+        label="Who may refer",
+        choices=AcceptsFrom.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose who may refer to this service",
+            "invalid_choice": "Choose who may refer to this service from the list",
+        },
     )
     organisations = forms.ModelMultipleChoiceField(
         label="Organisations that may refer",
@@ -218,6 +292,11 @@ class DoorForm(Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Only used when you choose “Only the organisations listed”",
+        error_messages={
+            "invalid_choice": "Choose organisations that may refer from the list",
+            "invalid_pk_value": "Choose organisations that may refer from the list",
+            "invalid_list": "Choose organisations that may refer from the list",
+        },
     )
     accepts_self_referrals = forms.BooleanField(
         label="Residents may refer themselves", required=False
@@ -226,7 +305,7 @@ class DoorForm(Form):
     def clean(self):
         data = super().clean()
         if data.get("accepts_from") == AcceptsFrom.LISTED and not data.get("organisations"):
-            self.add_error("organisations", "Choose at least one organisation")
+            self.add_error("organisations", "Choose at least one organisation that may refer")
         return data
 
 

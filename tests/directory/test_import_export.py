@@ -214,6 +214,75 @@ def test_a_file_with_the_wrong_header_names_the_missing_columns(world, as_user):
     assert not world.mutual_aid.services.exists()
 
 
+def _summary(response) -> list[str]:
+    return [message for _, message in response.context["form"].error_summary()]
+
+
+def test_a_name_or_phone_longer_than_a_listing_holds_is_refused_by_row(
+    world, as_user, venue_postcodes
+):
+    client = as_user(world.sam)
+    upload = _csv(
+        [
+            _row(),
+            _row(name="N" * 5000),
+            _row(name="Choir", phone="0" * 100),
+            _row(name="Walk", venue_name="V" * 201),
+        ]
+    )
+    url = f"/directory/organisations/{world.mutual_aid.slug}/services/import/"
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 400
+    summary = _summary(response)
+    assert "Row 3: name must be 200 characters or fewer (it has 5,000)" in summary
+    assert "Row 4: phone must be 30 characters or fewer (it has 100)" in summary
+    assert "Row 5: venue name must be 200 characters or fewer (it has 201)" in summary
+    assert not world.mutual_aid.services.exists()
+
+
+def test_a_field_longer_than_the_csv_module_reads_is_named_by_row_not_a_crash(
+    world, as_user, venue_postcodes
+):
+    upload = _csv([_row(), _row(description="x" * 200_000)])
+    url = f"/directory/organisations/{world.mutual_aid.slug}/services/import/"
+    response = as_user(world.sam).post(url, {"file": upload})
+    assert response.status_code == 400
+    assert any(
+        m.startswith("Row 3: a field is longer than 131,072 characters") for m in _summary(response)
+    )
+    assert not world.mutual_aid.services.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("name,description\nCaf\xe9,x\n".encode("latin-1"), "not saved as UTF-8"),
+        (b"\r\n", "The file is empty"),
+        (b"\x00\x01\x02", "not a CSV file"),
+        (b"colour\nred\n", "missing columns: name, description"),
+    ],
+)
+def test_a_file_that_is_not_a_services_csv_gets_a_plain_error(world, as_user, content, reason):
+    upload = SimpleUploadedFile("services.csv", content, content_type="text/csv")
+    url = f"/directory/organisations/{world.mutual_aid.slug}/services/import/"
+    response = as_user(world.sam).post(url, {"file": upload})
+    assert response.status_code == 400
+    assert any(reason in m for m in _summary(response)), _summary(response)
+    assert not world.mutual_aid.services.exists()
+
+
+def test_an_export_with_escaped_cells_imports_back_as_typed(world, as_user, venue_postcodes):
+    client = as_user(world.sam)
+    url = f"/directory/organisations/{world.mutual_aid.slug}/services/import/"
+    upload = _csv([_row(name="=Lunch+club", phone="+44 1632 960001")])
+    assert client.post(url, {"file": upload}).status_code == 302
+    exported = client.get(f"/directory/organisations/{world.mutual_aid.slug}/services.csv")
+    assert "'=Lunch+club" in exported.content.decode()
+    again = SimpleUploadedFile("services.csv", exported.content, content_type="text/csv")
+    assert client.post(url, {"file": again}).status_code == 302
+    assert list(world.mutual_aid.services.values_list("name", flat=True)) == ["=Lunch+club"]
+
+
 def test_an_outsider_cannot_upload_services_for_someone_elses_group(world, as_user):
     client = as_user(world.olly)
     url = f"/directory/organisations/{world.mutual_aid.slug}/services/import/"
@@ -239,7 +308,7 @@ def test_the_csv_export_lists_published_services_without_a_refuges_address(clien
     response = client.get("/directory/export/services.csv")
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [r["name"] for r in rows] == sorted([lunch.name, refuge.name], key=lambda n: n)
+    assert sorted(r["name"] for r in rows) == sorted([lunch.name, refuge.name])
     safe = next(r for r in rows if r["name"] == "Safe house")
     assert safe["confidential_address"] == "yes"
     assert safe["address_1"] == "" and safe["postcode"] == ""

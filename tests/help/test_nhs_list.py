@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from keepwell.help import services
 from keepwell.help.models import HelpRequest, NhsList, Source
@@ -61,7 +62,9 @@ def test_someone_already_known_is_matched_and_an_open_check_in_is_not_doubled(wo
 def test_a_missing_column_is_named_and_nothing_is_imported(world):
     with pytest.raises(services.ImportProblems) as problems:
         _import(world, "Given name,Phone\nIvy,01632 960555\n")
-    assert problems.value.problems == ["The header has no column family_name, postcode"]
+    assert problems.value.problems == [
+        "The header is wrong: missing columns: family_name, postcode"
+    ]
     assert not NhsList.objects.exists()
 
 
@@ -78,3 +81,71 @@ def test_bad_rows_are_reported_by_number_and_nothing_is_imported(world):
     assert found[1].startswith("Row 4: postcode:")
     assert "NHS number" in found[1] and "YYYY-MM-DD" in found[1] and "Klingon" in found[1]
     assert not Person.objects.filter(given_name="Ivy").exists()
+
+
+# --- what a careless or hostile file gets on the page -----------------------------------------
+
+
+def _upload(world, as_user, content: bytes, name: str = "list.csv"):
+    need("phone_check_in")
+    return as_user(world.sam).post(
+        "/help/nhs-lists/",
+        {
+            "file": SimpleUploadedFile(name, content, content_type="text/csv"),
+            "shared_by": world.practice.pk,
+            "lawful_basis": "public_task",
+            "sharing_basis": "DSA-12",
+        },
+    )
+
+
+def _summary(response) -> list[str]:
+    return [message for _, message in response.context["form"].error_summary()]
+
+
+def test_a_name_or_phone_longer_than_a_record_holds_is_refused_by_row(world, as_user):
+    text = HEADER + (
+        "Ivy,Walker,,,01632 960555,WB2 1AX,,\n"
+        + ("A" * 5000)
+        + ",Walker,,,01632 960556,WB2 1AX,,\n"
+        + "Arthur,Green,,,"
+        + ("0" * 100)
+        + ",WB3 1AB,,\n"
+    )
+    response = _upload(world, as_user, text.encode())
+    assert response.status_code == 400
+    summary = _summary(response)
+    assert "Row 3: given name must be 100 characters or fewer (it has 5,000)" in summary
+    assert any(m.startswith("Row 4: phone must be 30 characters or fewer") for m in summary)
+    assert "There is a problem" in response.content.decode()
+    assert not NhsList.objects.exists()
+    assert not Person.objects.filter(given_name__in=["Ivy", "Arthur"]).exists()
+
+
+def test_a_field_longer_than_the_csv_module_reads_is_named_by_row_not_a_crash(world, as_user):
+    text = (
+        HEADER + "Ivy,Walker,,,01632 960555,WB2 1AX,,\n" + "Arthur,Green,,,01632 960556,WB3 1AB,,"
+    )
+    text += '"' + "x" * 200_000 + '"\n'
+    response = _upload(world, as_user, text.encode())
+    assert response.status_code == 400
+    assert any(
+        m.startswith("Row 3: a field is longer than 131,072 characters") for m in _summary(response)
+    )
+    assert not NhsList.objects.exists() and not Person.objects.filter(given_name="Ivy").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("Given name,Family name\nIv\xe9,W\n".encode("latin-1"), "not saved as UTF-8"),
+        (b"", "is empty"),
+        (b"\r\n\r\n", "The file is empty"),
+        (b"colour,size\nred,big\n", "missing columns: given_name, family_name, phone"),
+    ],
+)
+def test_a_file_that_is_not_a_list_gets_a_plain_error(world, as_user, content, reason):
+    response = _upload(world, as_user, content)
+    assert response.status_code == 400
+    assert any(reason in m for m in _summary(response)), _summary(response)
+    assert not NhsList.objects.exists()
