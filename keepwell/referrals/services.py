@@ -21,9 +21,10 @@ from django.utils import timezone
 from keepwell.accounts.models import Role
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core.phone import format_phone
 from keepwell.directory.models import NHS_KINDS, Organisation, OrganisationKind, Service
 from keepwell.people import services as people_services
-from keepwell.people.models import Consent, Person, Strength
+from keepwell.people.models import Consent, ContactChannel, Person, Strength
 from keepwell.referrals.models import (
     AcceptsFrom,
     Direction,
@@ -213,8 +214,23 @@ def mark_read(items, *, by) -> int:
 
 
 def referring_organisations(user, *roles: str) -> list[Organisation]:
+    """The organisations this user refers for, their own first: a GP's own practice (where
+    they are its NHS connector) before the PCN or ICS they also work for, then the rest."""
     roles = roles or (Role.NHS_CONNECTOR, Role.COORDINATOR, Role.AREA_LEAD)
-    return list(Organisation.objects.filter(pk__in=user.organisation_ids(*roles)).order_by("pk"))
+    memberships = (
+        user.memberships.filter(role__in=roles)
+        .exclude(organisation=None)
+        .select_related("organisation")
+        .order_by("organisation_id")
+    )
+    found: dict[int, Organisation] = {}
+    own_practices: set[int] = set()
+    for membership in memberships:
+        org = membership.organisation
+        found[org.pk] = org
+        if membership.role == Role.NHS_CONNECTOR and org.kind == OrganisationKind.GP_PRACTICE:
+            own_practices.add(org.pk)
+    return sorted(found.values(), key=lambda org: (org.pk not in own_practices, org.pk))
 
 
 def _clock(referral: Referral) -> None:
@@ -642,6 +658,51 @@ def _is_referrer(user, referral: Referral) -> bool:
     if referral.referred_by_id == user.pk:
         return True
     return referral.from_organisation_id in user.organisation_ids()
+
+
+@dataclass(frozen=True)
+class HowToContact:
+    """What the receiving service needs to reach the person the way they chose."""
+
+    channel: str
+    details: tuple[tuple[str, str], ...] = ()  # (what, value): ("Phone", "+441632960001")
+    missing: str = ""  # said plainly when the detail the channel needs is not on record
+
+
+def _address(person: Person) -> str:
+    lines = [person.address_line_1, person.address_line_2, person.town, person.postcode]
+    return "\n".join(line.strip() for line in lines if line and line.strip())
+
+
+def how_to_contact(referral: Referral) -> HowToContact:
+    """The person's contact details for the channel chosen for this referral: a phone call
+    needs a phone number, a text message a mobile, an email an address, a letter or a visit
+    the postal address. Shown only to those who may see the referral (its page's rule)."""
+    person = referral.person
+    channel = referral.preferred_channel or person.preferred_channel
+    label = ContactChannel(channel).label if channel in ContactChannel.values else channel
+    if channel == ContactChannel.PHONE:
+        numbers = tuple(
+            (what, format_phone(number))
+            for what, number in (("Phone", person.phone), ("Mobile", person.mobile))
+            if number
+        )
+        return HowToContact(label, numbers, "" if numbers else "No phone number on their record")
+    if channel == ContactChannel.SMS:
+        if person.mobile:
+            return HowToContact(label, (("Mobile", format_phone(person.mobile)),))
+        return HowToContact(label, (), "No mobile number on their record to text")
+    if channel == ContactChannel.EMAIL:
+        if person.email:
+            return HowToContact(label, (("Email", person.email),))
+        return HowToContact(label, (), "No email address on their record")
+    if channel in (ContactChannel.LETTER, ContactChannel.IN_PERSON):
+        address = _address(person)
+        if person.address_line_1 and person.postcode:
+            return HowToContact(label, (("Address", address),))
+        partial = (("Address", address),) if address else ()
+        return HowToContact(label, partial, "No full postal address on their record")
+    return HowToContact(label)
 
 
 def view_referral(referral: Referral, *, by, purpose: str = Purpose.REFERRAL, via: str = "web"):

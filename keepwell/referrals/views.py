@@ -362,6 +362,7 @@ def detail(request, referral_id: int):
         "referrals/detail.html",
         {
             "referral": referral,
+            "contact": services.how_to_contact(referral),
             "events": referral.events.select_related("by"),
             "suggested": referral.suggested_services.select_related("organisation"),
             "next_statuses": [(s, Status(s).label) for s in statuses_for(request.user, referral)],
