@@ -129,3 +129,14 @@ class PhoneField(forms.CharField):
             return normalise_phone(text, mobile=self.mobile)
         except InvalidPhoneNumber as exc:
             raise forms.ValidationError(str(exc), code="invalid_phone") from None
+
+    def has_changed(self, initial, data) -> bool:
+        # "01632 960001" stored before keepwell checked numbers is the number typed again
+        # as "01632960001": not a change to suggest or record.
+        if self.disabled:
+            return False
+        try:
+            typed = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return normalise_or_keep(initial or "") != (typed or "")

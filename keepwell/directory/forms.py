@@ -14,6 +14,7 @@ from keepwell.accounts.models import STAFF_ROLES, User
 from keepwell.core import csvio
 from keepwell.core.forms import Form, ModelForm, https_urls
 from keepwell.core.i18n import language_name
+from keepwell.core.phone import PhoneField
 from keepwell.directory.models import (
     Interaction,
     Organisation,
@@ -189,6 +190,7 @@ class OrganisationForm(ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label="Languages spoken",
     )
+    phone = PhoneField(label="Phone", required=False)
 
     class Meta:
         model = Organisation
@@ -357,6 +359,7 @@ class ServiceForm(ModelForm):
         required=False,
         help_text="For example a refuge: the address is never shown publicly or shared",
     )
+    phone = PhoneField(label="Phone", required=False)
 
     class Meta:
         model = Service

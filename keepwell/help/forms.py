@@ -13,6 +13,7 @@ from keepwell.accounts.models import User
 from keepwell.core import csvio
 from keepwell.core.forms import Form
 from keepwell.core.i18n import language_name
+from keepwell.core.phone import PhoneField
 from keepwell.directory.models import NHS_KINDS, Organisation
 from keepwell.help import public_text
 from keepwell.help.models import (
@@ -73,7 +74,7 @@ class CallForm(Form):
     )
     given_name = forms.CharField(label="First name", max_length=100, required=False)
     family_name = forms.CharField(label="Last name", max_length=100, required=False)
-    phone = forms.CharField(label="Phone", max_length=30, required=False)
+    phone = PhoneField(label="Phone", required=False)
     address_line_1 = forms.CharField(label="Address", max_length=200, required=False)
     new_postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     household_name = forms.CharField(
@@ -206,7 +207,7 @@ class PublicRequestForm(Form):
     hide_optional = False
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100, required=False)
-    phone = forms.CharField(max_length=30)
+    phone = PhoneField()
     address = forms.CharField(max_length=300, required=False)
     postcode = forms.CharField(max_length=10)
     need_type = NeedChoiceField(
@@ -218,7 +219,7 @@ class PublicRequestForm(Form):
     language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False)
     on_behalf = forms.BooleanField(required=False)
     requester_name = forms.CharField(max_length=200, required=False)
-    requester_phone = forms.CharField(max_length=30, required=False)
+    requester_phone = PhoneField(required=False)
     requester_relationship = forms.CharField(max_length=100, required=False)
     consent = forms.BooleanField()
 
@@ -393,7 +394,7 @@ class VolunteerForm(Form):
             "invalid": "Enter an email address in the correct format, like name@example.com"
         },
     )
-    phone = forms.CharField(max_length=30, required=False)
+    phone = PhoneField(required=False)
     home_postcode = forms.CharField(
         label="Home postcode",
         max_length=10,
@@ -614,7 +615,7 @@ class ConcernContactForm(ShowsServiceProblems, Form):
             "invalid": "Enter an email address in the correct format, like name@example.com"
         },
     )
-    phone = forms.CharField(label="Phone", max_length=30, required=False)
+    phone = PhoneField(label="Phone", required=False)
     escalate_to = ContactChoiceField(
         label="If they do not acknowledge in time, send the concern on to",
         queryset=ConcernContact.objects.none(),

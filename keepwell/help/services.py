@@ -29,6 +29,7 @@ from keepwell.accounts.models import Membership, Role, User
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.core import csvio
+from keepwell.core.phone import normalise_or_keep
 from keepwell.directory.models import OrganisationKind
 from keepwell.help.eligibility import eligibility, hard_blockers
 from keepwell.help.models import (
@@ -61,7 +62,11 @@ from keepwell.help.models import (
 )
 from keepwell.people import services as people
 from keepwell.people.models import Consent, Household, Language, Person
-from keepwell.people.validators import is_valid_nhs_number, normalise_nhs_number
+from keepwell.people.validators import (
+    date_of_birth_problem,
+    is_valid_nhs_number,
+    normalise_nhs_number,
+)
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.places.services import area_for_postcode
 
@@ -739,6 +744,9 @@ def _check_nhs_list(reader) -> list[tuple[int, dict]]:
                 row["date_of_birth"] = date.fromisoformat(row["date_of_birth"])
             except ValueError:
                 reasons.append("date of birth is not YYYY-MM-DD")
+            else:
+                if problem := date_of_birth_problem(row["date_of_birth"]):
+                    reasons.append(problem[0].lower() + problem[1:])
         else:
             row["date_of_birth"] = None
         if row.get("language"):
@@ -766,7 +774,9 @@ def _find_known(row: dict, known) -> Person | None:
         found = known.filter(nhs_number=row["nhs_number"]).first()
         if found:
             return found
-    digits = "".join(ch for ch in row.get("phone") or row.get("mobile", "") if ch.isdigit())
+    # Numbers are stored in E.164: "01632 960555" on the list is +441632960555 here.
+    typed = normalise_or_keep(row.get("phone") or row.get("mobile", ""))
+    digits = "".join(ch for ch in typed if ch.isdigit())
     q = Q(given_name__iexact=row["given_name"], family_name__iexact=row["family_name"]) & (
         Q(postcode=row["postcode"]) | Q(phone_digits=digits) | Q(mobile_digits=digits)
     )
@@ -801,26 +811,35 @@ def import_nhs_list(
         rows=len(rows),
     )
     known = Person.objects.filter(organisations=organisation)
-    duplicates = []
+    duplicates, problems = [], []
     for number, row in rows:
         person = _find_known(row, known)
         if person is None:
-            person = people.create_person(
-                by=by,
-                organisations=[organisation.pk],
-                purpose=Purpose.HELP_REQUEST,
-                given_name=row["given_name"],
-                family_name=row["family_name"],
-                nhs_number=row.get("nhs_number", ""),
-                date_of_birth=row["date_of_birth"],
-                phone=row.get("phone", ""),
-                mobile=row.get("mobile", ""),
-                address_line_1=row.get("address_line_1", ""),
-                town=row.get("town", ""),
-                postcode=row["postcode"],
-                gp_practice=shared_by if shared_by.kind == "gp_practice" else None,
-                languages=[row["language"]] if row["language"] else [],
-            )
+            try:
+                person = people.create_person(
+                    by=by,
+                    organisations=[organisation.pk],
+                    purpose=Purpose.HELP_REQUEST,
+                    given_name=row["given_name"],
+                    family_name=row["family_name"],
+                    nhs_number=row.get("nhs_number", ""),
+                    date_of_birth=row["date_of_birth"],
+                    phone=row.get("phone", ""),
+                    mobile=row.get("mobile", ""),
+                    address_line_1=row.get("address_line_1", ""),
+                    town=row.get("town", ""),
+                    postcode=row["postcode"],
+                    gp_practice=shared_by if shared_by.kind == "gp_practice" else None,
+                    languages=[row["language"]] if row["language"] else [],
+                )
+            except people.DuplicateNhsNumber as taken:
+                # Someone keepwell holds, but not this group: never a silent second record.
+                problems.append(
+                    f"Row {number}: NHS number {taken.nhs_number} is on a record {organisation} "
+                    "does not hold. Check the number, or ask an administrator whether it is the "
+                    "same person"
+                )
+                continue
             batch.people_created += 1
         people.record_consent(
             person,
@@ -844,6 +863,8 @@ def import_nhs_list(
             batch.requests_created += 1
         except DuplicateRequest as dup:
             duplicates.append({"row": number, "person": person.pk, "request": dup.existing.pk})
+    if problems:
+        raise ImportProblems(problems)  # and the transaction takes back every row
     batch.duplicates = duplicates
     batch.save(update_fields=["people_created", "requests_created", "duplicates"])
     return batch

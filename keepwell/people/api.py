@@ -17,8 +17,9 @@ class PersonOut(Schema):
     id: int
     given_name: str
     family_name: str
+    nhs_number: str  # ten digits, no spaces; "" when not known
     date_of_birth: date | None
-    phone: str
+    phone: str  # E.164, like +441632960001
     mobile: str
     email: str
     postcode: str
@@ -41,7 +42,8 @@ class PersonSummary(Schema):
 
 @router.get("/", response=list[PersonSummary])
 def list_people(request, search: str = "", limit: int = 50):
-    """People whose records you hold, optionally searched by name, phone or postcode."""
+    """People whose records you hold, optionally searched by name, phone, postcode, NHS number
+    or date of birth."""
     require(request, "people.list_people")
     limit = max(1, min(limit, 200))
     return services.find_people(search, by=request.user, limit=limit, via="api")

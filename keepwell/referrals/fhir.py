@@ -800,6 +800,9 @@ def create_from_bundle(body: bytes, *, by) -> Referral:
             by=by,
             purpose=Purpose.REFERRAL,
             via="api",
+            # Held by a group this practice cannot see: the referral goes ahead, and the
+            # second record is flagged for an administrator to merge, never a silent copy.
+            possible_duplicate=True,
             organisations=[parsed.from_organisation] if parsed.from_organisation else [],
             languages=[parsed.language] if parsed.language else (),
             **fields,

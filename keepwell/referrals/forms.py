@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keepwell.core.forms import Form
 from keepwell.core.i18n import language_name
+from keepwell.core.phone import InvalidPhoneNumber, PhoneField, normalise_phone
 from keepwell.directory.models import Organisation, Service
 from keepwell.people.models import Consent, ContactChannel, Language, Strength
 from keepwell.places.postcodes import InvalidPostcode, Postcode
@@ -329,9 +330,8 @@ class SelfReferralForm(Form):
         error_messages={"required": _("Enter your first name")},
     )
     family_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Phone number"),
-        max_length=30,
         required=False,
         help_text=_("So the service can call you back"),
     )
@@ -400,6 +400,11 @@ class SelfReferralForm(Form):
         channel = data.get("preferred_channel")
         if channel in {ContactChannel.PHONE, ContactChannel.SMS} and not data.get("phone"):
             self.add_error("phone", _("Enter a phone number so they can contact you"))
+        elif channel == ContactChannel.SMS and data.get("phone"):
+            try:  # the service will text this number
+                normalise_phone(data["phone"], mobile=True)
+            except InvalidPhoneNumber as exc:
+                self.add_error("phone", str(exc))
         if channel == ContactChannel.EMAIL and not data.get("email"):
             self.add_error("email", _("Enter an email address so they can contact you"))
         return data
