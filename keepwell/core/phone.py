@@ -22,6 +22,7 @@ ENTER_ABROAD = _("Enter a phone number from abroad with its country code, like +
 ENTER_MOBILE = _("Enter a mobile number that can get text messages, like 07700 900 982")
 NO_EXTENSION = _("Enter the phone number without an extension")
 TOO_LONG = _("Phone number must be 30 characters or fewer")
+TOO_LONG_MOBILE = _("Mobile number must be 30 characters or fewer")
 
 # Ofcom keeps these ranges for drama and examples, so no real person is ever rung by a demo
 # or a test. libphonenumber calls them unallocated; keepwell takes them as real numbers.
@@ -52,9 +53,10 @@ def normalise_phone(raw: str, *, mobile: bool = False) -> str:
     """
     text = raw.strip()
     abroad = text.startswith("+") and not text.replace(" ", "").startswith("+44")
-    wrong = ENTER_ABROAD if abroad else ENTER_UK
+    # A mobile field's messages say "mobile", so they name the field they are about.
+    wrong = ENTER_ABROAD if abroad else ENTER_MOBILE if mobile else ENTER_UK
     if len(text) > MAX_LENGTH:
-        raise InvalidPhoneNumber(TOO_LONG)
+        raise InvalidPhoneNumber(TOO_LONG_MOBILE if mobile else TOO_LONG)
     try:
         number = phonenumbers.parse(text, REGION)
     except NumberParseException:
