@@ -16,6 +16,7 @@ from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
+from keepwell.core.querystring import search_text_problem
 from keepwell.directory import oruk
 from keepwell.directory.models import (
     Organisation,
@@ -190,7 +191,10 @@ def _service_filters(request, prefix: str) -> tuple[Q, list]:
         if term is None:
             raise BadRequest(f"No taxonomy term has the id {term_uuid}")
         term_ids = terms_with_children(term)
-    search = SearchQuery(words=request.GET.get("search", "")[:200], term_ids=term_ids)
+    words = request.GET.get("search", "")[:200]
+    if problem := search_text_problem(words, "search"):
+        raise BadRequest(problem)
+    search = SearchQuery(words=words, term_ids=term_ids)
     outer = "service_id" if prefix else "id"
     cond = _service_q(search, prefix)
     exists = _service_exists(search, outer)

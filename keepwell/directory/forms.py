@@ -15,6 +15,7 @@ from keepwell.core import csvio
 from keepwell.core.forms import Form, ModelForm, https_urls
 from keepwell.core.i18n import language_name
 from keepwell.core.phone import PhoneField
+from keepwell.core.querystring import page_number
 from keepwell.directory.models import (
     Interaction,
     Organisation,
@@ -166,10 +167,7 @@ class SearchForm(Form):
     def results(self, page: str | None, *, public: bool, among=None) -> SearchPage | None:
         """The page of results (``page`` as the query string gives it) this form asks for:
         every listing when nothing was asked, none while the form has errors."""
-        try:
-            number = max(1, int(page or 1))
-        except ValueError:
-            number = 1
+        number = page_number(page)
         if not self.is_bound:
             return search(SearchQuery(public=public, among=among), page=number)
         if self.is_valid():

@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
+from keepwell.core.querystring import last_page
 from keepwell.directory.models import (
     COMMUNITY_KINDS,
     STATUTORY_KINDS,
@@ -740,11 +741,13 @@ def _nearby(q: SearchQuery) -> tuple[list[int], dict[int, tuple[float, int]]]:
 
 
 def search(q: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchPage:
-    page = max(1, page)
-    start = (page - 1) * per_page
+    """A page of results; a page past the last is the last (and one before the first, the
+    first), so that no number in an address is an error."""
     if q.point is None:
         services = Service.objects.filter(_service_q(q), *_service_exists(q, "id"))
         total = services.count()
+        page = min(max(1, page), last_page(total, per_page))
+        start = (page - 1) * per_page
         ids = list(
             services.order_by("name", "id").values_list("id", flat=True)[start : start + per_page]
         )
@@ -761,6 +764,8 @@ def search(q: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchPage:
                 if sid not in nearest
             ]
         total = len(ordered)
+        page = min(max(1, page), last_page(total, per_page))
+        start = (page - 1) * per_page
         ids = ordered[start : start + per_page]
     return SearchPage(_results(ids, nearest), total, page, per_page)
 

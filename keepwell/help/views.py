@@ -23,6 +23,7 @@ from keepwell.audit.models import Action, Purpose
 from keepwell.audit.services import record_many
 from keepwell.core.forms import form_status
 from keepwell.core.i18n import public_language
+from keepwell.core.querystring import search_text_problem
 from keepwell.directory.models import Organisation
 from keepwell.help import dashboard as board
 from keepwell.help import forms, public_text, services
@@ -273,6 +274,8 @@ def task_assign(request, task_id: int):
     _require(request, "help.change_task", task)
     search = request.GET.get("q", "").strip()[:100]
     problems: list[str] = []
+    if problem := search_text_problem(search, "Name or postcode"):
+        problems.append(problem)  # and no one is listed as matching it
     if request.method == "POST":
         form = forms.AssignForm(request.POST)
         if form.is_valid():
@@ -304,7 +307,9 @@ def task_assign(request, task_id: int):
         {
             "task": task,
             "help_request": task.request,
-            "candidates": _candidates(task, search, now) if task.is_waiting else [],
+            "candidates": _candidates(task, search, now)
+            if task.is_waiting and not search_text_problem(search)
+            else [],
             "search": search,
             "problems": problems,
             "offered": task.offers.filter(status=OfferStatus.PENDING).select_related(
@@ -629,7 +634,10 @@ def volunteer_list(request):
     if status in VolunteerStatus.values:
         volunteers = volunteers.filter(status=status)
     q = request.GET.get("q", "").strip()[:100]
-    if q:
+    problem = search_text_problem(q, "Name or postcode")
+    if problem:
+        volunteers = volunteers.none()  # a search that cannot be made lists no one
+    elif q:
         volunteers = volunteers.filter(
             Q(user__first_name__icontains=q)
             | Q(user__last_name__icontains=q)
@@ -647,8 +655,10 @@ def volunteer_list(request):
             "status": status,
             "statuses": VolunteerStatus.choices,
             "q": q,
+            "problem": problem,
             "can_add": request.user.has_perm("help.add_volunteer"),
         },
+        status=400 if problem else 200,
     )
 
 

@@ -35,8 +35,18 @@ def person_list(request):
     _require(request, "people.list_people")
     form = PersonSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = services.people_page(query, request.GET.get("page"), by=request.user)
-    return render(request, "people/list.html", {"form": form, "page": page, "query": query})
+    # A search that cannot be made (a NUL in it) lists no one, rather than everyone.
+    page = (
+        None
+        if form.errors
+        else services.people_page(query, request.GET.get("page"), by=request.user)
+    )
+    return render(
+        request,
+        "people/list.html",
+        {"form": form, "page": page, "query": query},
+        status=form_status(form),
+    )
 
 
 @login_required
