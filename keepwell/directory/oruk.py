@@ -799,13 +799,16 @@ class FeedClient:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.load(response)
+                raw = response.read()
         except urllib.error.HTTPError as exc:
             raise SourceError(f"{url} answered {exc.code} {exc.reason}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise SourceError(f"{url} could not be read: {exc}") from None
-        except ValueError:
-            raise SourceError(f"{url} did not send JSON") from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SourceError(f"{url} did not send UTF-8 JSON") from None
+        return parse_document(text, url)
 
 
 def _contents(document) -> list:
@@ -857,12 +860,56 @@ def feed_records(url: str, *, client=None, per_page: int = 100):
         page += 1
 
 
-def file_records(path: str | Path) -> list:
+# An ORUK service nests about eight deep (service, its venues, a venue's address, ...).
+# A document nested far deeper is not a directory, and would exhaust the recursion of
+# whatever walks it next (the schema check, the importer).
+MAX_DEPTH = 64
+
+
+def _depth(document) -> int:
+    """How deep ``document`` nests, walked without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
+
+
+def parse_document(text: str, where: str):
+    """The JSON document in ``text``; SourceError says, about ``where``, why it is not one."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        document = json.loads(text)
+    except RecursionError:
+        raise SourceError(
+            f"{where} is not a directory: its JSON nests deeper than {MAX_DEPTH} levels"
+        ) from None
+    except ValueError as exc:
+        raise SourceError(f"{where} is not JSON: {exc}") from None
+    if _depth(document) > MAX_DEPTH:
+        raise SourceError(
+            f"{where} is not a directory: its JSON nests deeper than {MAX_DEPTH} levels"
+        )
+    return document
+
+
+def file_records(path: str | Path) -> list:
+    """Every record of an ORUK JSON file, read and checked in full before any is imported:
+    a file that cannot be read is refused whole, with the reason."""
+    try:
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise SourceError(f"{path} could not be read: {exc.strerror}") from None
     try:
-        return _contents(json.loads(text))
-    except ValueError as exc:
-        raise SourceError(f"{path} is not JSON: {exc}") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{path} is not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x}): "
+            "save it as UTF-8 JSON"
+        ) from None
+    return _contents(parse_document(text, str(path)))

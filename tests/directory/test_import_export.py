@@ -6,6 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -124,6 +128,70 @@ def test_an_unreadable_source_stops_the_command_saying_why(tmp_path, db):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(CommandError, match="is not JSON"):
         run_import(str(tmp_path / "bad.json"))
+
+
+def _nothing_written():
+    assert not Service.objects.exists() and not Organisation.objects.exists()
+    assert not ListingChange.objects.exists()
+
+
+def test_a_file_that_is_not_utf8_says_so_and_writes_nothing(tmp_path, db):
+    generated_directory(1)
+    record = oruk.export_document(Service.objects.all())["contents"][0]
+    Service.objects.all().delete()
+    Organisation.objects.all().delete()
+    ListingChange.objects.all().delete()
+    path = tmp_path / "latin1.json"
+    path.write_bytes(json.dumps([record]).encode()[:-1] + b', "Caf\xe9"]')
+    with pytest.raises(CommandError, match=r"is not UTF-8 text \(byte \d+ is 0xe9\)"):
+        run_import(str(path))
+    _nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("brackets.json", "[" * 100_000 + "]" * 100_000),
+        ("deep-extension.json", '{"id": "x", "extension": ' + "[" * 5000 + "]" * 5000 + "}"),
+    ],
+)
+def test_absurd_nesting_is_refused_with_a_reason_not_a_traceback(tmp_path, db, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(CommandError, match="nests deeper than 64 levels"):
+        run_import(str(path))
+    _nothing_written()
+
+
+def test_one_absurdly_nested_record_refuses_the_whole_file(tmp_path, db):
+    generated_directory(1)
+    record = oruk.export_document(Service.objects.all())["contents"][0]
+    Service.objects.all().delete()
+    Organisation.objects.all().delete()
+    ListingChange.objects.all().delete()
+    deep: list = []
+    for _ in range(200):  # deep enough to refuse, shallow enough to parse
+        deep = [deep]
+    path = tmp_path / "one-deep.json"
+    path.write_text(json.dumps([record, dict(record, id=str(uuid.uuid4()), extension=deep)]))
+    with pytest.raises(CommandError, match="nests deeper than 64 levels"):
+        run_import(str(path))
+    _nothing_written()
+
+
+def test_the_command_line_exits_non_zero_with_a_plain_message(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_bytes(b"\xff\xfe[]")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "keepwell"), "import-oruk", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "is not UTF-8 text" in done.stderr
 
 
 # ---------------------------------------------------------------------------------------
