@@ -1368,12 +1368,12 @@ def statement(account: Account, *, since: date | None = None, until: date | None
     """(opening balance, lines with a running balance, closing balance).
 
     Lines are in the order the time was given (the exchange's date), then the order they
-    were confirmed: an exchange recorded late for last month sits in last month, and
+    were recorded: an exchange recorded late for last month sits in last month, and
     ``since``/``until`` choose by that date too."""
     movements = (
         Movement.objects.filter(account=account, exchange__state=Exchange.State.CONFIRMED)
         .select_related("exchange")
-        .order_by("exchange__occurred_on", "exchange__confirmed_at", "exchange_id")
+        .order_by("exchange__occurred_on", "exchange__recorded_at", "exchange_id")
     )
     opening = 0
     if since is not None:

@@ -139,16 +139,27 @@ def test_a_statement_reads_in_the_order_the_time_was_given(world, as_user, tb):
         description="Gardening a fortnight ago",
         occurred_on=today - timedelta(days=14),
     )
+    # On the same day, the order they were recorded.
+    services.record_exchange(
+        giver=tb.margaret,
+        receiver=tb.bill,
+        minutes=15,
+        by=world.sam,
+        as_broker=True,
+        idempotency_key="soup",
+        description="Soup today",
+    )
     opening, lines, closing = services.statement(tb.margaret)
     assert [line.movement.exchange.description for line in lines] == [
         "Gardening a fortnight ago",
         "Tea today",
+        "Soup today",
     ]
-    assert [line.balance for line in lines] == [-60, -30] and closing == -30
+    assert [line.balance for line in lines] == [-60, -30, -15] and closing == -15
     page = as_user(world.margaret).get(f"/timebank/account/{tb.margaret.pk}/statement/")
     html = page.content.decode()
     assert html.index("Gardening a fortnight ago") < html.index("Tea today")
 
     # "From" a week ago starts after the gardening, whenever it was recorded.
     opening, lines, closing = services.statement(tb.margaret, since=today - timedelta(days=7))
-    assert opening == -60 and [line.balance for line in lines] == [-30]
+    assert opening == -60 and [line.balance for line in lines] == [-30, -15]
