@@ -7,13 +7,17 @@ they are mounted here in INSTALLED_APPS order.
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.params.models import BodyModel
 from ninja.security import HttpBearer, SessionAuth
 
 from keepwell.accounts.models import is_signed_in
@@ -35,7 +39,37 @@ class VerifiedSession(SessionAuth):
         return request.user if is_signed_in(request.user) else None
 
 
-api = NinjaAPI(
+class Error(Schema):
+    """Every JSON error /api/ answers with: what went wrong, and for invalid input (422) each
+    problem with where it is (``loc``) and what is wrong (``msg``)."""
+
+    message: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class _Document(OpenAPISchema):
+    """The OpenAPI document, with each response under the media type its schema is sent as
+    (a schema may say ``media_type = "application/fhir+json"``; JSON otherwise)."""
+
+    def responses(self, operation) -> dict:
+        result = super().responses(operation)
+        for status, details in result.items():
+            model = operation.response_models.get(status)
+            field = getattr(model, "model_fields", {}).get("response")
+            media_type = getattr(getattr(field, "annotation", None), "media_type", None)
+            if media_type and "content" in details:
+                details["content"] = {media_type: details["content"].popitem()[1]}
+        return result
+
+
+class KeepwellAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Document(self, path_prefix)
+
+
+api = KeepwellAPI(
     title="keepwell API",
     version="1",
     description="People, help, referrals and the time bank, for GP systems and scripts. "
@@ -81,6 +115,12 @@ def on_http_error(request, exc):
     return _error(request, exc.status_code, str(exc))
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(request, 413, f"The request body is over {limit:,} bytes")
+
+
 def require(request, perm: str, obj=None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied("You do not have permission to do that")
@@ -101,4 +141,28 @@ def _mount_routers() -> None:
             api.add_router(getattr(module, "prefix", f"/{config.label}/"), router)
 
 
+def _document_common_errors() -> None:
+    """Every operation documents the errors the handlers above answer for it, whatever its
+    own ``response`` says: 401 when it needs a token or session, 422 when it takes
+    parameters, and 400 (a body that is not JSON) and 413 (over DATA_UPLOAD_MAX_MEMORY_SIZE)
+    when Ninja reads a body for it. 403, 404 and 409 depend on what the view checks, so each
+    operation declares those itself."""
+    # The routers as mounted (Ninja binds a copy of each, with the API's auth, once all are
+    # added): the operations served and documented are these.
+    for router in api._get_bound_routers():
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                common = []
+                if operation.auth_callbacks:
+                    common.append(401)
+                if operation.models:
+                    common.append(422)
+                if any(issubclass(model, BodyModel) for model in operation.models):
+                    common += [400, 413]
+                for status in common:
+                    if status not in operation.response_models:
+                        operation.response_models[status] = operation._create_response_model(Error)
+
+
 _mount_routers()
+_document_common_errors()

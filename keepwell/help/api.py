@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from keepwell.core.api import require
+from keepwell.core.api import Error, require
 from keepwell.help import services
 from keepwell.help.models import Task, Volunteer
 from keepwell.help.rules import volunteer_of
@@ -36,9 +36,8 @@ class VolunteerIn(Schema):
     volunteer_id: int
 
 
-class Refused(Schema):
-    message: str
-    reasons: list[str] = []
+# A task is looked up (404), then the caller's permission on it checked (403).
+LOOKED_UP = {403: Error, 404: Error}
 
 
 def _task(task_id: int) -> Task:
@@ -63,7 +62,7 @@ def _act(action, task: Task, volunteer: Volunteer, request) -> Task:
     return _task(task.pk)
 
 
-@router.get("/tasks/{task_id}", response=TaskOut)
+@router.get("/tasks/{task_id}", response={200: TaskOut, **LOOKED_UP})
 def get_task(request, task_id: int):
     task = _task(task_id)
     require(request, "help.change_task", task)
@@ -71,7 +70,7 @@ def get_task(request, task_id: int):
     return task
 
 
-@router.post("/tasks/{task_id}/offer", response={200: TaskOut, 409: Refused})
+@router.post("/tasks/{task_id}/offer", response={200: TaskOut, 409: Error, **LOOKED_UP})
 def offer(request, task_id: int, body: VolunteerIn):
     """Offer a waiting task to a volunteer of the group running it."""
     task = _task(task_id)
@@ -79,7 +78,7 @@ def offer(request, task_id: int, body: VolunteerIn):
     return _act(services.offer_task, task, _volunteer(task, body.volunteer_id), request)
 
 
-@router.post("/tasks/{task_id}/assign", response={200: TaskOut, 409: Refused})
+@router.post("/tasks/{task_id}/assign", response={200: TaskOut, 409: Error, **LOOKED_UP})
 def assign(request, task_id: int, body: VolunteerIn):
     """Give a waiting task to a volunteer who has agreed to it."""
     task = _task(task_id)
@@ -87,7 +86,7 @@ def assign(request, task_id: int, body: VolunteerIn):
     return _act(services.assign_task, task, _volunteer(task, body.volunteer_id), request)
 
 
-@router.post("/tasks/{task_id}/accept", response={200: TaskOut, 409: Refused})
+@router.post("/tasks/{task_id}/accept", response={200: TaskOut, 409: Error, **LOOKED_UP})
 def accept(request, task_id: int):
     """The signed-in volunteer accepts a task offered to them."""
     task = _task(task_id)

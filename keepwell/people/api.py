@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from keepwell.audit.models import Purpose
-from keepwell.core.api import require
+from keepwell.core.api import Error, require
 from keepwell.people import services
 from keepwell.people.models import Person
 
@@ -40,8 +40,13 @@ class PersonSummary(Schema):
     postcode: str
 
 
-@router.get("/", response=list[PersonSummary])
-def list_people(request, search: str = "", limit: int = 50):
+@router.get("/", response={200: list[PersonSummary], 403: Error})
+def list_people(
+    request,
+    # No NUL: PostgreSQL cannot compare with it, and SQLite would match everyone.
+    search: str = Query("", max_length=200, pattern=r"^[^\x00]*$"),
+    limit: int = 50,
+):
     """People whose records you hold, optionally searched by name, phone, postcode, NHS number
     or date of birth."""
     require(request, "people.list_people")
@@ -49,7 +54,7 @@ def list_people(request, search: str = "", limit: int = 50):
     return services.find_people(search, by=request.user, limit=limit, via="api")
 
 
-@router.get("/{person_id}", response=PersonOut)
+@router.get("/{person_id}", response={200: PersonOut, 403: Error, 404: Error})
 def get_person(request, person_id: int):
     person = get_object_or_404(Person.objects.prefetch_related("languages"), pk=person_id)
     require(request, "people.view_person", person)

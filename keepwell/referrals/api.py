@@ -7,17 +7,17 @@ Mounted at the API's root (``prefix = "/"``) so the paths are exactly
 from __future__ import annotations
 
 import json
+from typing import Any, ClassVar, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Router
+from ninja import Router, Schema
+from pydantic import ConfigDict
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
-from keepwell.core.api import require
 from keepwell.referrals import fhir
 from keepwell.referrals.models import Referral
 
@@ -26,6 +26,35 @@ router = Router(tags=["referrals"])
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_TYPES = {"application/fhir+json", "application/json"}
+
+
+class OutcomeIssue(Schema):
+    severity: Literal["fatal", "error", "warning", "information"]
+    code: str  # a FHIR issue type: structure, required, value, too-long, forbidden, ...
+    diagnostics: str
+    expression: list[str] | None = None  # where, e.g. Bundle.entry[1].resource.name[0]
+
+
+class OperationOutcome(Schema):
+    """FHIR R4 OperationOutcome: why a FHIR request was refused, one issue per problem."""
+
+    media_type: ClassVar[str] = FHIR_JSON
+    resourceType: Literal["OperationOutcome"]
+    issue: list[OutcomeIssue]
+
+
+class FhirBundle(Schema):
+    """A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html), outlined: keepwell validates
+    the whole of it with fhir.resources."""
+
+    model_config = ConfigDict(extra="allow")
+    media_type: ClassVar[str] = FHIR_JSON
+    resourceType: Literal["Bundle"]
+    type: str
+    entry: list[dict[str, Any]]
+
+
+FHIR_ERRORS: dict[int, Any] = {403: OperationOutcome, 404: OperationOutcome}
 
 
 def _fhir(data: dict, status: int = 200) -> HttpResponse:
@@ -38,16 +67,22 @@ def _outcome(problems: list[fhir.Problem], status: int) -> HttpResponse:
 
 @router.get(
     "referrals/{referral_id}/fhir",
+    response={200: FhirBundle, **FHIR_ERRORS},
     summary="A referral as a FHIR R4 Bundle",
     description="ServiceRequest, Patient, Organization(s) and a Task carrying its status, "
     "following UK Core. Needs an NHS connector's (or an admin's) token.",
 )
 def referral_as_fhir(request, referral_id: int):
-    referral = get_object_or_404(
-        Referral.objects.for_list().select_related("language", "person__gp_practice"),
-        pk=referral_id,
+    referral = (
+        Referral.objects.for_list()
+        .select_related("language", "person__gp_practice")
+        .filter(pk=referral_id)
+        .first()
     )
-    require(request, "referrals.fhir_export", referral)
+    if referral is None:
+        return _outcome([fhir.Problem("No such referral", None, "not-found")], 404)
+    if not request.user.has_perm("referrals.fhir_export", referral):
+        return _outcome([fhir.Problem("You may not export this referral", None, "forbidden")], 403)
     audit.record(
         request.user,
         Action.EXPORT,
@@ -62,11 +97,29 @@ def referral_as_fhir(request, referral_id: int):
 
 @router.post(
     "fhir/Bundle",
+    response={
+        201: FhirBundle,
+        400: OperationOutcome,
+        403: OperationOutcome,
+        413: OperationOutcome,
+        415: OperationOutcome,
+        422: OperationOutcome,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media_type: {"schema": {"$ref": "#/components/schemas/FhirBundle"}}
+                for media_type in sorted(ACCEPTED_TYPES)
+            },
+        }
+    },
     summary="Send a referral as a FHIR R4 Bundle",
     description="A Bundle holding one ServiceRequest (performer: a keepwell service by its "
     "identifier), its Patient and the requesting Organization. Body as application/fhir+json "
     "or application/json. Answers 201 with the referral as a Bundle, or an OperationOutcome "
-    "naming each problem (400 malformed, 422 refused by the service) and nothing is created.",
+    "naming each problem (400 malformed, 413 over the size limit, 415 not JSON, 422 refused "
+    "by the service) and nothing is created.",
 )
 def create_from_fhir(request):
     if not request.user.has_perm("referrals.fhir_import"):

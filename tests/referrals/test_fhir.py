@@ -106,6 +106,19 @@ def test_only_an_nhs_connector_who_can_see_it_may_export(client, world, befriend
     assert client.get(url, **bearer(create_token(world.alex, "x")[1])).status_code == 200
 
 
+def test_a_missing_or_forbidden_referral_is_an_operation_outcome(client, world, befriending):
+    referral = refer(world, befriending)
+    sam = bearer(create_token(world.sam, "x")[1])
+    response = client.get(f"/api/referrals/{referral.pk}/fhir", **sam)
+    assert response.status_code == 403
+    assert problems_of(response)[0]["code"] == "forbidden"
+    alex = bearer(create_token(world.alex, "x")[1])
+    response = client.get(f"/api/referrals/{referral.pk + 1000}/fhir", **alex)
+    assert response.status_code == 404
+    assert problems_of(response)[0]["code"] == "not-found"
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
 def gp_bundle(world, service) -> dict:
     patient = "urn:uuid:1d5c8f8e-0000-4000-8000-000000000001"
     practice = "urn:uuid:1d5c8f8e-0000-4000-8000-000000000002"
