@@ -29,7 +29,7 @@ from keepwell.accounts.models import Membership, Role, User
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.core import csvio
-from keepwell.core.phone import normalise_or_keep
+from keepwell.core.phone import InvalidPhoneNumber, normalise_or_keep, normalise_phone
 from keepwell.directory.models import OrganisationKind
 from keepwell.help.eligibility import eligibility, hard_blockers
 from keepwell.help.models import (
@@ -731,6 +731,14 @@ def _check_nhs_list(reader) -> list[tuple[int, dict]]:
             reasons.append("no first name")
         if not row.get("phone") and not row.get("mobile"):
             reasons.append("no phone number")
+        # A number we will ring (or text, for the mobile) must be one: stored in E.164.
+        for column, mobile in (("phone", False), ("mobile", True)):
+            typed = row.get(column, "")
+            if typed and not csvio.too_long(typed, NHS_LIST_STORED_IN[column]):
+                try:
+                    row[column] = normalise_phone(typed, mobile=mobile)
+                except InvalidPhoneNumber as exc:
+                    reasons.append(f"{column}: {exc}")
         try:
             row["postcode"] = Postcode(row.get("postcode", "")).value
         except InvalidPostcode as exc:

@@ -149,3 +149,27 @@ def test_a_file_that_is_not_a_list_gets_a_plain_error(world, as_user, content, r
     assert response.status_code == 400
     assert any(reason in m for m in _summary(response)), _summary(response)
     assert not NhsList.objects.exists()
+
+
+def test_a_phone_that_is_not_a_number_or_a_mobile_that_is_a_landline_is_refused_by_row(world):
+    text = HEADER.replace("Phone,", "Phone,Mobile,") + (
+        "Ivy,Walker,,,01632 960555,07700 900982,WB2 1AX,,\n"
+        "Arthur,Green,,,not a phone number at all!!,,WB3 1AB,,\n"
+        "Edna,Moss,,,,01632 960557,WB3 1AB,,\n"
+    )
+    with pytest.raises(services.ImportProblems) as problems:
+        _import(world, text)
+    assert problems.value.problems == [
+        "Row 3: phone: Enter a UK phone number, like 01632 960 001 or 07700 900 982",
+        "Row 4: mobile: Enter a mobile number that can get text messages, like 07700 900 982",
+    ]
+    assert not Person.objects.filter(given_name="Ivy").exists()
+
+
+def test_phone_numbers_on_a_list_are_stored_in_e164(world):
+    text = HEADER.replace("Phone,", "Phone,Mobile,") + (
+        "Ivy,Walker,,,01632 960555,07700 900982,WB2 1AX,,\n"
+    )
+    _import(world, text)
+    ivy = Person.objects.get(given_name="Ivy")
+    assert (ivy.phone, ivy.mobile) == ("+441632960555", "+447700900982")
