@@ -236,3 +236,37 @@ def test_a_gp_referral_for_someone_the_practice_cannot_see_is_kept_as_a_possible
     second = Person.objects.exclude(pk=fern.pk).get(nhs_number=MARGARETS_NHS_NUMBER)
     assert second.possible_duplicate_of == fern  # flagged to merge, never a silent copy
     assert Referral.objects.get().person == second
+
+
+def test_numbers_other_rooms_stored_before_become_e164_and_the_rest_are_kept(world):
+    from django.apps import apps
+
+    from keepwell.help.models import Volunteer
+    from tests.directory.factories import ServiceFactory
+    from tests.help.factories import VolunteerFactory
+
+    volunteer = VolunteerFactory(phone="07700 900 444")
+    asked = PublicRequest.objects.create(
+        organisation=world.mutual_aid,
+        given_name="Ivy",
+        phone="01632 960555",
+        requester_phone="ask at the shop",
+        postcode="WB2 1AX",
+        need_type=need("shopping"),
+        client_hash="x",
+    )
+    world.mutual_aid.phone = "(01632) 960101"
+    world.mutual_aid.save()
+    lunch = ServiceFactory(organisation=world.mutual_aid, phone="+44 20 7946 0000")
+
+    importlib.import_module("keepwell.help.migrations.0007_phones_in_e164").forwards(apps, None)
+    importlib.import_module("keepwell.directory.migrations.0010_phones_in_e164").forwards(
+        apps, None
+    )
+
+    assert Volunteer.objects.get(pk=volunteer.pk).phone == "+447700900444"
+    asked.refresh_from_db()
+    assert (asked.phone, asked.requester_phone) == ("+441632960555", "ask at the shop")
+    world.mutual_aid.refresh_from_db()
+    lunch.refresh_from_db()
+    assert (world.mutual_aid.phone, lunch.phone) == ("+441632960101", "+442079460000")
