@@ -9,6 +9,7 @@ outlives the test. Bounded and derandomized, so it is quick and the same on ever
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 
 import pytest
@@ -35,7 +36,9 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
 ]
-EXAMPLES = 12  # per operation and generation mode: enough to find a 500, quick enough to run
+# Per operation and generation mode: enough to find a 500, quick enough for every run. Set
+# KEEPWELL_FUZZ_EXAMPLES=500 (say) for a longer hunt.
+EXAMPLES = int(os.environ.get("KEEPWELL_FUZZ_EXAMPLES", "12"))
 
 
 @pytest.fixture
