@@ -16,6 +16,8 @@ set -euo pipefail
 NHSUK_FRONTEND_VERSION="10.6.1" # latest 10.x
 HTMX_VERSION="2.0.11"           # latest 2.x (npm package "htmx.org")
 LEAFLET_VERSION="1.9.4"         # latest 1.9.x
+# Groups map markers that would overlap, so every marker keeps a 24 x 24 px target (WCAG 2.2).
+MARKERCLUSTER_VERSION="1.5.3"   # latest 1.x (npm package "leaflet.markercluster")
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/keepwell/static/vendor"
@@ -67,10 +69,11 @@ copy_license() {
   cp "$src" "$2/LICENSE"
 }
 
-echo "Fetching nhsuk-frontend@$NHSUK_FRONTEND_VERSION, htmx.org@$HTMX_VERSION, leaflet@$LEAFLET_VERSION"
+echo "Fetching nhsuk-frontend@$NHSUK_FRONTEND_VERSION, htmx.org@$HTMX_VERSION, leaflet@$LEAFLET_VERSION, leaflet.markercluster@$MARKERCLUSTER_VERSION"
 fetch nhsuk-frontend "$NHSUK_FRONTEND_VERSION"
 fetch htmx.org "$HTMX_VERSION"
 fetch leaflet "$LEAFLET_VERSION"
+fetch leaflet.markercluster "$MARKERCLUSTER_VERSION"
 
 OUT="$TMP/out"
 mkdir -p "$OUT"
@@ -147,6 +150,15 @@ cp -R "$L/images" "$O/images"
 strip_source_map "$O/leaflet.js"
 copy_license leaflet "$O"
 
+# --- leaflet.markercluster --------------------------------------------------------
+M="$TMP/src/leaflet.markercluster/dist"
+O="$OUT/leaflet-markercluster"
+mkdir -p "$O"
+cp "$M/leaflet.markercluster.js" "$M/MarkerCluster.css" "$M/MarkerCluster.Default.css" "$O/"
+strip_source_map "$O/leaflet.markercluster.js"
+# Its licence file is named MIT-LICENCE.txt.
+cp "$TMP/src/leaflet.markercluster/MIT-LICENCE.txt" "$O/LICENSE"
+
 # --- checks -----------------------------------------------------------------------
 # Every local url() in the vendored CSS must resolve to a vendored file.
 for css in "$OUT"/*/*.css; do
@@ -169,7 +181,7 @@ fi
 
 # --- install ----------------------------------------------------------------------
 mkdir -p "$DEST"
-for pkg in nhsuk-frontend htmx leaflet; do
+for pkg in nhsuk-frontend htmx leaflet leaflet-markercluster; do
   rm -rf "${DEST:?}/$pkg"
   cp -R "$OUT/$pkg" "$DEST/$pkg"
 done
@@ -195,6 +207,7 @@ to \`assets/...\` (relative to the CSS file), so the icons resolve under \`STATI
 | [nhsuk-frontend](https://www.npmjs.com/package/nhsuk-frontend) | $NHSUK_FRONTEND_VERSION | $(license_id nhsuk-frontend) | \`$(integrity nhsuk-frontend)\` |
 | [htmx.org](https://www.npmjs.com/package/htmx.org) | $HTMX_VERSION | $(license_id htmx.org) | \`$(integrity htmx.org)\` |
 | [leaflet](https://www.npmjs.com/package/leaflet) | $LEAFLET_VERSION | $(license_id leaflet) | \`$(integrity leaflet)\` |
+| [leaflet.markercluster](https://www.npmjs.com/package/leaflet.markercluster) | $MARKERCLUSTER_VERSION | $(license_id leaflet.markercluster) | \`$(integrity leaflet.markercluster)\` |
 
 Each package's licence text is in its folder as \`LICENSE\`. The nhsuk-frontend npm
 package ships no LICENSE file (its package.json and README say MIT), so its \`LICENSE\` is
@@ -222,8 +235,15 @@ $(files_of htmx)
 From \`dist/\`: \`leaflet.js\` (minified), \`leaflet.css\`, \`images/\`.
 
 $(files_of leaflet)
+
+## leaflet.markercluster $MARKERCLUSTER_VERSION
+
+From \`dist/\`: \`leaflet.markercluster.js\` (minified), \`MarkerCluster.css\`,
+\`MarkerCluster.Default.css\`.
+
+$(files_of leaflet-markercluster)
 EOF
 } >"$DEST/VERSIONS.md"
 
-total="$(du -sk --apparent-size "$DEST/nhsuk-frontend" "$DEST/htmx" "$DEST/leaflet" | awk '{s += $1} END {print s}')"
-echo "Vendored into ${DEST#"$ROOT"/}: nhsuk-frontend $NHSUK_FRONTEND_VERSION, htmx.org $HTMX_VERSION, leaflet $LEAFLET_VERSION (${total} KiB)"
+total="$(du -sk --apparent-size "$DEST/nhsuk-frontend" "$DEST/htmx" "$DEST/leaflet" "$DEST/leaflet-markercluster" | awk '{s += $1} END {print s}')"
+echo "Vendored into ${DEST#"$ROOT"/}: nhsuk-frontend $NHSUK_FRONTEND_VERSION, htmx.org $HTMX_VERSION, leaflet $LEAFLET_VERSION, leaflet.markercluster $MARKERCLUSTER_VERSION (${total} KiB)"
