@@ -125,3 +125,25 @@ def test_an_area_leads_inbox_needs_the_same_queries_for_three_referrals_or_thirt
     with django_assert_max_num_queries(few):
         response = tom.get(url)
     assert response.context["page"].paginator.count == 30
+
+
+def test_the_fhir_api_follows_the_same_rule(client, world, befriending, nora):
+    """A link worker who is an NHS connector at another practice and also leads Riverside
+    for the group: her token reads the group's referrals of Riverside people, not Nora's."""
+    from keepwell.accounts.services import create_token
+    from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+    other_practice = OrganisationFactory(name="Riverside Surgery", kind="gp_practice")
+    lee = UserFactory(username="lee", display_name="Lee Link")
+    MembershipFactory(user=lee, role="nhs_connector", organisation=other_practice)
+    MembershipFactory(
+        user=lee, role="area_lead", organisation=world.mutual_aid, area=world.riverside
+    )
+    token = {"HTTP_AUTHORIZATION": f"Bearer {create_token(lee, 'GP system')[1]}"}
+    riverside = refer(world, befriending)
+    northgate = refer(world, befriending, person=nora)
+
+    assert client.get(f"/api/referrals/{riverside.pk}/fhir", **token).status_code == 200
+    refused = client.get(f"/api/referrals/{northgate.pk}/fhir", **token)
+    assert refused.status_code == 403
+    assert "Nora" not in refused.content.decode()
