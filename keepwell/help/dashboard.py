@@ -182,7 +182,10 @@ def _unable_sql(needs: list[NeedType], org_ids: set[int] | None, at: datetime):
                 " AND (c.expires_at IS NULL OR c.expires_at > %s))"
             )
             args += [*kinds, when]
-        if org_ids is not None:
+        if org_ids is not None and not org_ids:
+            # Someone who leads an area but belongs to no group works with no volunteers.
+            conditions.append("1 = 0")
+        elif org_ids is not None:
             probes.append(
                 f"EXISTS (SELECT 1 FROM {groups} m WHERE m.volunteer_id = s.volunteer_id"  # noqa: S608
                 f" AND m.organisation_id IN ({marks(org_ids)}))"

@@ -19,7 +19,7 @@ from django.utils import timezone
 from keepwell.directory.models import OrganisationKind
 from keepwell.help import dashboard, services
 from keepwell.help.models import Authorisation, VolunteerStatus
-from tests.factories import OrganisationFactory, PersonFactory
+from tests.factories import AreaFactory, OrganisationFactory, PersonFactory, UserFactory
 from tests.help.factories import make_request, make_volunteer
 
 
@@ -108,6 +108,17 @@ def test_only_active_volunteers_of_sams_own_group_count(world, as_user):
     assert "Befriending</strong>: 1 task waiting" in _unmet(client)
     services.change_volunteer_status(paused, VolunteerStatus.ACTIVE, by=world.sam)
     assert "Befriending" not in _unmet(client)
+
+
+def test_a_lead_of_an_area_outside_any_group_sees_its_needs_unmet(world, as_user):
+    lead = UserFactory(username="ward-lead", display_name="Wren")
+    ward = AreaFactory(name="Ward Nine", lead=lead, postcode_sectors=["WB9 1"])
+    person = PersonFactory(postcode="WB9 1AA", area=ward)
+    person.organisations.add(world.mutual_aid)
+    make_request(person, "shopping", by=world.sam, organisation=world.mutual_aid)
+    make_volunteer(world.mutual_aid, checks=["id_check"], skills=["shopping"])
+    unmet = _unmet(as_user(lead))
+    assert "Shopping</strong>: 1 task waiting" in unmet  # no group, so no volunteers of theirs
 
 
 def test_a_kind_nobody_has_asked_for_is_not_listed_as_unmet(world, as_user):
