@@ -24,9 +24,15 @@ def _check(tab, url: str, problems: dict[str, list[str]], *, submit: str | None 
 
 
 def test_the_public_self_referral_form_is_accessible_with_and_without_errors(demo, page):
+    from keepwell.directory.models import Location
+    from keepwell.referrals.views import _self_referral_services
+
+    service = _self_referral_services().order_by("pk").first()
+    postcode = Location.objects.order_by("pk").first().postcode.replace(" ", "+")
     problems: dict[str, list[str]] = {}
     _check(page, f"{demo.url}/referrals/self/", problems)
-    _check(page, f"{demo.url}/referrals/self/", problems, submit="Send")
+    _check(page, f"{demo.url}/referrals/self/?q=round&postcode={postcode}", problems)
+    _check(page, f"{demo.url}/referrals/self/?service={service.pk}", problems, submit="Send")
     _check(page, f"{demo.url}/outcomes/measures/", problems)
     assert not problems, problems
     assert not real_errors(page), page.console_errors
