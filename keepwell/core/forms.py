@@ -290,7 +290,7 @@ class NHSFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             widget = field.widget
             css = _base_class(widget)
             existing = widget.attrs.get("class", "")
@@ -299,11 +299,13 @@ class NHSFormMixin:
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
             if isinstance(field, forms.CharField) and field.max_length is None:
-                # Every free-text field has a maximum, this form's own or the default.
-                _limit(
-                    field,
-                    TEXT_MAX_LENGTH if isinstance(widget, forms.Textarea) else LINE_MAX_LENGTH,
-                )
+                # Every free-text field has a maximum, this form's own or the default; text
+                # already saved longer (an import, say) can still be kept as it is.
+                most = TEXT_MAX_LENGTH if isinstance(widget, forms.Textarea) else LINE_MAX_LENGTH
+                saved = self.initial.get(name)
+                if isinstance(saved, str):
+                    most = max(most, len(saved.replace("\r\n", "\n")))
+                _limit(field, most)
 
     def full_clean(self):
         super().full_clean()

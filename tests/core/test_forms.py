@@ -261,3 +261,13 @@ def test_labels_that_are_not_nouns_are_quoted_rather_than_bent():
         plain_messages(forms.CharField(), "Who authorised them")["required"]
         == "Enter who authorised them"
     )
+
+
+def test_text_already_saved_longer_than_the_default_can_be_kept_but_not_grown():
+    saved = "An imported description. " * 300  # 7,500 characters
+    kept = _Story({"notes": saved}, initial={"notes": saved})
+    kept.is_valid()
+    assert "notes" not in kept.errors
+    grown = _Story({"notes": saved + "more"}, initial={"notes": saved})
+    grown.is_valid()
+    assert "notes" in grown.errors
