@@ -336,8 +336,10 @@ def _people(place: DemoPlace) -> None:
             is_demo=True,
             defaults={
                 "date_of_birth": dob if i % 5 else None,
-                "phone": f"01632 {960000 + i * 37:06d}",  # Ofcom drama range
-                "mobile": "" if i % 4 == 0 else f"07700 {900000 + i * 41:06d}",
+                # Ofcom's drama ranges (01632 960xxx, 07700 900xxx), stored as keepwell
+                # stores every number: E.164.
+                "phone": f"+441632{960000 + i * 37 % 1000}",
+                "mobile": "" if i % 4 == 0 else f"+447700{900000 + i * 41 % 1000}",
                 "email": ""
                 if i % 3 or i % 4 == 0
                 else f"{given.lower()}.{family.lower()}@example.com",
