@@ -29,7 +29,7 @@ from keepwell.audit.models import Purpose
 from keepwell.directory.models import Organisation, OrganisationKind, Service
 from keepwell.people import services as people_services
 from keepwell.people.models import Consent, ContactChannel, Language, Person
-from keepwell.people.validators import is_valid_nhs_number
+from keepwell.people.validators import date_of_birth_problem, is_valid_nhs_number
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.referrals import services
 from keepwell.referrals.models import Direction, Referral, Status, Theme, Urgency
@@ -437,8 +437,8 @@ def _too_deep(text: str) -> tuple[bool, str | None]:
     """Whether ``text`` nests deeper than MAX_DEPTH, and where, as an expression like
     ``Bundle.entry[1].resource.extension[0]`` (None when the body is not an object).
 
-    A linear scan that never recurses, run before json.loads. Malformed JSON is left for
-    json.loads to describe."""
+    A linear scan that never recurses, for a body too deep for json.loads. Malformed JSON is
+    left for json.loads to describe."""
     place: list[str | int | None] = []  # per open container: its current key or index
     for match in _JSON_TOKENS.finditer(text):
         token = match.group()
@@ -454,6 +454,23 @@ def _too_deep(text: str) -> tuple[bool, str | None]:
                 place[-1] += 1
         elif token.endswith(":") and place:
             place[-1] = token[1:].rstrip(": \t\r\n")[:-1]
+    return False, None
+
+
+def _too_deep_parsed(data) -> tuple[bool, str | None]:
+    """The same as _too_deep for JSON json.loads could read: a walk that never recurses."""
+    if not isinstance(data, (dict, list)):
+        return False, None
+    stack = [(data, "Bundle" if isinstance(data, dict) else None, 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True, path
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, child in items:
+            if isinstance(child, (dict, list)):
+                where = path and (f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")
+                stack.append((child, where, depth + 1))
     return False, None
 
 
@@ -474,16 +491,20 @@ def read_bundle_json(body: bytes | str):
         raise BundleRejected(
             [Problem(f"The body is not valid JSON: {exc}", None, "structure")]
         ) from None
-    deep, where = _too_deep(text)
-    if deep:
-        message = f"The body is nested more than {MAX_DEPTH} levels deep"
-        raise BundleRejected([Problem(message, where, "structure")])
     try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise BundleRejected(
             [Problem(f"The body is not valid JSON: {exc}", None, "structure")]
         ) from None
+    except RecursionError:
+        data, (deep, where) = None, _too_deep(text)
+    else:
+        deep, where = _too_deep_parsed(data)
+    if deep:
+        message = f"The body is nested more than {MAX_DEPTH} levels deep"
+        raise BundleRejected([Problem(message, where, "structure")])
+    return data
 
 
 def _parse(data, by) -> tuple[Parsed, list[Problem], int]:
@@ -704,6 +725,8 @@ def _parse_patient(patient: dict, where: str, parsed: Parsed, problems: list[Pro
     birth = patient.get("birthDate") or ""
     if len(birth) == 10:  # FHIR allows "1947" and "1947-03" too; keep only whole dates
         fields["date_of_birth"] = date.fromisoformat(birth)
+        if problem := date_of_birth_problem(fields["date_of_birth"]):
+            problems.append(Problem(problem, f"{where}.birthDate", "value"))
     for n, telecom in enumerate(patient.get("telecom") or []):
         if telecom.get("system") == "phone":
             key = "mobile" if telecom.get("use") == "mobile" else "phone"

@@ -383,21 +383,26 @@ def _deep_extension_on_the_patient(data):
     data["entry"][1]["resource"]["extension"] = [_deep_extension(5000)]
 
 
+def _100_deep_extension_on_the_patient(data):
+    data["entry"][1]["resource"]["extension"] = [_deep_extension(100)]
+
+
 @pytest.mark.parametrize(
     "change, expression",
     [
         (_resource_is_a_string, "Bundle.entry[1].resource"),
         (lambda d: d["entry"].insert(0, "an entry"), "Bundle.entry[0]"),
         (_deep_extension_on_the_patient, "Bundle.entry[1].resource.extension[0].extension[0]"),
+        (_100_deep_extension_on_the_patient, "Bundle.entry[1].resource.extension[0].extension"),
     ],
-    ids=["resource-is-a-string", "entry-is-a-string", "5000-deep-extension"],
+    ids=["resource-is-a-string", "entry-is-a-string", "5000-deep-extension", "100-deep"],
 )
 def test_a_bundle_of_the_wrong_shape_is_a_400_naming_the_element(
     client, world, befriending, priya_token, change, expression
 ):
     data = gp_bundle(world, befriending)
     change(data)
-    body = json.dumps(data) if "extension" not in expression else _dumps_deep(data)
+    body = _dumps_deep(data) if change is _deep_extension_on_the_patient else json.dumps(data)
     response = post(client, priya_token, body)
     assert response.status_code == 400, response.content[:300]
     [issue] = problems_of(response)
