@@ -38,6 +38,7 @@ def test_the_brokers_and_margarets_pages_are_accessible_errors_included(demo, pa
         f"{BANK}/inactive/?months=3",
         f"{BANK}/invite/",
         f"{BANK}/report/",
+        f"{BANK}/settings/",
         f"/timebank/account/{margaret.pk}/",
         f"/timebank/account/{margaret.pk}/statement/",
         f"/timebank/account/{margaret.pk}/exchange/new/",
@@ -53,6 +54,10 @@ def test_the_brokers_and_margarets_pages_are_accessible_errors_included(demo, pa
     found = serious_problems(page)
     if found:
         problems["exchange/new (errors)"] = found
+    # A date typed in the wrong year is refused, in words that say which dates it takes.
+    page.locator("#id_occurred_on").fill("2019-06-01")
+    page.get_by_role("button", name="Record exchange").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("The date must be on or after")
     assert not problems, problems
     assert not real_errors(page), page.console_errors
 
