@@ -270,3 +270,26 @@ def test_numbers_other_rooms_stored_before_become_e164_and_the_rest_are_kept(wor
     world.mutual_aid.refresh_from_db()
     lunch.refresh_from_db()
     assert (world.mutual_aid.phone, lunch.phone) == ("+441632960101", "+442079460000")
+
+
+@pytest.mark.parametrize(
+    ("born", "reason"),
+    [("2030-01-01", "Date of birth must be in the past"), ("1850-01-01", "must be on or after")],
+)
+def test_a_gp_referral_with_an_impossible_date_of_birth_is_refused_naming_it(
+    client,
+    world,
+    befriending,  # noqa: F811
+    priya_token,  # noqa: F811
+    born,
+    reason,
+):
+    bundle = gp_bundle(world, befriending)
+    bundle["entry"][1]["resource"]["birthDate"] = born
+    response = post(client, priya_token, bundle)
+    assert response.status_code in {400, 422}
+    issues = response.json()["issue"]
+    assert any(reason in i["diagnostics"] for i in issues), issues
+    assert any("birthDate" in " ".join(i.get("expression", [])) for i in issues), issues
+    assert not Person.objects.filter(given_name="Ivy").exists()
+    assert not Referral.objects.exists()
