@@ -340,7 +340,11 @@ def call(request):
         _require(request, "help.triage_request", public)
     q = source.get("q", "").strip()[:100]
     found = []
-    if q:
+    # A search that cannot be made (a NUL in it) finds no one and says why.
+    search_form = forms.PersonSearchForm(
+        {"q": q} if search_text_problem(q) else None, initial={"q": q}
+    )
+    if q and not search_form.errors:
         found = list(Person.objects.visible_to(request.user).search(q).select_related("area")[:10])
         record_many(
             request.user,
@@ -378,7 +382,6 @@ def call(request):
     if not groups:
         raise PermissionDenied
     form = forms.CallForm(_posted(request), found=found, initial=initial)
-    search_form = forms.PersonSearchForm(initial={"q": q})
     if len(groups) > 1:
         form.fields["organisation"] = forms.forms.ModelChoiceField(
             label="The group arranging the help",
@@ -447,7 +450,7 @@ def call(request):
             "public": public,
             "duplicate": duplicate,
         },
-        status=form_status(form),
+        status=form_status(search_form) if search_form.errors else form_status(form),
     )
 
 

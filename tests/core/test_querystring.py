@@ -119,3 +119,14 @@ def test_a_nul_in_a_search_for_volunteers_lists_no_one(world, as_user):
     assert "There is a problem" in page and "Name or postcode has a character" in page
     assert "Vera" not in page
     assert "Vera" in client.get("/help/volunteers/", {"q": "vera"}).content.decode()
+
+
+def test_a_nul_in_the_helpline_search_finds_no_caller(world, as_user):
+    client = as_user(world.sam)
+    response = client.get("/help/call/", {"q": "\x00"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "Find the caller" in page
+    assert response.context["found"] == []
+    found = client.get("/help/call/", {"q": "smith"}).context["found"]
+    assert found == [world.riverside_person]
