@@ -175,7 +175,8 @@ def _unable_sql(needs: list[NeedType], org_ids: set[int] | None, at: datetime):
             )
             args += [kind, when, when]
         for check in need.required_checks:
-            kinds = kinds_satisfying(check)
+            # A kind keepwell does not know (typed in the admin) is met by that kind only.
+            kinds = kinds_satisfying(check) or [check]
             probes.append(
                 f"EXISTS (SELECT 1 FROM {checks} c WHERE c.volunteer_id = s.volunteer_id"  # noqa: S608
                 f" AND c.kind IN ({marks(kinds)})"

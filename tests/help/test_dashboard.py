@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from keepwell.directory.models import OrganisationKind
 from keepwell.help import dashboard, services
-from keepwell.help.models import Authorisation, VolunteerStatus
+from keepwell.help.models import Authorisation, NeedType, VolunteerStatus
 from tests.factories import AreaFactory, OrganisationFactory, PersonFactory, UserFactory
 from tests.help.factories import make_request, make_volunteer
 
@@ -119,6 +119,15 @@ def test_a_lead_of_an_area_outside_any_group_sees_its_needs_unmet(world, as_user
     make_volunteer(world.mutual_aid, checks=["id_check"], skills=["shopping"])
     unmet = _unmet(as_user(lead))
     assert "Shopping</strong>: 1 task waiting" in unmet  # no group, so no volunteers of theirs
+
+
+def test_a_kind_of_help_asking_for_a_check_keepwell_does_not_know_is_unmet(world, as_user):
+    NeedType.objects.create(
+        slug="ladder_work", name="Ladder work", category="practical", required_checks=["ladder"]
+    )
+    _ask(world, "ladder_work")
+    make_volunteer(world.mutual_aid, checks=["id_check"], skills=["ladder_work"])
+    assert "Ladder work</strong>: 1 task waiting" in _unmet(as_user(world.sam))
 
 
 def test_a_kind_nobody_has_asked_for_is_not_listed_as_unmet(world, as_user):
