@@ -132,6 +132,7 @@ class CallForm(Form):
     def __init__(self, *args, found=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.found = {str(p.pk): p for p in found}
+        self.fields["day"].widget.attrs["min"] = timezone.localdate().isoformat()
         choices = [
             (
                 str(p.pk),

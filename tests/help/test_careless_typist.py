@@ -47,6 +47,8 @@ def test_sam_cannot_record_shopping_needed_on_a_day_already_gone(world, as_user)
     assert response.status_code == 400
     assert "The date it is needed must be today or in the future" in _summary(response)
     assert not HelpRequest.objects.exists()
+    form = client.get(reverse("help:call")).content.decode()
+    assert f'min="{timezone.localdate().isoformat()}"' in form
 
 
 def test_shopping_needed_today_is_recorded(world, as_user):
@@ -63,7 +65,7 @@ def test_a_need_in_another_year_shows_its_year_and_one_this_year_does_not(world,
     today = timezone.localdate()
     later = today + timedelta(days=400)
     response = client.post(reverse("help:call"), _call_data(day=later.isoformat()))
-    made = HelpRequest.objects.get()
+    assert timezone.localtime(HelpRequest.objects.get().window_start).date() == later
     page = client.get(response["Location"]).content.decode()
     assert f"{later.day} {later:%b} {later.year}" in page
     soon = services.create_request(
