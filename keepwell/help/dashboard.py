@@ -194,11 +194,12 @@ def _unable_sql(needs: list[NeedType], org_ids: set[int] | None, at: datetime):
             args += sorted(org_ids)
         if probes:
             conditions.append(f"CASE WHEN {' AND '.join(probes)} THEN 1 ELSE 0 END = 1")
+        # The id as a literal (an integer), so every branch of the UNION has a typed column.
         statements.append(
-            f"SELECT %s AS id WHERE NOT EXISTS (SELECT 1 FROM {source}"  # noqa: S608
+            f"SELECT {int(need.pk)} AS id WHERE NOT EXISTS (SELECT 1 FROM {source}"  # noqa: S608
             f" WHERE {' AND '.join(conditions)})"
         )
-        params += [need.pk, *args]
+        params += args
     return " UNION ALL ".join(statements), params
 
 
@@ -211,6 +212,8 @@ def unmet_needs(requests, org_ids: set[int] | None, at: datetime) -> list[tuple[
     can meet (usually a few, so the count reads a few requests by need rather than joining
     every waiting task)."""
     needs = list(NeedType.objects.all())
+    if not needs:
+        return []
     sql, params = _unable_sql(needs, org_ids, at)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
