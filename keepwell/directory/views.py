@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from keepwell.core import csvio as shared_csv
 from keepwell.core.forms import form_status
+from keepwell.core.http import safe_next
 from keepwell.core.i18n import public_language
 from keepwell.directory import csvio, oruk
 from keepwell.directory import services as directory
@@ -360,7 +361,7 @@ def service_verify(request, service_id):
     _require(request, "directory.change_service", service)
     directory.verify_service(service, by=request.user)
     messages.success(request, f"Thank you: {service} is marked as checked today.")
-    return redirect(request.POST.get("next") or "directory:review_queue")
+    return redirect(safe_next(request, "directory:review_queue"))
 
 
 @login_required
@@ -600,13 +601,13 @@ def csv_import(request, slug):
         if result.header_error:
             form.add_error("file", result.header_error)
         else:
+            shown = [f"Row {number}: {reason}" for number, reason in result.errors[:50]]
+            if len(result.errors) > len(shown):
+                shown.append(f"... and {len(result.errors) - len(shown)} more")
             form.add_error(
                 "file",
                 [
                     f"{len(result.errors)} problems in the file: nothing was imported. "
-            shown = [f"Row {number}: {reason}" for number, reason in result.errors[:50]]
-            if len(result.errors) > len(shown):
-                shown.append(f"... and {len(result.errors) - len(shown)} more")
                     "Correct the rows below and upload it again.",
                     *shown,
                 ],
