@@ -147,8 +147,9 @@ def _document_common_errors() -> None:
     parameters, and 400 (a body that is not JSON) and 413 (over DATA_UPLOAD_MAX_MEMORY_SIZE)
     when Ninja reads a body for it. 403, 404 and 409 depend on what the view checks, so each
     operation declares those itself."""
-    # The routers as mounted (Ninja binds a copy of each, with the API's auth, once all are
-    # added): the operations served and documented are these.
+    # The routers as mounted (Ninja 1.7 binds a copy of each, with the API's auth, once all
+    # are added): the operations served and documented are these. _create_response_model
+    # wraps Error as Ninja wraps each schema given in ``response``.
     for router in api._get_bound_routers():
         for path_view in router.path_operations.values():
             for operation in path_view.operations:

@@ -112,4 +112,9 @@ def test_the_document_lists_the_errors_each_operation_can_answer(client, db):
     assert set(body) == {"application/fhir+json", "application/json"}
     for operations in paths.values():
         for operation in operations.values():
-            assert "401" in operation["responses"], operation["operationId"]
+            statuses = set(operation["responses"])
+            assert "401" in statuses, operation["operationId"]
+            if operation["parameters"] or "requestBody" in operation:
+                assert "422" in statuses, operation["operationId"]
+            if "requestBody" in operation:
+                assert {"400", "413"} <= statuses, operation["operationId"]
