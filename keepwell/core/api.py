@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.params.models import BodyModel
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
 
 from keepwell.accounts.models import is_signed_in
 from keepwell.accounts.services import user_for_token
@@ -59,7 +59,21 @@ class _Document(OpenAPISchema):
             media_type = getattr(getattr(field, "annotation", None), "media_type", None)
             if media_type and "content" in details:
                 details["content"] = {media_type: details["content"].popitem()[1]}
+        if 403 in result and _csrf_checked(operation):
+            # Ninja's own 403 for a session's missing CSRF token is JSON, whatever the view's.
+            result[403].setdefault("content", {}).setdefault(
+                "application/json", {"schema": {"$ref": "#/components/schemas/Error"}}
+            )
         return result
+
+
+def _csrf_checked(operation) -> bool:
+    """Whether Ninja checks a CSRF token for this operation: a session may call it and it
+    changes something. Without a valid bearer token such a call is refused with a 403
+    ("CSRF check Failed") before any view runs."""
+    unsafe = set(operation.methods) - {"GET", "HEAD", "OPTIONS", "TRACE"}
+    cookie = any(isinstance(auth, APIKeyCookie) and auth.csrf for auth in operation.auth_callbacks)
+    return bool(unsafe) and cookie
 
 
 class KeepwellAPI(NinjaAPI):
@@ -144,9 +158,9 @@ def _mount_routers() -> None:
 def _document_common_errors() -> None:
     """Every operation documents the errors the handlers above answer for it, whatever its
     own ``response`` says: 401 when it needs a token or session, 422 when it takes
-    parameters, and 400 (a body that is not JSON) and 413 (over DATA_UPLOAD_MAX_MEMORY_SIZE)
-    when Ninja reads a body for it. 403, 404 and 409 depend on what the view checks, so each
-    operation declares those itself."""
+    parameters, 400 (a body that is not JSON) and 413 (over DATA_UPLOAD_MAX_MEMORY_SIZE)
+    when Ninja reads a body for it, and 403 when it checks a session's CSRF token. Other
+    403s, 404 and 409 depend on what the view checks, so each operation declares those."""
     # The routers as mounted (Ninja 1.7 binds a copy of each, with the API's auth, once all
     # are added): the operations served and documented are these. _create_response_model
     # wraps Error as Ninja wraps each schema given in ``response``.
@@ -160,6 +174,8 @@ def _document_common_errors() -> None:
                     common.append(422)
                 if any(issubclass(model, BodyModel) for model in operation.models):
                     common += [400, 413]
+                if _csrf_checked(operation):
+                    common.append(403)
                 for status in common:
                     if status not in operation.response_models:
                         operation.response_models[status] = operation._create_response_model(Error)

@@ -17,6 +17,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -38,6 +39,7 @@ CHECKS = [
 ]
 # Per operation and generation mode: enough to find a 500, quick enough for every run. Set
 # KEEPWELL_FUZZ_EXAMPLES=500 (say) for a longer hunt.
+FHIR = "application/fhir+json"
 EXAMPLES = int(os.environ.get("KEEPWELL_FUZZ_EXAMPLES", "12"))
 
 
@@ -106,10 +108,12 @@ def test_the_document_lists_the_errors_each_operation_can_answer(client, db):
     fhir_post = paths["/api/fhir/Bundle"]["post"]
     assert {"201", "400", "401", "403", "413", "415", "422"} <= set(fhir_post["responses"])
     assert "200" not in fhir_post["responses"]
-    outcome = fhir_post["responses"]["400"]["content"]["application/fhir+json"]["schema"]
+    outcome = fhir_post["responses"]["400"]["content"][FHIR]["schema"]
     assert outcome == {"$ref": "#/components/schemas/OperationOutcome"}
+    # A browser session's missing CSRF token is refused by Ninja, as JSON.
+    assert set(fhir_post["responses"]["403"]["content"]) == {FHIR, "application/json"}
     body = fhir_post["requestBody"]["content"]
-    assert set(body) == {"application/fhir+json", "application/json"}
+    assert set(body) == {FHIR, "application/json"}
     for operations in paths.values():
         for operation in operations.values():
             statuses = set(operation["responses"])
@@ -118,3 +122,22 @@ def test_the_document_lists_the_errors_each_operation_can_answer(client, db):
                 assert "422" in statuses, operation["operationId"]
             if "requestBody" in operation:
                 assert {"400", "413"} <= statuses, operation["operationId"]
+
+
+@pytest.mark.parametrize(
+    "path, content_type",
+    [("/api/help/tasks/{task_id}/offer", "application/json"), ("/api/fhir/Bundle", FHIR)],
+)
+def test_a_change_without_a_valid_token_is_refused_as_the_document_says(db, path, content_type):
+    client = Client(enforce_csrf_checks=True)  # as a real script or GP system meets it
+    documented = client.get("/api/openapi.json").json()["paths"][path]["post"]["responses"]
+    response = client.post(
+        path.format(task_id=1),
+        "{}",
+        content_type=content_type,
+        headers={"Authorization": "Bearer kw_expired"},
+    )
+    assert response.status_code in (401, 403)
+    assert response["Content-Type"].startswith("application/json")
+    assert "application/json" in documented[str(response.status_code)]["content"]
+    assert response.json()["message"]
