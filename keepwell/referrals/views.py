@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -479,10 +478,12 @@ def door(request, service_id: int):
 # --- Self-referral (public) ---------------------------------------------------------------
 
 
-def _self_referral_services():
+def _self_referral_services(*, taking_new_people: bool = True):
+    """The services a resident may ask themselves (or, ``taking_new_people=False``, that
+    they could but that are full just now)."""
     return (
         Service.objects.published()
-        .filter(accepts_referrals=True, taking_new_people=True)
+        .filter(accepts_referrals=True, taking_new_people=taking_new_people)
         .exclude(referral_policy__accepts_self_referrals=False)
         .select_related("organisation")
         .order_by("name")
@@ -532,13 +533,14 @@ def _self_referral_search(request, choices) -> dict:
     asked = {name: request.GET[name] for name in fields if request.GET.get(name)}
     search = SearchForm({"radius": "5", **asked} if asked else None)
     page = search.results(request.GET.get("page"), public=True, among=choices)
-    full = (
-        Service.objects.published()
-        .filter(Q(taking_new_people=False) | Q(accepts_referrals=False))
-        .select_related("organisation")
-        .order_by("name")[:50]
-    )
-    return {"search": search, "page": page, "located": search.located, "full": full}
+    # The same search among those that are full just now: so nobody looks for them in vain.
+    full = search.results(None, public=True, among=_self_referral_services(taking_new_people=False))
+    return {
+        "search": search,
+        "page": page,
+        "located": search.located,
+        "full": [found.service for found in full.results] if full else [],
+    }
 
 
 @public_language

@@ -260,11 +260,13 @@ def test_a_resident_finds_a_service_by_a_word_and_near_her_postcode_then_refers_
         taking_new_people=True,
         accepts_self_referrals=False,
     )
+    closed = ServiceFactory(organisation=world.mutual_aid, name="Knitting circle")
+    services.set_door(closed, by=world.sam, accepts_referrals=False, taking_new_people=True)
     url = reverse("referrals:self_refer")
 
     everything = client.get(url).content.decode()
     assert "Friendly phone calls" in everything and "Riverside health walk" in everything
-    assert "Walking football" not in everything
+    assert "Walking football" not in everything and "Knitting circle" not in everything
     assert 'name="given_name"' not in everything  # the form waits for a chosen service
 
     by_word = client.get(url, {"q": "walk"}).content.decode()
