@@ -479,7 +479,8 @@ def _expression(place: list) -> str | None:
         return None
     path = "Bundle"
     for step in place:
-        path += f"[{step}]" if isinstance(step, int) else f".{step}"
+        if step is not None:  # None: an object whose first key is not yet read
+            path += f"[{step}]" if isinstance(step, int) else f".{step}"
     return path
 
 
