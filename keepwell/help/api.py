@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from keepwell.core.api import Error, require
@@ -34,6 +34,15 @@ class TaskOut(Schema):
 
 class VolunteerIn(Schema):
     volunteer_id: int
+    language_reason: str = Field(
+        "",
+        max_length=services.LANGUAGE_REASON_MAX,
+        description=(
+            "Only when the volunteer does not speak the language the request needs: why it "
+            "can go ahead (e.g. 'an interpreter is going too'). Without it such an offer or "
+            "assignment is refused (409); with it, it is recorded in the audit log."
+        ),
+    )
 
 
 # A task is looked up (404), then the caller's permission on it checked (403).
@@ -52,9 +61,9 @@ def _volunteer(task: Task, volunteer_id: int) -> Volunteer:
     )
 
 
-def _act(action, task: Task, volunteer: Volunteer, request) -> Task:
+def _act(action, task: Task, volunteer: Volunteer, request, **options) -> Task:
     try:
-        action(task, volunteer, by=request.user, via="api")
+        action(task, volunteer, by=request.user, via="api", **options)
     except services.NotEligible as exc:
         raise HttpError(409, f"Not eligible: {exc}") from None
     except services.HelpError as exc:
@@ -75,7 +84,13 @@ def offer(request, task_id: int, body: VolunteerIn):
     """Offer a waiting task to a volunteer of the group running it."""
     task = _task(task_id)
     require(request, "help.change_task", task)
-    return _act(services.offer_task, task, _volunteer(task, body.volunteer_id), request)
+    return _act(
+        services.offer_task,
+        task,
+        _volunteer(task, body.volunteer_id),
+        request,
+        language_reason=body.language_reason,
+    )
 
 
 @router.post("/tasks/{task_id}/assign", response={200: TaskOut, 409: Error, **LOOKED_UP})
@@ -83,7 +98,13 @@ def assign(request, task_id: int, body: VolunteerIn):
     """Give a waiting task to a volunteer who has agreed to it."""
     task = _task(task_id)
     require(request, "help.change_task", task)
-    return _act(services.assign_task, task, _volunteer(task, body.volunteer_id), request)
+    return _act(
+        services.assign_task,
+        task,
+        _volunteer(task, body.volunteer_id),
+        request,
+        language_reason=body.language_reason,
+    )
 
 
 @router.post("/tasks/{task_id}/accept", response={200: TaskOut, 409: Error, **LOOKED_UP})

@@ -327,6 +327,13 @@ class AssignForm(Form):
     how = forms.ChoiceField(
         choices=[("offer", "Offer"), ("assign", "Assign")], widget=forms.HiddenInput
     )
+    # Only asked when the volunteer does not speak the language the request needs.
+    language_reason = forms.CharField(
+        label="Why they can take it without the language",
+        help_text="For example, an interpreter is going too",
+        max_length=300,
+        required=False,
+    )
 
 
 class FinishForm(Form):

@@ -73,10 +73,14 @@ class OpenRequest:
     area_id: int | None = None
     organisation_id: int = 0
     needs_car: bool = False
+    # Volunteers who must never get it: the person asking is one of them (their account is
+    # the one the person record is linked to). The engine has no such field; matching's
+    # product layer keeps the pair apart.
+    not_volunteers: frozenset[int] = frozenset()
 
     def engine_fields(self) -> dict:
         data = asdict(self)
-        for extra in ("request_id", "area_id", "organisation_id", "needs_car"):
+        for extra in ("request_id", "area_id", "organisation_id", "needs_car", "not_volunteers"):
             data.pop(extra)
         return data
 
@@ -115,9 +119,13 @@ def _locations(postcodes) -> dict[str, tuple[float, float]]:
 def open_requests_for_matching(
     organisation=None, *, area_ids=None, at: datetime | None = None
 ) -> Rows:
-    """Every OPEN task of open requests (offered ones are already with someone)."""
+    """Every OPEN task of open requests (offered ones are already with someone), except
+    those of a request flagged as a possible duplicate of one still open: until a coordinator
+    merges it or says it is not one, a second volunteer could be sent for the same need."""
     at = at or timezone.now()
-    tasks = Task.objects.filter(state=TaskState.OPEN, request__status=RequestStatus.OPEN)
+    tasks = Task.objects.filter(state=TaskState.OPEN, request__status=RequestStatus.OPEN).exclude(
+        request__possible_duplicate_of__status=RequestStatus.OPEN
+    )
     if organisation is not None:
         tasks = tasks.filter(request__organisation=organisation)
     if area_ids is not None:
@@ -135,8 +143,14 @@ def open_requests_for_matching(
             "request__person__postcode",
             "request__area_id",
             "request__organisation_id",
+            "request__person__user_id",
         ).order_by("pk")
     )
+    own = defaultdict(set)
+    for vid, user_id in Volunteer.objects.filter(
+        user_id__in={r[11] for r in rows if r[11] is not None}
+    ).values_list("pk", "user_id"):
+        own[user_id].add(vid)
     needs = {n.pk: n for n in NeedType.objects.all()}
     where = _locations(r[8] for r in rows)
     # Continuity also for one-off needs: whoever last helped with this request.
@@ -149,7 +163,7 @@ def open_requests_for_matching(
         .values_list("request_id", "volunteer_id")
     )
     out = Rows()
-    for pk, start, end, req, urgency, need_id, lang, preferred, postcode, area, org in rows:
+    for pk, start, end, req, urgency, need_id, lang, preferred, postcode, area, org, user in rows:
         if postcode not in where:
             out.unlocated += 1
             continue
@@ -172,6 +186,7 @@ def open_requests_for_matching(
                 area_id=area,
                 organisation_id=org,
                 needs_car=need.needs_car,
+                not_volunteers=frozenset(own.get(user, ())),
             )
         )
     return out

@@ -304,6 +304,20 @@ def merge_requests(duplicate: HelpRequest, into: HelpRequest, *, by) -> HelpRequ
     return into
 
 
+@transaction.atomic
+def mark_not_duplicate(request: HelpRequest, *, by) -> HelpRequest:
+    """A coordinator looked and the flagged request is a need of its own: the flag goes, and
+    with it the hold on offering it to a volunteer."""
+    request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+    if request.possible_duplicate_of_id is None:
+        raise HelpError("This request is not flagged as a possible duplicate")
+    other = request.possible_duplicate_of_id
+    request.possible_duplicate_of = None
+    request.save(update_fields=["possible_duplicate_of"])
+    _audit(by, Action.UPDATE, request, request.person_id, f"Not a duplicate of #{other}")
+    return request
+
+
 # --- tasks ----------------------------------------------------------------------------------
 
 
@@ -315,12 +329,82 @@ def _locked(task: Task) -> Task:
     )
 
 
-def _require_eligible(volunteer: Volunteer, task: Task, at: datetime) -> None:
+# The most a coordinator may write when recording why a volunteer who does not speak the
+# request's language may still take it (the page's field and the API's body alike).
+LANGUAGE_REASON_MAX = 300
+
+
+def duplicate_flag_stands(request: HelpRequest) -> bool:
+    """Flagged as a possible duplicate of a request that is still open: until a coordinator
+    merges it or says it is not a duplicate, it goes to no volunteer (two might go)."""
+    return (
+        request.possible_duplicate_of_id is not None
+        and HelpRequest.objects.filter(
+            pk=request.possible_duplicate_of_id, status=RequestStatus.OPEN
+        ).exists()
+    )
+
+
+def is_own_record(volunteer: Volunteer, request: HelpRequest) -> bool:
+    """The volunteer is the person asking: their account is the one the person record is
+    linked to (``Person.user``), the people room's own link between the two."""
+    return Person.objects.filter(pk=request.person_id, user_id=volunteer.user_id).exists()
+
+
+def speaks_the_language(volunteer: Volunteer, request: HelpRequest) -> bool:
+    return (
+        request.language_id is None or volunteer.languages.filter(pk=request.language_id).exists()
+    )
+
+
+def product_blockers(volunteer: Volunteer, task: Task, *, language_reason: str = "") -> list[str]:
+    """The rules matching keeps that a coordinator's offer or assignment keeps too: no request
+    flagged as a possible duplicate, never the volunteer's own record, and the language the
+    request asks for unless the coordinator recorded why it can go ahead without it."""
+    request = task.request
+    name = volunteer.first_name
+    problems = []
+    if is_own_record(volunteer, request):
+        problems.append(f"{name} is the person this request is for: nobody helps themself")
+    if duplicate_flag_stands(request):
+        problems.append(
+            f"#{request.pk} may repeat #{request.possible_duplicate_of_id}: merge it or mark it "
+            "as not a duplicate before a volunteer is asked"
+        )
+    if not speaks_the_language(volunteer, request) and not language_reason.strip():
+        problems.append(
+            f"{name} does not speak {request.language}: say why it can go ahead "
+            "(for example, an interpreter is going too)"
+        )
+    return problems
+
+
+def _require_eligible(
+    volunteer: Volunteer, task: Task, at: datetime, *, language_reason: str | None = ""
+) -> None:
+    """``language_reason`` None: the language was settled when the task was offered."""
     # Read the volunteer afresh: a proposal may have been made before they were paused.
     fresh = Volunteer.objects.select_related("user").get(pk=volunteer.pk)
     problems = hard_blockers(fresh, task, at)
+    settled = "settled when it was offered"
+    problems += product_blockers(
+        fresh, task, language_reason=settled if language_reason is None else language_reason
+    )
     if problems:
         raise NotEligible(problems)
+
+
+def _audit_language_override(task: Task, volunteer: Volunteer, reason: str, *, by, via) -> None:
+    if reason.strip() and not speaks_the_language(volunteer, task.request):
+        _audit(
+            by,
+            Action.UPDATE,
+            task,
+            task.request.person_id,
+            f"Given to {volunteer}, who does not speak {task.request.language}, because: "
+            f"{reason.strip()}"[:300],
+            via=via,
+        )
 
 
 def _after_held(task: Task, volunteer: Volunteer, by, now) -> None:
@@ -347,14 +431,18 @@ def _after_held(task: Task, volunteer: Volunteer, by, now) -> None:
 
 
 @transaction.atomic
-def offer_task(task: Task, volunteer: Volunteer, *, by, via: str = "web") -> TaskOffer:
+def offer_task(
+    task: Task, volunteer: Volunteer, *, by, via: str = "web", language_reason: str = ""
+) -> TaskOffer:
     """Offer a waiting task to a volunteer (the matching engine's proposals come here). A task
-    may be offered to several volunteers; the first to accept holds it."""
+    may be offered to several volunteers; the first to accept holds it. A volunteer who does
+    not speak the request's language is refused unless ``language_reason`` says why not."""
     now = timezone.now()
     task = _locked(task)
     if task.state not in WAITING_STATES:
         raise InvalidTransition(f"This task is {task.get_state_display().lower()}, not waiting")
-    _require_eligible(volunteer, task, now)
+    _require_eligible(volunteer, task, now, language_reason=language_reason)
+    _audit_language_override(task, volunteer, language_reason, by=by, via=via)
     offer, _ = TaskOffer.objects.update_or_create(
         task=task,
         volunteer=volunteer,
@@ -394,13 +482,17 @@ def _hold(task: Task, volunteer: Volunteer, now, from_states) -> bool:
 
 
 @transaction.atomic
-def assign_task(task: Task, volunteer: Volunteer, *, by, via: str = "web") -> Task:
-    """A coordinator gives a task to a volunteer they have spoken to; it is accepted."""
+def assign_task(
+    task: Task, volunteer: Volunteer, *, by, via: str = "web", language_reason: str = ""
+) -> Task:
+    """A coordinator gives a task to a volunteer they have spoken to; it is accepted. The
+    language rule is :func:`offer_task`'s."""
     now = timezone.now()
     task = _locked(task)
     if task.state not in WAITING_STATES:
         raise InvalidTransition(f"This task is {task.get_state_display().lower()}, not waiting")
-    _require_eligible(volunteer, task, now)
+    _require_eligible(volunteer, task, now, language_reason=language_reason)
+    _audit_language_override(task, volunteer, language_reason, by=by, via=via)
     previous = task.state
     if not _hold(task, volunteer, now, WAITING_STATES):
         raise TaskNoLongerAvailable("Someone else took this task a moment ago")
@@ -422,7 +514,7 @@ def accept_offer(task: Task, volunteer: Volunteer, *, by, via: str = "web") -> T
     offer = task.offers.filter(volunteer=volunteer, status=OfferStatus.PENDING).first()
     if offer is None or task.state != TaskState.OFFERED:
         raise TaskNoLongerAvailable("This task is no longer offered to you")
-    _require_eligible(volunteer, task, now)
+    _require_eligible(volunteer, task, now, language_reason=None)
     if not _hold(task, volunteer, now, [TaskState.OFFERED]):
         raise TaskNoLongerAvailable("Someone else accepted this task a moment ago")
     offer.status, offer.responded_at = OfferStatus.ACCEPTED, now

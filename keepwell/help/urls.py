@@ -10,6 +10,11 @@ urlpatterns = [
     path("requests/", views.request_list, name="requests"),
     path("requests/<int:request_id>/", views.request_detail, name="request"),
     path("requests/<int:request_id>/merge/", views.request_merge, name="request_merge"),
+    path(
+        "requests/<int:request_id>/not-duplicate/",
+        views.request_not_duplicate,
+        name="request_not_duplicate",
+    ),
     path("requests/<int:request_id>/cancel/", views.request_cancel, name="request_cancel"),
     path("tasks/<int:task_id>/assign/", views.task_assign, name="task_assign"),
     path("ask/", views.ask_index, name="ask_index"),

@@ -27,7 +27,7 @@ from keepwell.core.querystring import search_text_problem
 from keepwell.directory.models import Organisation
 from keepwell.help import dashboard as board
 from keepwell.help import forms, public_text, services
-from keepwell.help.eligibility import eligibility
+from keepwell.help.eligibility import Eligibility, eligibility
 from keepwell.help.models import (
     VOLUNTEER_TRANSITIONS,
     Authorisation,
@@ -226,6 +226,19 @@ def request_merge(request, request_id: int):
 
 @login_required
 @require_POST
+def request_not_duplicate(request, request_id: int):
+    help_request = _help_request(request, request_id, "help.change_request")
+    try:
+        services.mark_not_duplicate(help_request, by=request.user)
+    except services.HelpError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"#{help_request.pk} is kept as a request of its own.")
+    return redirect("help:request", request_id=help_request.pk)
+
+
+@login_required
+@require_POST
 def request_cancel(request, request_id: int):
     help_request = _help_request(request, request_id, "help.change_request")
     form = forms.ReasonForm(request.POST)
@@ -262,7 +275,14 @@ def _candidates(task: Task, search: str, at):
         else:
             found = found.order_by("week_tasks", "pk")
     found = found.select_related("user", "area").distinct()[:15]
-    return [(v, eligibility(v, task, at)) for v in found]
+    rows = []
+    for v in found:
+        check = eligibility(v, task, at)
+        # Offering by hand keeps matching's rules too; a missing language can be explained.
+        speaks = services.speaks_the_language(v, task.request)
+        extra = services.product_blockers(v, task, language_reason="" if speaks else "-")
+        rows.append((v, Eligibility(check.blockers + tuple(extra), check.warnings), not speaks))
+    return rows
 
 
 @login_required
@@ -285,18 +305,25 @@ def task_assign(request, task_id: int):
             if volunteer is None:
                 problems.append("Choose a volunteer of this group")
             else:
+                reason = form.cleaned_data["language_reason"]
                 try:
                     if form.cleaned_data["how"] == "assign":
-                        services.assign_task(task, volunteer, by=request.user)
+                        services.assign_task(
+                            task, volunteer, by=request.user, language_reason=reason
+                        )
                         messages.success(request, f"Assigned to {volunteer}.")
                     else:
-                        services.offer_task(task, volunteer, by=request.user)
+                        services.offer_task(
+                            task, volunteer, by=request.user, language_reason=reason
+                        )
                         messages.success(request, f"Offered to {volunteer}.")
                     return redirect("help:request", request_id=task.request_id)
                 except services.NotEligible as exc:
                     problems.extend(exc.reasons)
                 except services.HelpError as exc:
                     problems.append(str(exc))
+        elif "language_reason" in form.errors:
+            problems.extend(form.errors["language_reason"])
         else:
             problems.append("Choose a volunteer")
     services.view_request(task.request, by=request.user)

@@ -110,6 +110,40 @@ def area_scope(area: Area | None) -> set[int] | None:
     return None if area is None else Area.objects.with_descendants({area.pk})
 
 
+def _kept_apart(rows: Sequence[OpenRequest], pool_rows: Sequence[EligibleVolunteer]):
+    """The engine's inputs with each request kept from the volunteers it must never go to
+    (the person asking is one of them). The engine knows no such pair, so such a request asks
+    for a kind of help of its own that every other volunteer offering its kind offers too: an
+    exact exclusion the engine's optimum respects, at the cost of one term per request."""
+    need_of: dict[int, str] = {}
+    extra: dict[int, set[str]] = {}
+    for r in rows:
+        if not r.not_volunteers or r.need is None:
+            continue
+        term = f"{r.need} (not volunteer {', '.join(map(str, sorted(r.not_volunteers)))})"
+        need_of[r.id] = term
+        for v in pool_rows:
+            if r.need in v.skills and v.id not in r.not_volunteers:
+                extra.setdefault(v.id, set()).add(term)
+    requests = [
+        engine.Request(
+            **{
+                **r.engine_fields(),
+                "need": need_of.get(r.id, r.need),
+                "urgency": urgency_value(r.urgency),
+            }
+        )
+        for r in rows
+    ]
+    volunteers = [
+        engine.Volunteer(
+            **{**v.engine_fields(), "skills": v.skills | frozenset(extra.get(v.id, ()))}
+        )
+        for v in pool_rows
+    ]
+    return requests, volunteers
+
+
 def suggest(
     organisation,
     area: Area | None,
@@ -125,12 +159,8 @@ def suggest(
     rows = open_requests_for_matching(organisation, area_ids=area_scope(area), at=at)
     pool_rows = eligible_volunteers_for_matching(organisation, at=at)
     weights = weights_from_settings()
-    requests = [
-        engine.Request(**{**r.engine_fields(), "urgency": urgency_value(r.urgency)}) for r in rows
-    ]
-    pool = engine.VolunteerPool.from_volunteers(
-        [engine.Volunteer(**v.engine_fields()) for v in pool_rows]
-    )
+    requests, volunteers = _kept_apart(rows, pool_rows)
+    pool = engine.VolunteerPool.from_volunteers(volunteers)
     result = engine.match(requests, pool, weights=weights)
     request_row = {r.id: r for r in rows}
     volunteer_row = {v.id: v for v in pool_rows}

@@ -156,6 +156,12 @@ MATRIX = [
         kwargs=request_id,
     ),
     Row(
+        "help:request_not_duplicate",
+        method="post",
+        expect={**SIGNED_IN_ONLY, **_redirects(RUNS_HERS)},
+        kwargs=request_id,
+    ),
+    Row(
         "help:request_cancel",
         method="post",
         expect={**SIGNED_IN_ONLY, **_redirects(RUNS_HERS)},
