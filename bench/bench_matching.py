@@ -427,9 +427,11 @@ def run_one(case: str, variant: str) -> list[dict[str, Any]]:
             ),
             ("continuity_kept", kept, "requests"),
             ("recurring_requests", len(recurring), "requests"),
-            ("truncated_requests", result.truncated_requests, "requests"),
+            ("certified", int(result.certified), "bool"),
+            ("rounds", result.rounds, "solves"),
+            ("arcs_added", result.arcs_added, "arcs"),
         ]
-        for key in ("candidates_s", "solve_s"):
+        for key in ("candidates_s", "solve_s", "certify_s"):
             if key in result.timings:
                 rows.append((key, round(result.timings[key], 3), "s"))
         if "candidate_arcs" in result.timings:

@@ -25,17 +25,34 @@ How :func:`match` works
    flow fills a volunteer's cheap first slot before their dearer second), and a bypass arc
    from each request straight to the sink, priced so high that leaving a request unmatched
    never pays (see :class:`Weights`). OR-Tools solves it exactly.
+3. **Certificate.** Pruning is a speed device, never a change of answer. Node potentials
+   that prove the flow optimal on the candidate graph come from its residual graph
+   (shortest paths; OR-Tools does not expose its own). A left-out eligible pair (r, v) could
+   improve the answer only if its reduced cost, cost + p(r) - p(v), is negative. Each
+   request knows the least distance of anyone left out of its list, so only requests whose
+   list was cut, and for which that distance is below the largest possible potential
+   difference, are searched, and only that far. Pairs with a negative reduced cost are
+   added and the problem solved again, until none is left: the result is then the exact
+   optimum of the whole problem (:attr:`MatchResult.certified`, ``rounds``,
+   ``arcs_added``). Many requests on one postcode point (a block of flats) are what makes
+   this matter: their shared 24 nearest volunteers run out.
 
-The result is the exact optimum of the whole problem whenever the candidate pruning does not
-bind, that is when every request's list held all its eligible volunteers;
-:attr:`MatchResult.truncated_requests` counts the requests for which it may have bound. With
-24 candidates a request would have to lose all 24 of its nearest eligible volunteers to other
-requests before the pruning could cost it a match.
+Determinism: the same input gives the same output, whatever the order of the rows.
+Requests are ordered by id, candidates by (distance in whole metres, volunteer id) and
+volunteers by id before the graph is built. A search that stopped early keeps only the
+volunteers a clear metre inside its farthest neighbour, so exact ties at the edge of the
+``max_scan`` search, which a KD-tree returns in any order, never decide the list.
 
-Determinism: the same input gives the same output. Requests are ordered by id, candidates by
-(distance in whole metres, volunteer id) and volunteers by id before the graph is built, so
-the order in which requests or volunteers are passed does not matter either, except when
-volunteers tie exactly on distance at the edge of the ``max_scan`` search.
+Availability: a volunteer's windows are joined where they overlap or touch (09-12 and 12-17
+cover 11-13; :func:`window_covered` is the same rule for one volunteer). A volunteer with no
+availability at all (``()``) is never free, so a request without a time window is matched
+only to volunteers free at some time; ``None`` means always free.
+
+Search radius: every search that takes everyone in range (the fallback of step 1, the
+certificate, greedy's) reaches only as far as the volunteers it looks at travel: they are
+kept in bands of travel distance (up to 1, 2, 4, 8, ... km), each searched with its own
+radius, so a few 25 km drivers do not widen everyone's search. The nearest-first search of
+step 1 needs no radius of its own: it stops after the nearest few hundred.
 
 Times: a request's window and a volunteer's availability windows are ints or datetimes.
 Ints are used as they are (any unit, as long as all of them use the same one); datetimes
@@ -74,7 +91,9 @@ __all__ = [
     "Weights",
     "greedy_match",
     "match",
+    "merge_windows",
     "to_time",
+    "window_covered",
 ]
 
 RequestId = Hashable
@@ -309,6 +328,54 @@ class Volunteer:
     availability: tuple[tuple[TimeLike, TimeLike], ...] | None = None
 
 
+def window_covered(
+    windows: Iterable[tuple[TimeLike, TimeLike]], start: TimeLike, end: TimeLike
+) -> bool:
+    """Do ``windows``, joined where they overlap or touch, cover the whole of start..end?
+
+    Back-to-back windows (09-12 and 12-17) are one window (09-17), so they cover 11-13.
+    No windows at all cover nothing. The one rule for availability, used by the engine
+    (through :func:`merge_windows`) and by mutual aid's eligibility check.
+    """
+    s, e = to_time(start), to_time(end)
+    lo = hi = None
+    for a, b in sorted((to_time(a), to_time(b)) for a, b in windows):
+        if hi is not None and a <= hi:
+            hi = max(hi, b)
+            continue
+        if lo is not None and hi is not None and lo <= s and e <= hi:
+            return True
+        lo, hi = a, b
+    return lo is not None and hi is not None and lo <= s and e <= hi
+
+
+def merge_windows(
+    ptr: NDArray[np.int64], start: NDArray[np.int64], end: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Each volunteer's windows (CSR) sorted and joined where they overlap or touch.
+
+    Vectorised: a running maximum of the ends within each volunteer's windows, taken over
+    (volunteer, rank of end) keys so that one volunteer's ends never carry into the next's.
+    """
+    n = len(ptr) - 1
+    if len(start) == 0:
+        return ptr, start, end
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+    order = np.lexsort((end, start, owner))
+    o, s, e = owner[order], start[order], end[order]
+    ends, rank = np.unique(e, return_inverse=True)
+    width = np.int64(len(ends))
+    running = np.maximum.accumulate(o * width + rank.reshape(-1))
+    run_end = ends[running - o * width]
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = (o[1:] != o[:-1]) | (s[1:] > run_end[:-1])
+    first = np.flatnonzero(new)
+    last = np.append(first[1:] - 1, len(s) - 1)
+    merged_ptr = np.zeros(n + 1, dtype=np.int64)
+    merged_ptr[1:] = np.cumsum(np.bincount(o[first], minlength=n))
+    return merged_ptr, s[first].copy(), run_end[last].copy()
+
+
 def _kdtree(xyz: NDArray[np.float64]) -> cKDTree:
     # unbalanced, uncompacted: builds 2x faster than the defaults and queries as fast here
     return cKDTree(xyz, leafsize=32, balanced_tree=False, compact_nodes=False)
@@ -375,6 +442,9 @@ class VolunteerPool:
         default_factory=dict, init=False, repr=False
     )
     _holders: dict[tuple[str, int], int] = field(default_factory=dict, init=False, repr=False)
+    _band_trees: dict[
+        tuple[tuple[str, int] | None, int], tuple[cKDTree | None, NDArray[np.int64], float]
+    ] = field(default_factory=dict, init=False, repr=False)
     _id_sorter: NDArray[np.int64] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -390,6 +460,9 @@ class VolunteerPool:
             end = np.asarray(self.availability_end, dtype=np.int64)
             if start.shape != (int(ptr[-1]),) or end.shape != start.shape:
                 raise ValueError("availability_start/end must hold availability_ptr[-1] windows")
+            if np.any(end < start):
+                raise ValueError("an availability window ends before it starts")
+            ptr, start, end = merge_windows(ptr, start, end)
             for name, arr in (("ptr", ptr), ("start", start), ("end", end)):
                 arr.flags.writeable = False
                 object.__setattr__(self, f"availability_{name}", arr)
@@ -516,6 +589,24 @@ class VolunteerPool:
             self._trees[key] = hit
         return hit
 
+    def band_trees(
+        self, key: tuple[str, int] | None = None
+    ) -> list[tuple[cKDTree | None, NDArray[np.int64], float]]:
+        """Like :meth:`search_tree`, split by travel distance: one tree per band of
+        ``max_km`` (up to 1 km, 2, 4, 8, ... km), each with the band's largest ``max_km``,
+        so a search reaches only as far as the volunteers it looks at travel. Kept."""
+        _, pos = self.search_tree(key)
+        band = np.ceil(np.log2(np.maximum(self.max_km[pos], 1.0))).astype(np.int64)
+        out = []
+        for b in np.unique(band).tolist():
+            hit = self._band_trees.get((key, b))
+            if hit is None:
+                mine = pos[band == b]
+                hit = (_kdtree(self.xyz[mine]), mine, float(self.max_km[mine].max()))
+                self._band_trees[(key, b)] = hit
+            out.append(hit)
+        return out
+
     def holders(self, key: tuple[str, int]) -> int:
         """How many volunteers with capacity left hold the tag ``key`` = (column, bit)."""
         count = self._holders.get(key)
@@ -606,15 +697,19 @@ class Unmatched:
 class MatchResult:
     """Matches and unmatched requests, each sorted by request id.
 
-    ``truncated_requests`` counts the requests whose candidate list may have left out an
-    eligible volunteer (0 means the result is the exact optimum of the whole problem).
+    ``certified`` says the result was proved optimal against every eligible (request,
+    volunteer) pair, including those the candidate pruning left out; ``rounds`` is how many
+    solves that took (1: the first was already optimal) and ``arcs_added`` how many left-out
+    pairs had to be brought back in. :func:`greedy_match` is never certified.
     ``timings`` (seconds, not compared) break the call down.
     """
 
     matches: tuple[Match, ...]
     unmatched: tuple[Unmatched, ...]
     method: str
-    truncated_requests: int = 0
+    certified: bool = False
+    rounds: int = 0
+    arcs_added: int = 0
     timings: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -762,14 +857,19 @@ def _holds(
 def _free(
     req: _Requests, pool: VolunteerPool, r: NDArray[np.int64], v: NDArray[np.int64]
 ) -> NDArray[np.bool_]:
-    """Has volunteer v one availability window covering request r's whole window."""
+    """Has volunteer v one (merged) availability window covering request r's whole window.
+
+    A volunteer with no availability at all is never free, not even for a request without
+    a time window: such a request matches only volunteers who are free at some time.
+    """
     out = np.ones(len(r), dtype=bool)
     ptr = pool.availability_ptr
     if ptr is None or len(r) == 0:
         return out
     ws, we = pool.availability_start, pool.availability_end
     assert ws is not None and we is not None
-    sel = np.flatnonzero(req.has_window[r])
+    out = ptr[v + 1] > ptr[v]
+    sel = np.flatnonzero(req.has_window[r] & out)
     if sel.size == 0:
         return out
     rv, rr = v[sel], r[sel]
@@ -859,7 +959,16 @@ class _Candidates:
     km: NDArray[np.float64]
     preferred: NDArray[np.bool_]
     counts: NDArray[np.int64]  # (R, 5) volunteers surviving each filter (exact when stage 4 is 0)
-    truncated: NDArray[np.bool_]  # more eligible volunteers may exist than were kept
+    # per request, the least distance (whole metres) of an eligible volunteer not in its
+    # list; _FAR_METRES when its list holds every eligible volunteer
+    bound: NDArray[np.int64]
+
+    @property
+    def truncated(self) -> NDArray[np.bool_]:
+        return self.bound < _FAR_METRES
+
+
+_FAR_METRES: Final = 2**40  # farther than anything on Earth
 
 
 def _search_radius_chord(pool: VolunteerPool) -> float:
@@ -892,6 +1001,42 @@ def _ball_pairs(
     return np.concatenate(rr), np.concatenate(vv)
 
 
+def _banded_pairs(
+    req: _Requests,
+    pool: VolunteerPool,
+    key: tuple[str, int] | None,
+    rows: NDArray[np.int64],
+    radius_km: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every (request, volunteer with capacity left) pair within the volunteer's band's
+    travel distance (and within ``radius_km`` per row, when given), for the given requests,
+    on the trees of ``key``. A few 25 km drivers widen only their own band's search."""
+    rr: list[NDArray[np.int64]] = []
+    vv: list[NDArray[np.int64]] = []
+    for tree, pos, band_km in pool.band_trees(key):
+        if tree is None:
+            continue
+        km = np.full(len(rows), band_km) if radius_km is None else np.minimum(radius_km, band_km)
+        ask = np.flatnonzero(km >= 0)
+        for lo in range(0, len(ask), 256):
+            chunk = ask[lo : lo + 256]
+            chord = 2.0 * np.sin(np.minimum(km[chunk], 20000.0) / (2.0 * EARTH_RADIUS_KM))
+            chord = chord * (1.0 + 1e-9) + 1e-12
+            found = tree.query_ball_point(
+                req.xyz[rows[chunk]],
+                r=chord,
+                workers=_workers(len(chunk)),
+                return_sorted=False,
+            )
+            for row, vols in zip(rows[chunk].tolist(), found, strict=True):
+                vols_a = np.asarray(vols, dtype=np.int64)
+                rr.append(np.full(len(vols_a), row, dtype=np.int64))
+                vv.append(pos[vols_a])
+    if not rr:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(rr), np.concatenate(vv)
+
+
 def _workers(queries: int) -> int:
     """Threads for a KD-tree query: all cores for big batches, one for small ones."""
     return -1 if queries >= 512 else 1
@@ -917,17 +1062,19 @@ def _scan(
     limit: int,
     settle: Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.bool_]],
     chord: float,
-) -> tuple[NDArray[np.int64], NDArray[np.bool_], list[_Pairs]]:
+) -> tuple[NDArray[np.int64], NDArray[np.bool_], list[_Pairs], NDArray[np.float64]]:
     """Nearest-first search from ``k`` neighbours, widening 4x at a time up to ``limit``.
 
     A request stops when its search has covered every point of the tree within the radius,
     at the limit, or when ``settle(counts, positions in rows)`` says so. Returns, per row,
-    the filter counts over the volunteers looked at, whether that was everyone in range, and
-    the eligible pairs found.
+    the filter counts over the volunteers looked at, whether that was everyone in range, the
+    eligible pairs found, and the reach: the chord to the farthest neighbour looked at
+    (every point strictly closer was looked at; infinite when the search was complete).
     """
     size = int(tree.n)
     counts = np.zeros((len(rows), _STAGES), dtype=np.int64)
     complete = np.zeros(len(rows), dtype=bool)
+    reach = np.full(len(rows), np.inf)
     found: list[_Pairs] = []
     pending = np.arange(len(rows), dtype=np.int64)
     limit = max(1, min(size, limit))
@@ -949,11 +1096,12 @@ def _scan(
         here = pending[settled]
         counts[here] = cnt[settled]
         complete[here] = done[settled]
+        reach[here] = np.where(done[settled], np.inf, dist[settled, -1])
         take = st[:, 4] & settled[local]
         found.append((r[take], v[take], km[take]))
         pending = pending[~settled]
         k = min(limit, 4 * k)
-    return counts, complete, found
+    return counts, complete, found, reach
 
 
 def _selectors(req: _Requests, pool: VolunteerPool) -> list[tuple[str, int] | None]:
@@ -994,6 +1142,7 @@ def _candidates(
     n_req = req.n
     counts = np.zeros((n_req, _STAGES), dtype=np.int64)
     complete = np.zeros(n_req, dtype=bool)
+    reach = np.full(n_req, np.inf)
     parts: list[_Pairs] = []
     build_s = 0.0
     if n_req and len(pool):
@@ -1012,7 +1161,7 @@ def _candidates(
             if tree is None:
                 complete[rows] = True
                 continue
-            cnt, done, found = _scan(
+            cnt, done, found, seen = _scan(
                 req,
                 pool,
                 tree,
@@ -1024,14 +1173,16 @@ def _candidates(
                 chord,
             )
             counts[rows], complete[rows] = cnt, done
+            reach[rows] = seen
             parts.extend(found)
             # none eligible among the nearest max_scan: everyone on this tree in range
             again = rows[(cnt[:, 4] == 0) & ~done]
             if again.size:
-                r, v = _ball_pairs(req, tree, pos, again, chord)
+                r, v = _banded_pairs(req, pool, key, again)
                 km, st = _stages(req, pool, r, v)
                 counts[again] = _count(r, st, n_req)[again]
                 complete[again] = True
+                reach[again] = np.inf
                 parts.append((r[st[:, 4]], v[st[:, 4]], km[st[:, 4]]))
         # 2. nobody eligible anywhere in range: find out which filter left nobody, on the
         # tree of every volunteer. The search can stop once someone passes every filter
@@ -1045,7 +1196,7 @@ def _candidates(
             deepest = np.where(
                 req.unknown_check[none], 0, np.where(req.unknown_language[none], 1, 3)
             ).astype(np.int64)
-            cnt, done, _ = _scan(
+            cnt, done, _, _ = _scan(
                 req,
                 pool,
                 full,
@@ -1084,6 +1235,22 @@ def _candidates(
         is_pref = np.concatenate([is_pref, np.ones(int(ok.sum()), dtype=bool)])
 
     metres = np.rint(km * 1000.0).astype(np.int64)
+    # Order-independence: a search that stopped early saw every volunteer strictly closer
+    # than its farthest neighbour, but only some of those tied with it, depending on the
+    # KD-tree's order. Keeping only what lies a clear metre inside that reach makes the
+    # list the same whatever the input order; the certificate brings back the rest.
+    seen_km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.minimum(reach, 2.0) * 0.5, 1.0))
+    inside = np.where(
+        np.isfinite(reach), np.floor(seen_km * 1000.0) - 1.0, float(_FAR_METRES)
+    ).astype(np.int64)
+    keep_pair = (metres <= inside[rows]) | is_pref
+    rows, vols, km, metres, is_pref = (
+        rows[keep_pair],
+        vols[keep_pair],
+        km[keep_pair],
+        metres[keep_pair],
+        is_pref[keep_pair],
+    )
     order = np.lexsort((pool.ids[vols], metres, rows)) if len(rows) else np.empty(0, np.int64)
     rows, vols, km, metres = rows[order], vols[order], km[order], metres[order]
     is_pref = is_pref[order]
@@ -1091,11 +1258,16 @@ def _candidates(
     first = np.cumsum(per_request) - per_request
     rank = np.arange(len(rows)) - first[rows]
     kept = (rank < keep) | is_pref
+    # The least distance (whole metres) any eligible volunteer left out could be at.
+    bound = np.where(complete, _FAR_METRES, inside + 1).astype(np.int64)
+    cut = ~kept
+    if cut.any():
+        np.minimum.at(bound, rows[cut], metres[cut])
     rows, vols, km, metres, is_pref = rows[kept], vols[kept], km[kept], metres[kept], is_pref[kept]
     ptr = np.zeros(n_req + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(np.bincount(rows, minlength=n_req))
-    truncated = (counts[:, 4] > 0) & ~(complete & (counts[:, 4] <= keep))
-    return _Candidates(ptr, vols, metres, km, is_pref, counts, truncated)
+    bound[counts[:, 4] == 0] = _FAR_METRES  # nobody eligible anywhere in range
+    return _Candidates(ptr, vols, metres, km, is_pref, counts, bound)
 
 
 def _reason(counts_row: NDArray[np.int64]) -> UnmatchedReason:
@@ -1110,8 +1282,11 @@ def _result(
     chosen: NDArray[np.int64],
     method: str,
     timings: dict[str, float],
+    rounds: int = 0,
+    arcs_added: int = 0,
 ) -> MatchResult:
-    """``chosen`` holds, per canonical request, the index into cand.vol, or -1."""
+    """``chosen`` holds, per canonical request, the index into cand.vol, or -1. ``rounds``
+    > 0: the result of :func:`match`, certified optimal after that many solves."""
     matched = np.flatnonzero(chosen >= 0)
     arcs = chosen[matched]
     vol_ids = pool.ids[cand.vol[arcs]].tolist()
@@ -1124,8 +1299,7 @@ def _result(
     unmatched = tuple(
         Unmatched(req.ids[r], _reason(cand.counts[r])) for r in np.flatnonzero(chosen < 0)
     )
-    truncated = int(np.count_nonzero(cand.truncated))
-    return MatchResult(matches, unmatched, method, truncated, timings)
+    return MatchResult(matches, unmatched, method, rounds > 0, rounds, arcs_added, timings)
 
 
 # --- the optimiser -------------------------------------------------------------------------
@@ -1143,10 +1317,12 @@ def match(
 
     ``candidates`` is how many nearest eligible volunteers each request keeps (its preferred
     volunteer is kept as well); ``max_scan`` is how many nearest volunteers a request looks
-    at before it falls back to looking at everyone in range. The result is exact when the
-    pruning does not bind (``MatchResult.truncated_requests == 0``; see the module
-    docstring). Hard rules are never broken: distance, checks and authorisations, skill,
-    language, availability and capacity.
+    at before it falls back to looking at everyone in range. Neither changes the answer,
+    only how fast it comes: the solution on the pruned graph is checked against every
+    eligible pair left out and solved again with the ones that could improve it, until it
+    is proved optimal (``MatchResult.certified``; see the module docstring). Hard rules are
+    never broken: distance, checks and authorisations, skill, language, availability and
+    capacity.
     """
     if candidates < 1:
         raise ValueError("candidates must be at least 1")
@@ -1156,17 +1332,31 @@ def match(
     t1 = time.perf_counter()
     cand = _candidates(req, pool, candidates, max_scan, timings)
     t2 = time.perf_counter()
-    chosen = _solve(req, pool, cand, weights, timings)
+    costs = _Costs.of(req, pool, weights)
+    rounds = added = 0
+    certify_s = 0.0
+    while True:
+        rounds += 1
+        chosen, p_req, p_vol = _solve(req, pool, cand, costs, timings)
+        t = time.perf_counter()
+        extra = _violations(req, pool, cand, costs, p_req, p_vol, candidates)
+        certify_s += time.perf_counter() - t
+        if extra is None:
+            break
+        added += len(extra[0])
+        cand = _with_arcs(req, pool, cand, *extra)
     t3 = time.perf_counter()
-    result = _result(req, pool, cand, chosen, "min_cost_flow", timings)
+    result = _result(req, pool, cand, chosen, "min_cost_flow", timings, rounds, added)
     t4 = time.perf_counter()
     timings.update(
         requests_s=t1 - t0,
         candidates_s=t2 - t1,
-        solve_s=t3 - t2,
+        solve_s=t3 - t2 - certify_s,
+        certify_s=certify_s,
         result_s=t4 - t3,
         total_s=t4 - t0,
         candidate_arcs=float(len(cand.vol)),
+        cost_unit_m=float(costs.unit),
     )
     return result
 
@@ -1176,6 +1366,57 @@ def _fairness_metres(load: NDArray[np.int64], weights: Weights) -> NDArray[np.in
     return np.rint(tasks * weights.fairness_km_per_task * 1000.0).astype(np.int64)
 
 
+def _scaled(metres: Any, unit: int) -> Any:
+    return (metres + unit // 2) // unit
+
+
+@dataclass(frozen=True, slots=True)
+class _Costs:
+    """The integer costs every batch and every round share, so that potentials from
+    different solves can be compared. Costs count ``unit`` metres each: 1 m, unless the
+    problem is so big (many requests, urgencies up to 1000, volunteers who travel far) that
+    whole metres would overflow the solver's 64-bit costs; then 2, 4, 8, ... m, which keeps
+    the urgency-weighted matched value exact and the travel exact to that many metres a
+    match. ``big`` is what one unit of urgency is worth: more than any solution's whole
+    travel + fairness + continuity part, so no travel saving is ever worth a match.
+    """
+
+    unit: int
+    bonus: int  # the continuity bonus, in units
+    big: int
+    fair: NDArray[np.int64]  # fair[k]: the fairness cost of a task when k were done (capped)
+    fairness: bool
+
+    @classmethod
+    def of(cls, req: _Requests, pool: VolunteerPool, weights: Weights) -> _Costs:
+        far = max(float(pool.max_km.max()) if len(pool) else 0.0, 0.0)
+        nodes = req.n + len(pool) + 2
+        top = int(req.urgency.max()) if req.n else 1
+        metres = _fairness_metres(np.arange(weights.fairness_max_tasks + 1), weights)
+        unit = 1
+        while unit < 2**40:
+            bonus = int(_scaled(int(round(weights.continuity_km * 1000.0)), unit))
+            fair = _scaled(metres, unit).astype(np.int64)
+            span = int(np.ceil(min(far, 2e4) * 1000.0 / unit)) + 1 + bonus + int(fair.max())
+            big = max(req.n, 1) * span + 1
+            # potentials stay within nodes x the largest cost; 8x leaves room for differences
+            if 8 * (top * big + bonus) * nodes < _COST_LIMIT:
+                return cls(unit, bonus, big, fair, weights.fairness_km_per_task > 0)
+            unit *= 2
+        raise ValueError("too many requests for one solve; split them by area")
+
+    def match(self, metres: NDArray[np.int64], preferred: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """The cost of a match arc: travel plus the continuity bonus unless preferred (the
+        same as the preferred match being ``bonus`` cheaper, with every cost >= 0)."""
+        return _scaled(metres, self.unit) + self.bonus * (~preferred).astype(np.int64)
+
+    def first_unit(self, load: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The cost of a volunteer's first task this round."""
+        if not self.fairness:
+            return np.zeros(len(load), dtype=np.int64)
+        return self.fair[np.minimum(np.maximum(load, 0), len(self.fair) - 1)]
+
+
 _BATCH_ARCS: Final = 4096  # small components are solved together up to about this many arcs
 
 
@@ -1183,20 +1424,27 @@ def _solve(
     req: _Requests,
     pool: VolunteerPool,
     cand: _Candidates,
-    weights: Weights,
+    costs: _Costs,
     timings: dict[str, float],
-) -> NDArray[np.int64]:
-    """Per canonical request, the index of its chosen candidate arc, or -1.
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per canonical request, the index of its chosen candidate arc, or -1; and optimal
+    potentials for every request and every volunteer in the pool (the sink at 0).
 
     Requests that share no candidate volunteer, directly or through others, never affect
     each other, so each connected component of the candidate graph is its own problem.
     Solving them one by one (small ones batched) is exact and much faster than one big flow.
+    Their potentials, each shifted so its sink is at 0, are potentials of the whole graph
+    (all sinks one node), which the certificate needs. A volunteer in no batch gets the
+    potential their unused first unit implies; a request with no candidates, left on its
+    bypass, the one the bypass implies.
     """
     chosen = np.full(req.n, -1, dtype=np.int64)
+    p_req = -(req.urgency * costs.big + costs.bonus)
+    p_vol = -costs.first_unit(pool.recent_load)
     n_arcs = len(cand.vol)
     timings["components"] = 0.0
     if n_arcs == 0:
-        return chosen
+        return chosen, p_req, p_vol
     rows = np.repeat(np.arange(req.n, dtype=np.int64), np.diff(cand.ptr))
     uniq, inverse = np.unique(cand.vol, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -1219,10 +1467,10 @@ def _solve(
         if hi - lo < _BATCH_ARCS and i + 1 < len(starts):
             continue
         arcs = np.sort(order[lo:hi])
-        used = _solve_batch(req, pool, cand, rows, arcs, weights)
+        used = _solve_batch(req, pool, cand, rows, arcs, costs, p_req, p_vol)
         chosen[rows[arcs[used]]] = arcs[used]
         lo = hi
-    return chosen
+    return chosen, p_req, p_vol
 
 
 def _solve_batch(
@@ -1231,9 +1479,12 @@ def _solve_batch(
     cand: _Candidates,
     all_rows: NDArray[np.int64],
     arcs: NDArray[np.int64],
-    weights: Weights,
+    costs: _Costs,
+    p_req: NDArray[np.int64],
+    p_vol: NDArray[np.int64],
 ) -> NDArray[np.bool_]:
-    """Min-cost flow over the candidate arcs ``arcs`` (sorted); which of them carry flow."""
+    """Min-cost flow over the candidate arcs ``arcs`` (sorted); which of them carry flow.
+    Writes the optimal potentials of its requests and volunteers into p_req and p_vol."""
     rows = all_rows[arcs]
     flow_requests, request_local = np.unique(rows, return_inverse=True)
     n_flow = len(flow_requests)
@@ -1249,39 +1500,29 @@ def _solve_batch(
     volunteer_node = 1 + n_flow + vol_rank
     sink = 1 + n_flow + len(uniq)
 
-    # Continuity: every match arc pays ``bonus`` except the preferred one, and so does every
-    # bypass, which is the same as the preferred match being ``bonus`` metres cheaper while
-    # keeping every cost non-negative.
-    bonus = int(round(weights.continuity_km * 1000.0))
-    match_cost = cand.metres[arcs] + bonus - bonus * cand.preferred[arcs].astype(np.int64)
+    match_cost = costs.match(cand.metres[arcs], cand.preferred[arcs])
 
     # Fairness: one arc per unit of capacity a volunteer could use (no more than the arcs
-    # into them); the k-th task this round costs as if they had done load + k tasks, so the
-    # costs rise with k (convex) and the flow fills cheaper units first.
+    # into them, plus one, so that the potentials price a task more for the certificate);
+    # the k-th task this round costs as if they had done load + k tasks, so the costs rise
+    # with k (convex) and the flow fills cheaper units first.
     vols_by_rank = uniq[by_id]
     indegree = np.bincount(vol_rank, minlength=len(uniq))
-    units = np.minimum(pool.capacity[vols_by_rank], indegree)
+    units = np.minimum(pool.capacity[vols_by_rank], indegree + 1)
     load = np.maximum(pool.recent_load[vols_by_rank], 0)
-    if weights.fairness_km_per_task > 0:
+    if costs.fairness:
         unit_rank = np.repeat(np.arange(len(uniq), dtype=np.int64), units)
         kth = np.arange(len(unit_rank), dtype=np.int64) - np.repeat(np.cumsum(units) - units, units)
         fair_tail = 1 + n_flow + unit_rank
         fair_cap = np.ones(len(unit_rank), dtype=np.int64)
-        fair_cost = _fairness_metres(load[unit_rank] + kth, weights)
+        fair_cost = costs.fair[np.minimum(load[unit_rank] + kth, len(costs.fair) - 1)]
     else:
         fair_tail = 1 + n_flow + np.arange(len(uniq), dtype=np.int64)
         fair_cap = units.astype(np.int64)
         fair_cost = np.zeros(len(uniq), dtype=np.int64)
 
-    # Lexicographic: any solution's travel + fairness + continuity part lies in
-    # [0, n_flow * (max match cost + max fairness cost)], so a reward per unit of urgency
-    # bigger than that can never be traded for less travel.
-    span = int(match_cost.max()) + (int(fair_cost.max()) if len(fair_cost) else 0)
-    big = n_flow * span + 1
     urgency = req.urgency[flow_requests]
-    bypass_cost = urgency * big + bonus
-    if int(urgency.max()) * big * (sink + 2) >= _COST_LIMIT:
-        raise ValueError("too many requests for one solve; split them by area")
+    bypass_cost = urgency * costs.big + costs.bonus
 
     locals_ = 1 + np.arange(n_flow, dtype=np.int64)
     tails = np.concatenate([np.zeros(n_flow, np.int64), request_node, locals_, fair_tail])
@@ -1291,16 +1532,148 @@ def _solve_batch(
     caps = np.concatenate(
         [np.ones(n_flow, np.int64), np.ones(n_arcs, np.int64), np.ones(n_flow, np.int64), fair_cap]
     )
-    costs = np.concatenate([np.zeros(n_flow, np.int64), match_cost, bypass_cost, fair_cost])
+    arc_costs = np.concatenate([np.zeros(n_flow, np.int64), match_cost, bypass_cost, fair_cost])
 
     flow = min_cost_flow.SimpleMinCostFlow()
-    first_arc = int(flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)[0])
+    first_arc = int(flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, arc_costs)[0])
     flow.set_nodes_supplies(np.array([0, sink], np.int64), np.array([n_flow, -n_flow], np.int64))
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    match_arcs = first_arc + n_flow + np.arange(n_arcs, dtype=np.int64)
-    return np.asarray(flow.flows(match_arcs)) > 0
+    flows = np.asarray(flow.flows(first_arc + np.arange(len(tails), dtype=np.int64)))
+    d = _potentials(sink + 1, tails, heads, caps, arc_costs, flows)
+    d = d - d[sink]
+    p_req[flow_requests] = d[locals_]
+    p_vol[vols_by_rank] = d[1 + n_flow + np.arange(len(uniq))]
+    return flows[n_flow : n_flow + n_arcs] > 0
+
+
+def _potentials(
+    n_nodes: int,
+    tails: NDArray[np.int64],
+    heads: NDArray[np.int64],
+    caps: NDArray[np.int64],
+    costs: NDArray[np.int64],
+    flows: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Node potentials proving a flow optimal: shortest distances in its residual graph
+    from a virtual root joined to every node at cost 0 (Bellman-Ford, all arcs relaxed at
+    once with numpy, stopping when nothing changes). The residual graph of an optimal flow
+    has no negative cycle, so this ends within ``n_nodes`` passes, and then every residual
+    arc (t, h) with cost c has c + d[t] - d[h] >= 0. OR-Tools' Python API does not expose
+    its own potentials."""
+    fwd = flows < caps
+    bwd = flows > 0
+    t = np.concatenate([tails[fwd], heads[bwd]])
+    h = np.concatenate([heads[fwd], tails[bwd]])
+    c = np.concatenate([costs[fwd], -costs[bwd]])
+    order = np.argsort(h, kind="stable")
+    t, h, c = t[order], h[order], c[order]
+    d = np.zeros(n_nodes, dtype=np.int64)
+    if len(h) == 0:
+        return d
+    first = np.flatnonzero(np.concatenate([[True], h[1:] != h[:-1]]))
+    targets = h[first]
+    for _ in range(n_nodes + 1):
+        best = np.minimum.reduceat(d[t] + c, first)
+        better = best < d[targets]
+        if not better.any():
+            return d
+        d[targets[better]] = best[better]
+    raise RuntimeError("the flow is not optimal (a negative cycle in its residual graph)")
+
+
+def _violations(
+    req: _Requests,
+    pool: VolunteerPool,
+    cand: _Candidates,
+    costs: _Costs,
+    p_req: NDArray[np.int64],
+    p_vol: NDArray[np.int64],
+    keep: int,
+) -> _Pairs | None:
+    """The certificate: the eligible pairs left out of the candidate graph whose reduced
+    cost under the potentials is negative (None when there are none, and the solution is
+    optimal for the whole problem), at most ``keep`` per request, the most negative first.
+
+    A left-out arc (r, v) costs at least its request's bound (the least distance of anyone
+    left out), so it can only be negative when bound + bonus < max p(v) - p(r); only those
+    requests are searched, and only as far as that difference reaches.
+    """
+    if not len(pool) or not req.n:
+        return None
+    has_room = pool.capacity > 0
+    if not has_room.any():
+        return None
+    top = int(p_vol[has_room].max())
+    gap = top - p_req - costs.bonus  # a left-out arc is negative only if its cost < gap
+    bound = np.where(cand.truncated, _scaled(cand.bound, costs.unit), _FAR_METRES)
+    rows = np.flatnonzero(cand.truncated & (bound < gap))
+    if rows.size == 0:
+        return None
+    radius_km = np.minimum(gap[rows].astype(np.float64) * costs.unit + costs.unit, 2.1e7) / 1000.0
+    selectors = _selectors(req, pool)
+    rr: list[NDArray[np.int64]] = []
+    vv: list[NDArray[np.int64]] = []
+    groups: dict[tuple[str, int] | None, list[int]] = {}
+    for i, row in enumerate(rows.tolist()):
+        groups.setdefault(selectors[row], []).append(i)
+    for key in sorted(groups, key=lambda k: ("", -1) if k is None else k):
+        at = np.asarray(groups[key], dtype=np.int64)
+        r, v = _banded_pairs(req, pool, key, rows[at], radius_km[at])
+        rr.append(r)
+        vv.append(v)
+    r = np.concatenate(rr)
+    v = np.concatenate(vv)
+    km, st = _stages(req, pool, r, v)
+    ok = st[:, 4]
+    r, v, km = r[ok], v[ok], km[ok]
+    # not already in the graph
+    have = np.repeat(np.arange(req.n, dtype=np.int64), np.diff(cand.ptr)) * len(pool) + cand.vol
+    new = ~np.isin(r * len(pool) + v, have)
+    r, v, km = r[new], v[new], km[new]
+    metres = np.rint(km * 1000.0).astype(np.int64)
+    pref = v == req.preferred[r]
+    reduced = costs.match(metres, pref) + p_req[r] - p_vol[v]
+    bad = reduced < 0
+    if not bad.any():
+        return None
+    r, v, km, reduced, metres = r[bad], v[bad], km[bad], reduced[bad], metres[bad]
+    order = np.lexsort((pool.ids[v], metres, reduced, r))
+    r, v, km = r[order], v[order], km[order]
+    per = np.bincount(r, minlength=req.n)
+    rank = np.arange(len(r)) - (np.cumsum(per) - per)[r]
+    take = rank < keep
+    return r[take], v[take], km[take]
+
+
+def _with_arcs(
+    req: _Requests,
+    pool: VolunteerPool,
+    cand: _Candidates,
+    rows: NDArray[np.int64],
+    vols: NDArray[np.int64],
+    km: NDArray[np.float64],
+) -> _Candidates:
+    """The candidate graph with these arcs added, in the same canonical order."""
+    old_rows = np.repeat(np.arange(req.n, dtype=np.int64), np.diff(cand.ptr))
+    all_rows = np.concatenate([old_rows, rows])
+    all_vols = np.concatenate([cand.vol, vols])
+    all_km = np.concatenate([cand.km, km])
+    all_metres = np.concatenate([cand.metres, np.rint(km * 1000.0).astype(np.int64)])
+    all_pref = np.concatenate([cand.preferred, vols == req.preferred[rows]])
+    order = np.lexsort((pool.ids[all_vols], all_metres, all_rows))
+    ptr = np.zeros(req.n + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(all_rows, minlength=req.n))
+    return _Candidates(
+        ptr,
+        all_vols[order],
+        all_metres[order],
+        all_km[order],
+        all_pref[order],
+        cand.counts,
+        cand.bound,
+    )
 
 
 # --- the baseline --------------------------------------------------------------------------
@@ -1324,7 +1697,6 @@ def greedy_match(
     t2 = time.perf_counter()
     chosen = np.full(req.n, -1, dtype=np.int64)
     used = np.zeros(len(pool), dtype=np.int64)
-    chord = _search_radius_chord(pool)
     deep_vol: list[int] = []
     deep_km: list[float] = []
     deep_pref: list[bool] = []
@@ -1343,9 +1715,7 @@ def greedy_match(
         if not cand.truncated[r]:
             continue
         # Everyone on the list is taken: look at everyone in range, nearest first.
-        tree, pos = pool.search_tree(None)
-        assert tree is not None
-        rows, allv = _ball_pairs(req, tree, pos, np.array([r], dtype=np.int64), chord)
+        rows, allv = _banded_pairs(req, pool, None, np.array([r], dtype=np.int64))
         km, st = _stages(req, pool, rows, allv)
         allv, km = allv[st[:, 4]], km[st[:, 4]]
         order = np.lexsort((pool.ids[allv], np.rint(km * 1000.0)))
