@@ -35,6 +35,13 @@ class BearerToken(HttpBearer):
 class VerifiedSession(SessionAuth):
     """A browser session, once it counts as signed in (staff: after the one-time code)."""
 
+    def _get_key(self, request):
+        # With no signed-in session there is nothing for CSRF to protect: the caller gets
+        # 401 (send a token or sign in), never a 403 about a CSRF cookie it never had.
+        if not is_signed_in(request.user):
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         return request.user if is_signed_in(request.user) else None
 
@@ -69,8 +76,8 @@ class _Document(OpenAPISchema):
 
 def _csrf_checked(operation) -> bool:
     """Whether Ninja checks a CSRF token for this operation: a session may call it and it
-    changes something. Without a valid bearer token such a call is refused with a 403
-    ("CSRF check Failed") before any view runs."""
+    changes something. A signed-in session's call without the token is refused with a 403
+    ("CSRF check Failed") before any view runs; with no session nor token it is a 401."""
     unsafe = set(operation.methods) - {"GET", "HEAD", "OPTIONS", "TRACE"}
     cookie = any(isinstance(auth, APIKeyCookie) and auth.csrf for auth in operation.auth_callbacks)
     return bool(unsafe) and cookie

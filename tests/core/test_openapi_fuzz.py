@@ -137,7 +137,19 @@ def test_a_change_without_a_valid_token_is_refused_as_the_document_says(db, path
         content_type=content_type,
         headers={"Authorization": "Bearer kw_expired"},
     )
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
     assert response["Content-Type"].startswith("application/json")
-    assert "application/json" in documented[str(response.status_code)]["content"]
-    assert response.json()["message"]
+    assert "application/json" in documented["401"]["content"]
+    assert response.json()["message"] == "Sign in or send a valid API token"
+
+
+def test_a_signed_in_browser_session_without_the_csrf_token_is_refused_as_documented(
+    as_user, world
+):
+    client = as_user(world.sam)
+    client.handler.enforce_csrf_checks = True
+    documented = client.get("/api/openapi.json").json()["paths"]["/api/fhir/Bundle"]["post"]
+    response = client.post("/api/fhir/Bundle", "{}", content_type=FHIR)
+    assert response.status_code == 403
+    assert response.json()["message"] == "CSRF check Failed"
+    assert "application/json" in documented["responses"]["403"]["content"]
