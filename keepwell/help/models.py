@@ -548,6 +548,15 @@ class TaskQuerySet(models.QuerySet):
         )
         return self.filter(pending | held | recent).distinct()
 
+    def in_due_order(self):
+        """Soonest due first, any-time tasks after those with a time, finished ones last."""
+        finished = models.Case(
+            models.When(state__in=FINISHED_STATES, then=1),
+            default=0,
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(finished, models.F("due_start").asc(nulls_last=True), "pk")
+
 
 # A volunteer sees the address and phone for this long after finishing, e.g. to return change.
 CONTACT_VISIBLE_AFTER_DONE = timedelta(days=1)
@@ -607,6 +616,26 @@ class Task(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in FINISHED_STATES
+
+    @property
+    def duration(self) -> timedelta | None:
+        """How long the task is given: its time window, when it has both ends."""
+        if self.due_start is None or self.due_end is None:
+            return None
+        return self.due_end - self.due_start
+
+    @property
+    def duration_text(self) -> str:
+        """The time window in words ("2 hours", "1 hour 30 minutes"); "" when it has none."""
+        if self.duration is None:
+            return ""
+        hours, minutes = divmod(int(self.duration.total_seconds() // 60), 60)
+        parts = []
+        if hours:
+            parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        if minutes or not hours:
+            parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        return " ".join(parts)
 
     def contact_visible(self, volunteer, at: datetime) -> bool:
         """May this volunteer see the person's address and phone now?"""

@@ -46,6 +46,7 @@ from keepwell.help.models import (
     expand_checks,
     week_start,
 )
+from keepwell.places.geo import haversine_km
 from keepwell.places.models import PostcodeLocation
 
 # "Recent load" counts the tasks a volunteer accepted in this many days (the dashboard's
@@ -190,6 +191,17 @@ def open_requests_for_matching(
             )
         )
     return out
+
+
+def km_from_home(volunteer: Volunteer, task: Task) -> float | None:
+    """How far the person asking lives from the volunteer's home, as the crow flies (None
+    when either postcode has no known location). What a volunteer weighs up before saying
+    yes, without the address itself."""
+    where = _locations([volunteer.home_postcode, task.request.person.postcode])
+    a, b = where.get(volunteer.home_postcode), where.get(task.request.person.postcode)
+    if a is None or b is None:
+        return None
+    return float(haversine_km(a[0], a[1], b[0], b[1]))
 
 
 def weekly_windows(slots, at: datetime, days: int = AVAILABILITY_HORIZON_DAYS):

@@ -47,6 +47,7 @@ from keepwell.help.models import (
     Volunteer,
     VolunteerStatus,
 )
+from keepwell.help.queries import km_from_home
 from keepwell.help.rules import volunteer_of
 from keepwell.people.models import Person
 from keepwell.places.models import Area
@@ -945,7 +946,7 @@ def my_tasks(request):
         tasks = list(
             Task.objects.for_volunteer_page(volunteer, now)
             .select_related("request__person", "request__need_type")
-            .order_by("due_start", "pk")
+            .in_due_order()
         )
         rows = [(t, t.contact_visible(volunteer, now)) for t in tasks]
         shown = [t for t, contact in rows if contact]
@@ -963,7 +964,9 @@ def my_tasks(request):
 
 def _my_task(request, task_id: int) -> Task:
     task = get_object_or_404(
-        Task.objects.select_related("request__person", "request__need_type", "request__language"),
+        Task.objects.select_related(
+            "request__person", "request__need_type", "request__language", "request__area"
+        ),
         pk=task_id,
     )
     _require(request, "help.respond_to_task", task)
@@ -984,6 +987,8 @@ def _render_my_task(request, task: Task, finish_form=None):
             "person": task.request.person,
             "contact": contact,
             "offered": task.state == TaskState.OFFERED and task.volunteer_id is None,
+            # What to weigh before saying yes: how far from home (the address waits).
+            "km_from_home": km_from_home(volunteer, task) if volunteer is not None else None,
             "held": task.state == TaskState.ACCEPTED
             and volunteer is not None
             and task.volunteer_id == volunteer.pk,
