@@ -6,13 +6,14 @@ they are mounted here in INSTALLED_APPS order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -66,11 +67,6 @@ class _Document(OpenAPISchema):
             media_type = getattr(getattr(field, "annotation", None), "media_type", None)
             if media_type and "content" in details:
                 details["content"] = {media_type: details["content"].popitem()[1]}
-        if 403 in result and _csrf_checked(operation):
-            # Ninja's own 403 for a session's missing CSRF token is JSON, whatever the view's.
-            result[403].setdefault("content", {}).setdefault(
-                "application/json", {"schema": {"$ref": "#/components/schemas/Error"}}
-            )
         return result
 
 
@@ -102,7 +98,22 @@ api = KeepwellAPI(
 )
 
 
+# A room whose routes speak another error format (FHIR's OperationOutcome) registers how to
+# render an error for the paths it owns; every other route answers the JSON ``Error``.
+ErrorRenderer = Callable[[int, str, list[dict[str, Any]]], HttpResponse]
+_ERROR_FORMATS: list[tuple[Callable[[str], bool], ErrorRenderer]] = []
+
+
+def error_format(owns: Callable[[str], bool], render: ErrorRenderer) -> None:
+    """Errors the handlers below answer for a path ``owns(path)`` accepts are rendered by
+    ``render(status, message, errors)`` (``errors``: Ninja's list for invalid input)."""
+    _ERROR_FORMATS.append((owns, render))
+
+
 def _error(request, status: int, message: str, **extra):
+    for owns, render in _ERROR_FORMATS:
+        if owns(request.path):
+            return render(status, message, list(extra.get("errors") or []))
     return api.create_response(request, {"message": message, **extra}, status=status)
 
 

@@ -18,6 +18,7 @@ from pydantic import ConfigDict
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core.api import error_format
 from keepwell.referrals import fhir
 from keepwell.referrals.models import Referral
 
@@ -54,7 +55,12 @@ class FhirBundle(Schema):
     entry: list[dict[str, Any]]
 
 
-FHIR_ERRORS: dict[int, Any] = {403: OperationOutcome, 404: OperationOutcome}
+FHIR_ERRORS: dict[int, Any] = {
+    401: OperationOutcome,
+    403: OperationOutcome,
+    404: OperationOutcome,
+    422: OperationOutcome,
+}
 
 
 def _fhir(data: dict, status: int = 200) -> HttpResponse:
@@ -63,6 +69,31 @@ def _fhir(data: dict, status: int = 200) -> HttpResponse:
 
 def _outcome(problems: list[fhir.Problem], status: int) -> HttpResponse:
     return _fhir(fhir.operation_outcome(problems), status)
+
+
+_ISSUE_CODE = {401: "login", 403: "forbidden", 404: "not-found", 413: "too-costly"}
+
+
+def _is_fhir_path(path: str) -> bool:
+    return path.startswith("/api/fhir/") or (
+        path.startswith("/api/referrals/") and path.rstrip("/").endswith("/fhir")
+    )
+
+
+def _fhir_error(status: int, message: str, errors: list[dict[str, Any]]) -> HttpResponse:
+    """The API's own errors (no token, CSRF, invalid parameters) on FHIR routes, as FHIR
+    clients expect them: an OperationOutcome, never keepwell's plain JSON."""
+    if errors:
+        problems = [
+            fhir.Problem(str(e.get("msg", message)), ".".join(map(str, e.get("loc", ()))) or None)
+            for e in errors
+        ]
+    else:
+        problems = [fhir.Problem(message, None, _ISSUE_CODE.get(status, "invalid"))]
+    return _outcome(problems, status)
+
+
+error_format(_is_fhir_path, _fhir_error)
 
 
 @router.get(
@@ -100,6 +131,7 @@ def referral_as_fhir(request, referral_id: int):
     response={
         201: FhirBundle,
         400: OperationOutcome,
+        401: OperationOutcome,
         403: OperationOutcome,
         413: OperationOutcome,
         415: OperationOutcome,

@@ -110,8 +110,9 @@ def test_the_document_lists_the_errors_each_operation_can_answer(client, db):
     assert "200" not in fhir_post["responses"]
     outcome = fhir_post["responses"]["400"]["content"][FHIR]["schema"]
     assert outcome == {"$ref": "#/components/schemas/OperationOutcome"}
-    # A browser session's missing CSRF token is refused by Ninja, as JSON.
-    assert set(fhir_post["responses"]["403"]["content"]) == {FHIR, "application/json"}
+    # Every error of a FHIR route, the API's own included, is an OperationOutcome.
+    for status in ("401", "403", "422"):
+        assert set(fhir_post["responses"][status]["content"]) == {FHIR}, status
     body = fhir_post["requestBody"]["content"]
     assert set(body) == {FHIR, "application/json"}
     for operations in paths.values():
@@ -138,9 +139,12 @@ def test_a_change_without_a_valid_token_is_refused_as_the_document_says(db, path
         headers={"Authorization": "Bearer kw_expired"},
     )
     assert response.status_code == 401
-    assert response["Content-Type"].startswith("application/json")
-    assert "application/json" in documented["401"]["content"]
-    assert response.json()["message"] == "Sign in or send a valid API token"
+    media_type = response["Content-Type"].split(";")[0]
+    assert media_type == content_type  # FHIR routes answer an OperationOutcome, others JSON
+    assert media_type in documented["401"]["content"]
+    body = response.json()
+    message = body["issue"][0]["diagnostics"] if media_type == FHIR else body["message"]
+    assert message == "Sign in or send a valid API token"
 
 
 def test_a_signed_in_browser_session_without_the_csrf_token_is_refused_as_documented(
@@ -151,5 +155,6 @@ def test_a_signed_in_browser_session_without_the_csrf_token_is_refused_as_docume
     documented = client.get("/api/openapi.json").json()["paths"]["/api/fhir/Bundle"]["post"]
     response = client.post("/api/fhir/Bundle", "{}", content_type=FHIR)
     assert response.status_code == 403
-    assert response.json()["message"] == "CSRF check Failed"
-    assert "application/json" in documented["responses"]["403"]["content"]
+    assert response["Content-Type"].startswith(FHIR)
+    assert response.json()["issue"][0]["diagnostics"] == "CSRF check Failed"
+    assert FHIR in documented["responses"]["403"]["content"]

@@ -506,3 +506,20 @@ def test_a_request_identifier_too_long_to_keep_is_refused(client, world, befrien
     [issue] = problems_of(response)
     assert issue["expression"] == ["Bundle.entry[0].resource.identifier[0].value"]
     assert_nothing_created()
+
+
+def test_the_apis_own_errors_on_fhir_routes_are_operation_outcomes_too(client, db):
+    no_token = client.get("/api/referrals/1/fhir")
+    assert no_token.status_code == 401
+    assert no_token["Content-Type"].startswith("application/fhir+json")
+    assert no_token.json()["resourceType"] == "OperationOutcome"
+    assert no_token.json()["issue"][0]["code"] == "login"
+
+
+def test_a_referral_id_that_is_not_a_number_gets_an_operation_outcome_naming_it(client, world):
+    _, raw = create_token(world.priya, "GP system")
+    response = client.get("/api/referrals/abc/fhir", headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 422
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["expression"] == ["path.referral_id"]
