@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 
 from keepwell.accounts.models import Role
 from keepwell.core.forms import Form
@@ -67,11 +66,9 @@ class ScopeForm(Form):
 
 
 class RoundScopeForm(ScopeForm):
-    day = forms.DateField(label="Day of the round", widget=forms.DateInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["day"].initial = timezone.localdate()
+    # No day is filled in: a coordinator says which day the round is. A date input takes
+    # only ISO dates, so a value typed back after an error is written that way too.
+    day = forms.DateField(label="Day of the round", widget=forms.DateInput(format="%Y-%m-%d"))
 
 
 def _postcode(raw: str) -> str:

@@ -171,6 +171,10 @@ class RoundStop(models.Model):
     reason = models.CharField(
         max_length=40, choices=[(r.value, r.text) for r in UnroutedReason], blank=True
     )
+    # Once the round is confirmed: when the delivery was offered to its driver, or why
+    # mutual aid refused to (a check expired, someone else took it).
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_refused = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["driver_id", "position", "pk"]

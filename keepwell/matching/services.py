@@ -439,3 +439,44 @@ def plan_round(
             )
         RoundStop.objects.bulk_create(stops)
     return made
+
+
+@dataclass(frozen=True)
+class RoundOffers:
+    offered: int
+    refused: int
+
+
+def offer_round(made: DeliveryRound, *, by) -> RoundOffers:
+    """Confirm a planned round: offer each delivery on it to its driver through mutual aid's
+    ``offer_task``, so the same hard rules are checked at this moment. Each delivery is its
+    own transaction: a refusal is kept against that stop with its reason and the others
+    still go. Confirming again tries the refused ones again; a delivery already offered or
+    held by its driver is left as it is."""
+    offered = refused = 0
+    pending = made.stops.filter(driver__isnull=False, offered_at__isnull=True)
+    for pk in pending.order_by("driver_id", "position").values_list("pk", flat=True):
+        with transaction.atomic():
+            stop = (
+                RoundStop.objects.select_for_update(of=("self",))
+                .select_related("task", "driver__volunteer")
+                .get(pk=pk)
+            )
+            if stop.offered_at is not None:
+                continue  # confirmed by someone else a moment ago
+            driver = stop.driver.volunteer
+            task = stop.task
+            now = timezone.now()
+            if task.volunteer_id == driver.pk:
+                stop.offered_at, stop.offer_refused = now, ""  # theirs already
+            else:
+                try:
+                    help_services.offer_task(task, driver, by=by)
+                except help_services.HelpError as exc:
+                    stop.offer_refused = str(exc)[:500]
+                    refused += 1
+                else:
+                    stop.offered_at, stop.offer_refused = now, ""
+                    offered += 1
+            stop.save(update_fields=["offered_at", "offer_refused"])
+    return RoundOffers(offered, refused)

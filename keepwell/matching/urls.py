@@ -10,6 +10,7 @@ urlpatterns = [
     path("runs/<int:run_id>/accept/", views.run_accept, name="run_accept"),
     path("rounds/new/", views.round_new, name="round_new"),
     path("rounds/<int:round_id>/", views.round_detail, name="round"),
+    path("rounds/<int:round_id>/offer/", views.round_offer, name="round_offer"),
     path(
         "rounds/<int:round_id>/drivers/<int:driver_id>/",
         views.run_sheet,

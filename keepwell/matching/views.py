@@ -236,8 +236,31 @@ def round_detail(request, round_id: int):
             "round": made,
             "drivers": [(d, by_driver[d.pk]) for d in drivers],
             "unrouted": unrouted,
+            "can_offer": request.user.has_perm("matching.accept", made),
+            "to_offer": sum(1 for s in stops if s.driver_id and s.offered_at is None),
         },
     )
+
+
+@login_required
+@require_POST
+def round_offer(request, round_id: int):
+    made = _round(request, round_id)
+    _require(request, "matching.accept", made)
+    done = services.offer_round(made, by=request.user)
+    if done.offered:
+        messages.success(
+            request,
+            f"{done.offered} deliver{'ies' if done.offered != 1 else 'y'} offered to the drivers",
+        )
+    if done.refused:
+        messages.warning(
+            request,
+            f"{done.refused} could not be offered: the reasons are shown against each",
+        )
+    if not done.offered and not done.refused:
+        messages.info(request, "Every delivery on the round was already offered")
+    return redirect("matching:round", round_id=made.pk)
 
 
 @login_required

@@ -62,6 +62,10 @@ def suggest_for_riverside(world):
     return {"organisation": world.mutual_aid.pk, "area": world.riverside.pk}
 
 
+def round_with_a_driver(world):
+    return {"round_id": run_sheet(world)["round_id"]}
+
+
 MATRIX = [
     Row("matching:index", {**STARTS, **SIGNED_IN_ONLY}),
     Row("matching:round_new", {**STARTS, **SIGNED_IN_ONLY}),
@@ -82,4 +86,10 @@ MATRIX = [
     ),
     Row("matching:round", {**RUNS_RIVERSIDE, **SIGNED_IN_ONLY}, kwargs=round_id),
     Row("matching:run_sheet", {**RUNS_RIVERSIDE, **SIGNED_IN_ONLY}, kwargs=run_sheet),
+    Row(
+        "matching:round_offer",
+        {**_redirects(RUNS_RIVERSIDE), **SIGNED_IN_ONLY},
+        kwargs=round_with_a_driver,
+        method="post",
+    ),
 ]
