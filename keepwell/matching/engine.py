@@ -1060,21 +1060,28 @@ def _scan(
     rows: NDArray[np.int64],
     k: int,
     limit: int,
-    settle: Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.bool_]],
+    settle: Callable[[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]], NDArray[np.bool_]],
     chord: float,
-) -> tuple[NDArray[np.int64], NDArray[np.bool_], list[_Pairs], NDArray[np.float64]]:
+) -> tuple[
+    NDArray[np.int64], NDArray[np.bool_], list[_Pairs], NDArray[np.float64], NDArray[np.int64]
+]:
     """Nearest-first search from ``k`` neighbours, widening 4x at a time up to ``limit``.
 
     A request stops when its search has covered every point of the tree within the radius,
-    at the limit, or when ``settle(counts, positions in rows)`` says so. Returns, per row,
-    the filter counts over the volunteers looked at, whether that was everyone in range, the
-    eligible pairs found, and the reach: the chord to the farthest neighbour looked at
-    (every point strictly closer was looked at; infinite when the search was complete).
+    at the limit, or when ``settle(counts, firm, positions in rows)`` says so. Returns, per
+    row, the filter counts over the volunteers looked at, whether that was everyone in
+    range, the eligible pairs found, the reach: the chord to the farthest neighbour looked
+    at (every point strictly closer was looked at; infinite when the search was complete),
+    and ``firm``: how many eligible volunteers lie within :func:`_inside_metres` of the
+    reach. Unlike the counts, ``firm`` never depends on which of several volunteers tied
+    with the farthest one the KD-tree returned, so the searches stop, and the lists end,
+    in the same place whatever the order of the rows.
     """
     size = int(tree.n)
     counts = np.zeros((len(rows), _STAGES), dtype=np.int64)
     complete = np.zeros(len(rows), dtype=bool)
     reach = np.full(len(rows), np.inf)
+    firm_all = np.zeros(len(rows), dtype=np.int64)
     found: list[_Pairs] = []
     pending = np.arange(len(rows), dtype=np.int64)
     limit = max(1, min(size, limit))
@@ -1092,16 +1099,30 @@ def _scan(
         km, st = _stages(req, pool, r, v, dist[valid])
         cnt = _count(local, st, len(pending))
         done = ~valid[:, -1] | (k >= size)
-        settled = done | (k >= limit) | settle(cnt, pending)
+        inside = _inside_metres(np.where(done, np.inf, dist[:, -1]))
+        firm_pair = st[:, 4] & (np.rint(km * 1000.0) <= inside[local])
+        firm = np.bincount(local[firm_pair], minlength=len(pending)).astype(np.int64)
+        settled = done | (k >= limit) | settle(cnt, firm, pending)
         here = pending[settled]
         counts[here] = cnt[settled]
         complete[here] = done[settled]
         reach[here] = np.where(done[settled], np.inf, dist[settled, -1])
+        firm_all[here] = firm[settled]
         take = st[:, 4] & settled[local]
         found.append((r[take], v[take], km[take]))
         pending = pending[~settled]
         k = min(limit, 4 * k)
-    return counts, complete, found, reach
+    return counts, complete, found, reach, firm_all
+
+
+def _inside_metres(reach: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The farthest whole-metre distance surely inside a search that reached the chord
+    ``reach``: a clear metre closer than the farthest neighbour, so every volunteer this
+    close was looked at (_FAR_METRES for a complete search, ``reach`` infinite)."""
+    km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.minimum(reach, 2.0) * 0.5, 1.0))
+    return np.where(np.isfinite(reach), np.floor(km * 1000.0) - 1.0, float(_FAR_METRES)).astype(
+        np.int64
+    )
 
 
 def _selectors(req: _Requests, pool: VolunteerPool) -> list[tuple[str, int] | None]:
@@ -1161,7 +1182,7 @@ def _candidates(
             if tree is None:
                 complete[rows] = True
                 continue
-            cnt, done, found, seen = _scan(
+            cnt, done, found, seen, firm = _scan(
                 req,
                 pool,
                 tree,
@@ -1169,14 +1190,14 @@ def _candidates(
                 rows,
                 max(2 * keep, 32),
                 max(max_scan, keep),
-                lambda cnt, _: cnt[:, 4] >= keep,
+                lambda cnt, firm, _: firm >= keep,
                 chord,
             )
             counts[rows], complete[rows] = cnt, done
             reach[rows] = seen
             parts.extend(found)
             # none eligible among the nearest max_scan: everyone on this tree in range
-            again = rows[(cnt[:, 4] == 0) & ~done]
+            again = rows[(firm == 0) & ~done]
             if again.size:
                 r, v = _banded_pairs(req, pool, key, again)
                 km, st = _stages(req, pool, r, v)
@@ -1196,7 +1217,7 @@ def _candidates(
             deepest = np.where(
                 req.unknown_check[none], 0, np.where(req.unknown_language[none], 1, 3)
             ).astype(np.int64)
-            cnt, done, _, _ = _scan(
+            cnt, done, _, _, _ = _scan(
                 req,
                 pool,
                 full,
@@ -1204,7 +1225,7 @@ def _candidates(
                 none,
                 64,
                 max_scan,
-                lambda cnt, at: cnt[np.arange(len(at)), deepest[at]] > 0,
+                lambda cnt, _, at: cnt[np.arange(len(at)), deepest[at]] > 0,
                 chord,
             )
             counts[none] = cnt
@@ -1219,6 +1240,9 @@ def _candidates(
     rows = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
     vols = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
     km = np.concatenate([p[2] for p in parts]) if parts else np.empty(0, np.float64)
+    # a request searched again in full finds the pairs its nearest-first search found
+    _, once = np.unique(rows * max(len(pool), 1) + vols, return_index=True)
+    rows, vols, km = rows[once], vols[once], km[once]
 
     # The preferred volunteer is always a candidate when eligible, however far down the list.
     is_pref = (req.preferred[rows] >= 0) & (vols == req.preferred[rows])
@@ -1239,10 +1263,7 @@ def _candidates(
     # than its farthest neighbour, but only some of those tied with it, depending on the
     # KD-tree's order. Keeping only what lies a clear metre inside that reach makes the
     # list the same whatever the input order; the certificate brings back the rest.
-    seen_km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.minimum(reach, 2.0) * 0.5, 1.0))
-    inside = np.where(
-        np.isfinite(reach), np.floor(seen_km * 1000.0) - 1.0, float(_FAR_METRES)
-    ).astype(np.int64)
+    inside = _inside_metres(reach)
     keep_pair = (metres <= inside[rows]) | is_pref
     rows, vols, km, metres, is_pref = (
         rows[keep_pair],
