@@ -104,7 +104,8 @@ class UnroutedReason(StrEnum):
     @property
     def text(self) -> str:
         return {
-            UnroutedReason.NO_ELIGIBLE_DRIVER: "No driver on this round holds the checks it needs.",
+            UnroutedReason.NO_ELIGIBLE_DRIVER: "No driver on this round may take it: none "
+            "holds the checks it needs, or it is for the driver themself.",
             UnroutedReason.TOO_BIG: "It is bigger than any driver can carry.",
             UnroutedReason.OUT_OF_REACH: "No driver can get there within its time window "
             "and their shift.",

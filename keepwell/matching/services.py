@@ -318,7 +318,7 @@ def _window(task: Task, day: date) -> tuple[int, int] | None:
 
 def _allowed_drivers(tasks: Sequence[Task], drivers: Sequence[DriverPlan], at: datetime):
     """Per task, the drivers who pass every hard rule for it (checked once per kind of help
-    and group, since those are what the rules depend on)."""
+    and group, since those are what the rules depend on), never the person it is for."""
     seen: dict[tuple[int, int], frozenset[int]] = {}
     out = []
     for task in tasks:
@@ -327,7 +327,13 @@ def _allowed_drivers(tasks: Sequence[Task], drivers: Sequence[DriverPlan], at: d
             seen[key] = frozenset(
                 i for i, d in enumerate(drivers) if not hard_blockers(d.volunteer, task, at)
             )
-        out.append(seen[key])
+        # The person's account is the driver's: their own parcel goes with someone else.
+        own = task.request.person.user_id
+        out.append(
+            seen[key]
+            if own is None
+            else frozenset(i for i in seen[key] if drivers[i].volunteer.user_id != own)
+        )
     return out
 
 

@@ -112,3 +112,43 @@ def test_a_day_typed_back_after_an_error_stays_in_the_date_input(places, as_user
     )
     assert response.status_code == 400
     assert 'value="2026-12-24"' in response.content.decode()
+
+
+def test_margaret_driving_is_never_routed_her_own_parcel(places, jo):
+    world = places
+    margaret = make_volunteer(
+        world.mutual_aid,
+        user=world.margaret,
+        first_name="Margaret",
+        home_postcode="WB2 1AB",
+        checks=["id_check"],
+        skills=["food_parcel"],
+    )
+    hers = parcel(world, world.margaret_person).tasks.get()
+    alone = services.plan_round(
+        world.mutual_aid,
+        None,
+        timezone.localdate(),
+        [hers],
+        [services.DriverPlan(margaret, "WB2 1AB", 5, time(9), time(13))],
+        by=world.sam,
+        time_limit_s=0.2,
+    )
+    stop = RoundStop.objects.get(round=alone)
+    assert stop.driver is None
+    assert "it is for the driver themself" in stop.reason_text
+
+    # With Jo on the round too, Jo takes it, even though Margaret starts at the door.
+    both = services.plan_round(
+        world.mutual_aid,
+        None,
+        timezone.localdate(),
+        [hers],
+        [
+            services.DriverPlan(margaret, "WB2 1AB", 5, time(9), time(13)),
+            services.DriverPlan(jo, "WB3 1AA", 5, time(9), time(13)),
+        ],
+        by=world.sam,
+        time_limit_s=0.2,
+    )
+    assert RoundStop.objects.get(round=both).driver.volunteer == jo
