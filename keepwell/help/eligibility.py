@@ -25,6 +25,7 @@ from keepwell.help.models import (
     expand_checks,
     week_start,
 )
+from keepwell.matching.engine import window_covered
 from keepwell.places.geo import haversine_km
 from keepwell.places.models import PostcodeLocation
 
@@ -109,7 +110,11 @@ def soft_warnings(volunteer: Volunteer, task: Task, at: datetime) -> list[str]:
 
 
 def free_for(volunteer: Volunteer, start: datetime, end: datetime | None) -> bool:
-    """Does a weekly slot cover the whole window? No slots at all means any time."""
+    """Do the weekly slots cover the whole window? Slots that touch or overlap are one
+    (09:00-12:00 and 12:00-17:00 cover 11:00-13:00), by the matching engine's own rule
+    (:func:`keepwell.matching.engine.window_covered`). No slots at all means the volunteer
+    has not said, which is any time, here as in the engine's input
+    (:func:`keepwell.help.queries.eligible_volunteers_for_matching`)."""
     slots = list(volunteer.availability.all())
     if not slots:
         return True
@@ -119,9 +124,10 @@ def free_for(volunteer: Volunteer, start: datetime, end: datetime | None) -> boo
         return False
     first = local_start.hour * 60 + local_start.minute
     last = local_end.hour * 60 + local_end.minute
-    return any(
-        s.weekday == local_start.weekday() and s.start_minute <= first and last <= s.end_minute
-        for s in slots
+    return window_covered(
+        [(s.start_minute, s.end_minute) for s in slots if s.weekday == local_start.weekday()],
+        first,
+        last,
     )
 
 
