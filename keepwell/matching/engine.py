@@ -594,9 +594,16 @@ class VolunteerPool:
     ) -> list[tuple[cKDTree | None, NDArray[np.int64], float]]:
         """Like :meth:`search_tree`, split by travel distance: one tree per band of
         ``max_km`` (up to 1 km, 2, 4, 8, ... km), each with the band's largest ``max_km``,
-        so a search reaches only as far as the volunteers it looks at travel. Kept."""
-        _, pos = self.search_tree(key)
-        band = np.ceil(np.log2(np.maximum(self.max_km[pos], 1.0))).astype(np.int64)
+        so a search reaches only as far as the volunteers it looks at travel. Kept. When
+        nobody travels more than twice as far as nine in ten do, one band (the search tree
+        itself) is as good, and no more trees are built."""
+        tree, pos = self.search_tree(key)
+        if not pos.size:
+            return []
+        far = self.max_km[pos]
+        if float(far.max()) <= 2.0 * float(np.quantile(far, 0.9)):
+            return [(tree, pos, float(far.max()))]
+        band = np.ceil(np.log2(np.maximum(far, 1.0))).astype(np.int64)
         out = []
         for b in np.unique(band).tolist():
             hit = self._band_trees.get((key, b))
@@ -1356,9 +1363,12 @@ def match(
     costs = _Costs.of(req, pool, weights)
     rounds = added = 0
     certify_s = 0.0
+    state = None
+    dirty = None
     while True:
         rounds += 1
-        chosen, p_req, p_vol = _solve(req, pool, cand, costs, timings)
+        state = _solve(req, pool, cand, costs, timings, state, dirty)
+        _, p_req, p_vol = state
         t = time.perf_counter()
         extra = _violations(req, pool, cand, costs, p_req, p_vol, candidates)
         certify_s += time.perf_counter() - t
@@ -1366,6 +1376,9 @@ def match(
             break
         added += len(extra[0])
         cand = _with_arcs(req, pool, cand, *extra)
+        dirty = np.zeros(req.n, dtype=bool)
+        dirty[extra[0]] = True
+    chosen = _arc_of(req, cand, state[0])
     t3 = time.perf_counter()
     result = _result(req, pool, cand, chosen, "min_cost_flow", timings, rounds, added)
     t4 = time.perf_counter()
@@ -1441,15 +1454,33 @@ class _Costs:
 _BATCH_ARCS: Final = 4096  # small components are solved together up to about this many arcs
 
 
+def _arc_of(req: _Requests, cand: _Candidates, chosen_vol: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Per canonical request, the index in cand of the arc to its chosen volunteer, or -1."""
+    rows = np.repeat(np.arange(req.n, dtype=np.int64), np.diff(cand.ptr))
+    hit = np.flatnonzero(cand.vol == chosen_vol[rows])
+    out = np.full(req.n, -1, dtype=np.int64)
+    out[rows[hit]] = hit
+    return out
+
+
+_State = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+
+
 def _solve(
     req: _Requests,
     pool: VolunteerPool,
     cand: _Candidates,
     costs: _Costs,
     timings: dict[str, float],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Per canonical request, the index of its chosen candidate arc, or -1; and optimal
+    previous: _State | None = None,
+    dirty: NDArray[np.bool_] | None = None,
+) -> _State:
+    """Per canonical request, the pool position of its chosen volunteer, or -1; and optimal
     potentials for every request and every volunteer in the pool (the sink at 0).
+
+    Given the ``previous`` round's answer and the requests that gained arcs since
+    (``dirty``), only the components holding a dirty request are solved again: the others
+    have the same arcs, so the same optimum and the same potentials.
 
     Requests that share no candidate volunteer, directly or through others, never affect
     each other, so each connected component of the candidate graph is its own problem.
@@ -1459,9 +1490,12 @@ def _solve(
     potential their unused first unit implies; a request with no candidates, left on its
     bypass, the one the bypass implies.
     """
-    chosen = np.full(req.n, -1, dtype=np.int64)
-    p_req = -(req.urgency * costs.big + costs.bonus)
-    p_vol = -costs.first_unit(pool.recent_load)
+    if previous is None:
+        chosen = np.full(req.n, -1, dtype=np.int64)
+        p_req = -(req.urgency * costs.big + costs.bonus)
+        p_vol = -costs.first_unit(pool.recent_load)
+    else:
+        chosen, p_req, p_vol = (a.copy() for a in previous)
     n_arcs = len(cand.vol)
     timings["components"] = 0.0
     if n_arcs == 0:
@@ -1478,7 +1512,18 @@ def _solve(
     # Labels follow the lowest request in each component (requests are in id order), so the
     # batches, like everything else here, do not depend on the order of the input.
     arc_label = label[rows]
-    order = np.argsort(arc_label, kind="stable")
+    if dirty is not None:
+        # only the components with a request that gained arcs
+        again = np.zeros(n_comp, dtype=bool)
+        again[label[: req.n][dirty]] = True
+        keep_arcs = np.flatnonzero(again[arc_label])
+        chosen[rows[keep_arcs]] = -1
+    else:
+        keep_arcs = np.arange(n_arcs, dtype=np.int64)
+    order = keep_arcs[np.argsort(arc_label[keep_arcs], kind="stable")]
+    n_arcs = len(order)
+    if n_arcs == 0:
+        return chosen, p_req, p_vol
     bounds = np.flatnonzero(np.diff(arc_label[order])) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [n_arcs]])
@@ -1489,7 +1534,7 @@ def _solve(
             continue
         arcs = np.sort(order[lo:hi])
         used = _solve_batch(req, pool, cand, rows, arcs, costs, p_req, p_vol)
-        chosen[rows[arcs[used]]] = arcs[used]
+        chosen[rows[arcs[used]]] = cand.vol[arcs[used]]
         lo = hi
     return chosen, p_req, p_vol
 
@@ -1650,7 +1695,11 @@ def _violations(
     ok = st[:, 4]
     r, v, km = r[ok], v[ok], km[ok]
     # not already in the graph
-    have = np.repeat(np.arange(req.n, dtype=np.int64), np.diff(cand.ptr)) * len(pool) + cand.vol
+    arc_rows = np.repeat(np.arange(req.n, dtype=np.int64), np.diff(cand.ptr))
+    looked = np.zeros(req.n, dtype=bool)
+    looked[rows] = True
+    mine = looked[arc_rows]
+    have = arc_rows[mine] * len(pool) + cand.vol[mine]
     new = ~np.isin(r * len(pool) + v, have)
     r, v, km = r[new], v[new], km[new]
     metres = np.rint(km * 1000.0).astype(np.int64)
