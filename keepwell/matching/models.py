@@ -50,6 +50,11 @@ class MatchRun(models.Model):
     unlocated = models.PositiveIntegerField(default=0)  # requests whose postcode has no location
     total_km = models.FloatField(default=0.0)
     seconds = models.FloatField(default=0.0)
+    # The engine proved the suggestions optimal against every volunteer who could take each
+    # task, after this many solves, bringing back this many pairs its shortlists had left out.
+    certified = models.BooleanField(default=False)
+    rounds = models.PositiveIntegerField(default=0)
+    arcs_added = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -184,6 +184,9 @@ def suggest(
             unlocated=rows.unlocated,
             total_km=result.total_km,
             seconds=clock.perf_counter() - started,
+            certified=result.certified,
+            rounds=result.rounds,
+            arcs_added=result.arcs_added,
         )
         proposals = [
             Proposal(
