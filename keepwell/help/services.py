@@ -337,23 +337,23 @@ LANGUAGE_REASON_MAX = 300
 def duplicate_flag_stands(request: HelpRequest) -> bool:
     """Flagged as a possible duplicate of a request that is still open: until a coordinator
     merges it or says it is not a duplicate, it goes to no volunteer (two might go)."""
+    # Read through the instance, so a page asking for each of its candidates asks once.
     return (
         request.possible_duplicate_of_id is not None
-        and HelpRequest.objects.filter(
-            pk=request.possible_duplicate_of_id, status=RequestStatus.OPEN
-        ).exists()
+        and request.possible_duplicate_of.status == RequestStatus.OPEN
     )
 
 
 def is_own_record(volunteer: Volunteer, request: HelpRequest) -> bool:
     """The volunteer is the person asking: their account is the one the person record is
     linked to (``Person.user``), the people room's own link between the two."""
-    return Person.objects.filter(pk=request.person_id, user_id=volunteer.user_id).exists()
+    return request.person.user_id is not None and request.person.user_id == volunteer.user_id
 
 
 def speaks_the_language(volunteer: Volunteer, request: HelpRequest) -> bool:
-    return (
-        request.language_id is None or volunteer.languages.filter(pk=request.language_id).exists()
+    # languages.all(): a page that prefetched them asks nothing more.
+    return request.language_id is None or any(
+        language.pk == request.language_id for language in volunteer.languages.all()
     )
 
 

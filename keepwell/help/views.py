@@ -275,7 +275,7 @@ def _candidates(task: Task, search: str, at):
             found = found.order_by(here, "week_tasks", "pk")
         else:
             found = found.order_by("week_tasks", "pk")
-    found = found.select_related("user", "area").distinct()[:15]
+    found = found.select_related("user", "area").prefetch_related("languages").distinct()[:15]
     rows = []
     for v in found:
         check = eligibility(v, task, at)
