@@ -116,6 +116,8 @@ class Proposal(models.Model):
 
     @property
     def reason_text(self) -> str:
+        if self.volunteer_id is None and self.note:
+            return self.note  # the product's own truer reason (see services._only_themself)
         return UnmatchedReason(self.reason).text if self.reason else ""
 
 

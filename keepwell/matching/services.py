@@ -144,6 +144,26 @@ def _kept_apart(rows: Sequence[OpenRequest], pool_rows: Sequence[EligibleVolunte
     return requests, volunteers
 
 
+ONLY_THEMSELF = "The only volunteer who holds what it needs is the person it is for."
+
+
+def _only_themself(unmatched, row: OpenRequest, pool_rows: Sequence[EligibleVolunteer]) -> str:
+    """The engine's "no one with the check" is not true when the one who has it was kept
+    away because the request is for them: say so instead."""
+    if unmatched.reason != engine.UnmatchedReason.NO_CHECK or not row.not_volunteers:
+        return ""
+
+    def holds(v: EligibleVolunteer) -> bool:
+        return (
+            (row.need is None or row.need in v.skills)
+            and row.checks <= v.checks
+            and row.authorisations <= v.authorisations
+        )
+
+    kept_away = [v for v in pool_rows if v.id in row.not_volunteers]
+    return ONLY_THEMSELF if any(holds(v) for v in kept_away) else ""
+
+
 def suggest(
     organisation,
     area: Area | None,
@@ -206,6 +226,7 @@ def suggest(
                 run=run,
                 task_id=u.request_id,
                 reason=u.reason.value,
+                note=_only_themself(u, request_row[u.request_id], pool_rows),
                 status=ProposalStatus.UNMATCHED,
             )
             for u in result.unmatched

@@ -48,7 +48,10 @@ def test_margaret_alone_leaves_her_own_request_unmatched(places):
     run = services.suggest(world.mutual_aid, None, by=world.sam)
 
     proposal = Proposal.objects.get(run=run, task=hers)
-    assert proposal.volunteer is None and proposal.reason
+    assert proposal.volunteer is None
+    assert proposal.reason_text == (
+        "The only volunteer who holds what it needs is the person it is for."
+    )
 
 
 def test_a_possible_duplicate_is_not_suggested_while_the_flag_stands(places):
