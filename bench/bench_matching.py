@@ -656,7 +656,7 @@ def _comparisons(case: str, n_req: int, res: dict[str, dict[str, float]]) -> lis
             emit(variant, "gini_above_floor", round(r["gini"] - r["gini_floor"], 5), "ratio")
         if "certified" in r:
             emit(variant, "certified_share", float(r["certified"]), "share")
-        if "greedy" in res and variant != "greedy" and res["greedy"]["matched_weighted"]:
+        if "greedy" in res and variant != "greedy" and res["greedy"].get("matched_weighted"):
             ratio = r["matched_weighted"] / res["greedy"]["matched_weighted"]
             emit(variant, "value_ratio_to_greedy", round(ratio, 6), "ratio")
         if opt:
