@@ -72,6 +72,7 @@ def test_sam_confirms_a_round_and_jo_is_offered_each_delivery_but_the_possible_d
     assert "1 could not be offered" in page
     assert f"Not offered #{again.pk} may repeat #{johns.request_id}" in page
     assert page.count("Offered to Jo") == 2
+    assert reverse("help:task_assign", args=[repeat.pk]) in response.content.decode()
     stop = RoundStop.objects.get(round=made, task=repeat)
     assert stop.offered_at is None and "may repeat" in stop.offer_refused
 
