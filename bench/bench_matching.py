@@ -43,6 +43,14 @@ this round's; volunteers_used counts volunteers given at least one task;
 mean_recent_load_of_assigned is the mean recent load of the volunteer chosen for each match
 (lower: work went to less busy volunteers). km_gap_to_optimum_pct is (total km - optimum
 km) / optimum km, only where the variant matched the same urgency-weighted total.
+
+Issue 12: certified (1 when match() proved its result optimal against every eligible pair),
+rounds (solves) and arcs_added per run; certified_share, value_ratio_to_optimum (urgency-
+weighted matched value / the optimum's; must be 1.0), km_ratio_to_optimum (fairness off;
+<= 1.001) and value_ratio_to_greedy beside the comparisons. Families where requests share
+postcode points (family_sheltered_block, family_estates, family_scarce; see make_family),
+run in --quick too, report the worst of FAMILY_SEEDS instances against the exact optimum
+and greedy.
 """
 
 from __future__ import annotations
