@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from keepwell.core.navigation import NavItem, PublicLink
+from keepwell.people.merging import PersonMerge
 
 
 class HelpConfig(AppConfig):
@@ -22,5 +23,12 @@ class HelpConfig(AppConfig):
             20,
         )
     ]
+    # Requests and concerns follow a person's record when a duplicate is merged into it.
+    person_merge = PersonMerge(
+        "Mutual aid",
+        holds="keepwell.help.merging.holds",
+        refusal="keepwell.help.merging.refusal",
+        move="keepwell.help.merging.move",
+    )
     # Unacknowledged doorstep concerns escalate; checked every five minutes.
     periodic_tasks = [("keepwell.help.tasks.escalate_concerns", 300)]

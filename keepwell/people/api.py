@@ -56,7 +56,8 @@ def list_people(
 
 @router.get("/{person_id}", response={200: PersonOut, 403: Error, 404: Error})
 def get_person(request, person_id: int):
-    person = get_object_or_404(Person.objects.prefetch_related("languages"), pk=person_id)
+    # A merged record holds nothing: its data now lives on the record it was merged into.
+    person = get_object_or_404(Person.objects.current().prefetch_related("languages"), pk=person_id)
     require(request, "people.view_person", person)
     services.view_person(person, by=request.user, purpose=Purpose.DIRECT_CARE, via="api")
     return person

@@ -163,3 +163,14 @@ class HouseholdForm(Form):
         widget=forms.RadioSelect,
         initial=HouseholdMember.Relationship.LIVES_WITH,
     )
+
+
+class MergeForm(Form):
+    """Merging cannot be undone: the person merging says they checked."""
+
+    confirm = forms.BooleanField(
+        label="I have checked that these two records are the same person",
+        error_messages={
+            "required": "Tick the box to confirm you have checked these records are the same person"
+        },
+    )

@@ -38,14 +38,19 @@ class ContactChannel(models.TextChoices):
 
 
 class PersonQuerySet(models.QuerySet):
+    def current(self):
+        """Records not merged into another: a merged one holds nothing any more."""
+        return self.filter(merged_into__isnull=True)
+
     def visible_to(self, user):
-        """The people whose records ``user`` may open; see ``keepwell/people/rules.py``."""
+        """The current records ``user`` may open (see ``keepwell/people/rules.py``); a merged
+        record is left out of every list and search."""
         from keepwell.accounts.models import Role
 
         if not user.is_authenticated:
             return self.none()
         if user.is_platform_admin:
-            return self
+            return self.current()
         q = Q(user=user)
         org_ids = user.organisation_ids(Role.COORDINATOR, Role.NHS_CONNECTOR)
         if org_ids:
@@ -58,7 +63,7 @@ class PersonQuerySet(models.QuerySet):
             area_ids = user.led_area_ids()
             if area_ids:
                 q |= Q(area_id__in=area_ids)
-        return self.filter(q).distinct()
+        return self.current().filter(q).distinct()
 
     def search(self, text: str):
         """Name, known-as, postcode, phone (any spacing, with or without +44), NHS number
@@ -122,6 +127,17 @@ class Person(models.Model):
         editable=False,
         related_name="possible_duplicates",
     )
+    # A duplicate merged into another record is kept, never deleted (the audit log points at
+    # it), but hidden from every list and search; its page says where it went.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_records",
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     phone = models.CharField("Phone", max_length=30, blank=True)
     mobile = models.CharField("Mobile (for text messages)", max_length=30, blank=True)
@@ -182,7 +198,9 @@ class Person(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["nhs_number"],
-                condition=~Q(nhs_number="") & Q(possible_duplicate_of__isnull=True),
+                condition=~Q(nhs_number="")
+                & Q(possible_duplicate_of__isnull=True)
+                & Q(merged_into__isnull=True),
                 name="person_nhs_number_once",
                 violation_error_message="Someone else already has this NHS number",
             )

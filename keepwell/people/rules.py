@@ -41,6 +41,18 @@ def leads_the_area(user, person) -> bool:
 
 can_open_person = is_platform_admin | is_the_person | holds_the_record | leads_the_area
 
+
+@rules.predicate
+def holds_both_records(user, duplicate) -> bool:
+    """A flagged duplicate and the record it may repeat are both held by the user's
+    organisations: they may see both, so they may decide they are one person."""
+    if duplicate is None or duplicate.possible_duplicate_of_id is None:
+        return False
+    return holds_the_record(user, duplicate) and holds_the_record(
+        user, duplicate.possible_duplicate_of
+    )
+
+
 rules.add_perm("people.view_person", can_open_person)
 rules.add_perm(
     "people.change_person", is_platform_admin | holds_the_record | leads_the_area | is_the_person
@@ -49,6 +61,10 @@ rules.add_perm(
     "people.add_person", is_platform_admin | is_coordinator | is_nhs_connector | is_area_lead
 )
 rules.add_perm("people.list_people", is_staff_role)
+# Merging two records of one person: information governance (the platform admin), and a
+# coordinator or NHS connector whose organisations hold both records.
+rules.add_perm("people.list_duplicates", is_platform_admin | is_coordinator | is_nhs_connector)
+rules.add_perm("people.merge_person", is_platform_admin | holds_both_records)
 rules.add_perm("people.record_consent", is_platform_admin | holds_the_record | leads_the_area)
 # The information-governance view of who saw a record: admins (IG leads) and the person.
 rules.add_perm("audit.view_person_audit", is_platform_admin | is_the_person)

@@ -10,7 +10,8 @@ from django.utils import timezone
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.core.phone import normalise_or_keep
-from keepwell.people.models import Consent, Household, HouseholdMember, Person
+from keepwell.people import merging
+from keepwell.people.models import Consent, Household, HouseholdMember, Person, Strength
 from keepwell.people.validators import format_nhs_number, normalise_nhs_number
 from keepwell.places.postcodes import Postcode
 from keepwell.places.services import area_for_postcode
@@ -114,7 +115,9 @@ def _normalise(person: Person) -> None:
 def _holder_of(nhs_number: str, *, other_than: int | None = None) -> Person | None:
     if not nhs_number:
         return None
-    found = Person.objects.filter(nhs_number=nhs_number, possible_duplicate_of__isnull=True)
+    found = Person.objects.current().filter(
+        nhs_number=nhs_number, possible_duplicate_of__isnull=True
+    )
     if other_than is not None:
         found = found.exclude(pk=other_than)
     return found.order_by("pk").first()
@@ -281,3 +284,193 @@ def add_to_household(
         summary=f"Household: {link.get_relationship_display()} {household.name}",
     )
     return household
+
+
+# --- possible duplicates and merging -------------------------------------------------------
+
+
+class MergeRefused(Exception):
+    """The two records cannot be merged (yet); the message says why, in plain words."""
+
+
+# Filled from the duplicate where the kept record has nothing; what the kept record holds
+# always wins.
+_FILLED_FROM_DUPLICATE = [
+    "family_name",
+    "known_as",
+    "date_of_birth",
+    "phone",
+    "mobile",
+    "email",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "accessibility_needs",
+    "area",
+    "gp_practice",
+]
+
+
+def possible_duplicates(*, by) -> list[Person]:
+    """Records flagged as a possible duplicate whose pair ``by`` may see both sides of
+    (so may merge), each with ``possible_duplicate_of`` loaded; each one shown is audited."""
+    visible = Person.objects.visible_to(by)
+    found = list(
+        visible.filter(
+            possible_duplicate_of__in=visible.values("pk"),
+        )
+        .select_related("possible_duplicate_of", "area", "possible_duplicate_of__area")
+        .order_by("possible_duplicate_of__family_name", "possible_duplicate_of_id", "pk")
+    )
+    shown = found + list(
+        {person.possible_duplicate_of_id: person.possible_duplicate_of for person in found}.values()
+    )
+    _record_listed(shown, by=by, query="", via="web")
+    return found
+
+
+def view_for_merge(keep: Person, duplicate: Person, *, by) -> list[dict]:
+    """Both records side by side, with what each room holds for each; both reads audited."""
+    for person in (keep, duplicate):
+        audit.record(
+            by,
+            Action.READ,
+            person,
+            purpose=Purpose.ADMINISTRATION,
+            summary="Compared with a possible duplicate before merging",
+        )
+    rooms = [
+        {
+            "room": handler.room,
+            "keep": handler.held_by(keep),
+            "duplicate": handler.held_by(duplicate),
+        }
+        for handler in merging.handlers()
+    ]
+    own = [
+        ("Consent records", "consents", "consent record"),
+        ("Strengths", "strengths", "strength"),
+        ("Households", "household_links", "household"),
+    ]
+    for label, relation, one in own:
+        rooms.insert(
+            0,
+            {
+                "room": label,
+                "keep": merging.counted(getattr(keep, relation).count(), one),
+                "duplicate": merging.counted(getattr(duplicate, relation).count(), one),
+            },
+        )
+    return rooms
+
+
+def merge_refusal(keep: Person, duplicate: Person) -> str:
+    """Why these two cannot be merged now, in words; "" when they can."""
+    if keep.pk == duplicate.pk:
+        return "A record cannot be merged into itself"
+    if keep.merged_into_id or duplicate.merged_into_id:
+        return "One of these records has already been merged into another"
+    if keep.nhs_number and duplicate.nhs_number and keep.nhs_number != duplicate.nhs_number:
+        return "The two records have different NHS numbers, so they are not the same person"
+    if not keep.nhs_number and duplicate.nhs_number:
+        holder = _holder_of(duplicate.nhs_number, other_than=duplicate.pk)
+        if holder is not None and holder.pk != keep.pk:
+            return (
+                f"{holder.full_name}'s record already has this NHS number: merge the "
+                "duplicate into that record instead"
+            )
+    if keep.user_id and duplicate.user_id:
+        return (
+            "Both records belong to someone who signs in to keepwell. Ask an administrator "
+            "to close one of the two accounts before merging"
+        )
+    for handler in merging.handlers():
+        reason = handler.refuses(keep, duplicate)
+        if reason:
+            return reason
+    return ""
+
+
+def _move_own_rows(keep: Person, duplicate: Person) -> str:
+    consents = Consent.objects.filter(person=duplicate).update(person=keep)
+    strengths = Strength.objects.filter(person=duplicate).update(person=keep)
+    # One link per household and person: where both were in a household, the kept record's
+    # link (and its relationship) stands and the duplicate's goes.
+    both = HouseholdMember.objects.filter(person=keep).values("household_id")
+    HouseholdMember.objects.filter(person=duplicate, household_id__in=both).delete()
+    households = HouseholdMember.objects.filter(person=duplicate).update(person=keep)
+    # Moved, not copied: nothing that looks people up by organisation finds the merged one.
+    keep.organisations.add(*duplicate.organisations.all())
+    duplicate.organisations.clear()
+    keep.languages.add(*duplicate.languages.all())
+    Person.objects.filter(possible_duplicate_of=duplicate).exclude(pk=keep.pk).update(
+        possible_duplicate_of=keep
+    )
+    return merging.joined(
+        merging.counted(consents, "consent record"),
+        merging.counted(strengths, "strength"),
+        merging.counted(households, "household"),
+    )
+
+
+def merge_people(keep: Person, duplicate: Person, *, by) -> Person:
+    """Merge ``duplicate`` into ``keep``: one transaction, or nothing at all.
+
+    The kept record's details stand, its blanks filled from the duplicate; the duplicate's
+    consents, strengths, households, organisations and languages join it, and each room
+    moves its own rows (``person_merge`` in its AppConfig). The duplicate is kept, marked
+    merged and hidden from lists, never deleted: the audit log still points at it. Raises
+    MergeRefused, with the reason, before anything changes.
+    """
+    with transaction.atomic(durable=True):
+        locked = {
+            p.pk: p
+            for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])
+        }
+        keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+        reason = merge_refusal(keep, duplicate)
+        if reason:
+            raise MergeRefused(reason)
+        before = _snapshot(keep)
+        filled = []
+        for name in _FILLED_FROM_DUPLICATE:
+            if not getattr(keep, name) and getattr(duplicate, name):
+                setattr(keep, name, getattr(duplicate, name))
+                filled.append(name)
+        if not keep.nhs_number:
+            keep.nhs_number = duplicate.nhs_number
+        keep.no_digital = keep.no_digital or duplicate.no_digital
+        keep.needs_interpreter = keep.needs_interpreter or duplicate.needs_interpreter
+        # The duplicate leaves the NHS number's "one record" rule before the kept record
+        # takes it over.
+        duplicate.merged_into, duplicate.merged_at = keep, timezone.now()
+        user = duplicate.user
+        duplicate.user = None
+        duplicate.save(update_fields=["merged_into", "merged_at", "user"])
+        if keep.possible_duplicate_of_id == duplicate.pk:
+            keep.possible_duplicate_of = None
+        if keep.user_id is None and user is not None:
+            keep.user = user
+        keep.save()
+        moved = [_move_own_rows(keep, duplicate)]
+        for handler in merging.handlers():
+            moved.append(handler.moved(keep, duplicate, by=by))
+        said = merging.joined(*moved) or "nothing else"
+        audit.record(
+            by,
+            Action.UPDATE,
+            keep,
+            purpose=Purpose.ADMINISTRATION,
+            summary=f"Merged record {duplicate.pk} ({duplicate.full_name}) into this one: {said}",
+            changes=audit.diff(before, _snapshot(keep)),
+        )
+        audit.record(
+            by,
+            Action.UPDATE,
+            duplicate,
+            purpose=Purpose.ADMINISTRATION,
+            summary=f"Merged into record {keep.pk} ({keep.full_name}): {said}",
+            changes={"merged_into": [None, str(keep.pk)]},
+        )
+    return keep

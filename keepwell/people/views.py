@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import Purpose
@@ -13,7 +15,13 @@ from keepwell.audit.wording import describe
 from keepwell.core.forms import form_status
 from keepwell.core.navigation import person_links_for
 from keepwell.people import services
-from keepwell.people.forms import ConsentForm, HouseholdForm, PersonForm, PersonSearchForm
+from keepwell.people.forms import (
+    ConsentForm,
+    HouseholdForm,
+    MergeForm,
+    PersonForm,
+    PersonSearchForm,
+)
 from keepwell.people.models import Consent, Person
 
 
@@ -27,6 +35,9 @@ def _person_for(request, person_id: int, perm: str = "people.view_person") -> Pe
         Person.objects.select_related("area", "gp_practice", "user"), pk=person_id
     )
     _require(request, perm, person)
+    # A merged record holds nothing any more: nothing is added to it or changed on it.
+    if person.merged_into_id is not None:
+        raise Http404("This record was merged into another")
     return person
 
 
@@ -76,7 +87,24 @@ def person_create(request):
 
 @login_required
 def person_detail(request, person_id: int):
-    person = _person_for(request, person_id)
+    person = get_object_or_404(
+        Person.objects.select_related("area", "gp_practice", "user", "merged_into"), pk=person_id
+    )
+    if person.merged_into_id is not None:
+        # Anyone who may open either record is told where it went; the kept record's page
+        # then checks who may see it.
+        if not (
+            request.user.has_perm("people.view_person", person)
+            or request.user.has_perm("people.view_person", person.merged_into)
+        ):
+            raise PermissionDenied
+        messages.info(
+            request,
+            f"That record was merged into this one on "
+            f"{timezone.localtime(person.merged_at):%-d %B %Y}.",
+        )
+        return redirect("people:detail", person_id=person.merged_into_id)
+    _require(request, "people.view_person", person)
     purpose = Purpose.SUBJECT_ACCESS if person.user_id == request.user.pk else Purpose.DIRECT_CARE
     services.view_person(person, by=request.user, purpose=purpose)
     return render(
@@ -92,6 +120,7 @@ def person_detail(request, person_id: int):
             "can_change": request.user.has_perm("people.change_person", person),
             "can_consent": request.user.has_perm("people.record_consent", person),
             "can_audit": request.user.has_perm("audit.view_person_audit", person),
+            "can_merge": request.user.has_perm("people.merge_person", person),
             "person_links": person_links_for(request.user, person),
         },
     )
@@ -176,4 +205,51 @@ def person_audit(request, person_id: int):
         request,
         "people/audit.html",
         {"person": person, "page": page, "entries": entries, "own": own},
+    )
+
+
+@login_required
+def duplicates(request):
+    """Records that may repeat another, where the user may see (so merge) both."""
+    _require(request, "people.list_duplicates")
+    found = services.possible_duplicates(by=request.user)
+    return render(request, "people/duplicates.html", {"duplicates": found})
+
+
+@login_required
+def merge(request, person_id: int):
+    """Both records side by side; POST merges the duplicate into the record it repeats."""
+    duplicate = get_object_or_404(
+        Person.objects.select_related("possible_duplicate_of", "area", "gp_practice"),
+        pk=person_id,
+    )
+    _require(request, "people.merge_person", duplicate)
+    keep = duplicate.possible_duplicate_of
+    if keep is None or duplicate.merged_into_id is not None:
+        raise Http404("This record is not waiting to be merged")
+    # An empty POST (the box not ticked) is still an answer to check.
+    form = MergeForm(request.POST if request.method == "POST" else None)
+    refusal = services.merge_refusal(keep, duplicate)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merge_people(keep, duplicate, by=request.user)
+        except services.MergeRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request, f"Records merged: {keep.full_name}'s record now holds everything."
+            )
+            return redirect("people:detail", person_id=keep.pk)
+    rooms = services.view_for_merge(keep, duplicate, by=request.user)
+    return render(
+        request,
+        "people/merge.html",
+        {
+            "keep": keep,
+            "duplicate": duplicate,
+            "rooms": rooms,
+            "form": form,
+            "refusal": refusal,
+        },
+        status=form_status(form),
     )

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from keepwell.core.navigation import NavItem, PersonLink, PublicLink
+from keepwell.people.merging import PersonMerge
 
 
 class ReferralsConfig(AppConfig):
@@ -18,6 +19,13 @@ class ReferralsConfig(AppConfig):
     ]
     # Remind services of referrals waiting for an answer, then escalate: every 15 minutes.
     periodic_tasks = [("keepwell.referrals.tasks.remind_and_escalate_task", 900)]
+    # Referrals follow a person's record when a duplicate is merged into it.
+    person_merge = PersonMerge(
+        "Referrals",
+        holds="keepwell.referrals.merging.holds",
+        refusal="keepwell.referrals.merging.refusal",
+        move="keepwell.referrals.merging.move",
+    )
     # What the person page offers (keepwell/core/navigation.py), each checked on that person.
     person_links = [
         PersonLink(

@@ -17,6 +17,24 @@ def margaret(world):
     return {"person_id": world.margaret_person.pk}
 
 
+def _duplicate_of_margaret(world):
+    """A second record with Margaret's NHS number, held only by her GP practice: Priya (her
+    GP) sees both, Sam's group only Margaret's."""
+    from keepwell.people import services
+
+    margaret = world.margaret_person
+    margaret.nhs_number = "9434765919"
+    margaret.save()
+    duplicate = services.create_person(
+        by=world.alex,
+        given_name="Maggie",
+        nhs_number="9434765919",
+        organisations=[world.practice.pk],
+        possible_duplicate=True,
+    )
+    return {"person_id": duplicate.pk}
+
+
 MATRIX = [
     Row("people:list", expect={**SIGNED_IN_ONLY, **STAFF}),
     Row("people:create", expect={**SIGNED_IN_ONLY, **STAFF}),
@@ -41,4 +59,23 @@ MATRIX = [
         kwargs=margaret,
     ),
     Row("people:audit", expect={**SIGNED_IN_ONLY, "alex": OK, "margaret": OK}, kwargs=margaret),
+    # Information governance, and the coordinators and NHS connectors whose organisations
+    # may hold both records of a pair; each sees only the pairs they may merge.
+    Row(
+        "people:duplicates",
+        expect={**SIGNED_IN_ONLY, "alex": OK, "priya": OK, "sam": OK, "olly": OK},
+    ),
+    # Merging: only who may see both records (Sam's group holds Margaret's, not this one).
+    Row(
+        "people:merge",
+        expect={**SIGNED_IN_ONLY, "alex": OK, "priya": OK},
+        kwargs=_duplicate_of_margaret,
+    ),
+    Row(
+        "people:merge",
+        method="post",
+        data=lambda w: {"confirm": "on"},
+        expect={**SIGNED_IN_ONLY, "alex": REDIRECT, "priya": REDIRECT},
+        kwargs=_duplicate_of_margaret,
+    ),
 ]
