@@ -242,3 +242,50 @@ def test_the_duplicates_list_asks_the_same_number_of_queries_however_many_there_
     assert flagged >= 6
     assert response.content.decode().count("Compare and merge<") == flagged
     assert count_queries(lambda: client.get("/people/duplicates/")) == few
+
+
+def test_every_room_moves_what_it_holds_and_one_account_keeps_earning_help_hours(world):
+    from keepwell.outcomes.models import OutcomePlan
+    from keepwell.people.models import Consent, HouseholdMember
+
+    margaret = _margaret_held_by_sams_group_only(world)
+    duplicate = services.create_person(
+        by=world.alex,
+        given_name="Maggie",
+        nhs_number=MARGARETS_NHS_NUMBER,
+        organisations=[world.practice.pk],
+        possible_duplicate=True,
+    )
+    home = services.add_to_household(margaret, by=world.sam, household_name="The Evans household")
+    services.add_to_household(duplicate, by=world.sam, household=home, relationship="relies_on")
+    services.add_to_household(duplicate, by=world.sam, household_name="Her daughter's")
+    services.record_consent(
+        duplicate, by=world.priya, purpose="share_with_nhs", lawful_basis="consent", how="phone"
+    )
+    plan = OutcomePlan.objects.create(person=duplicate)
+    wellbrook = make_bank(organisation=world.mutual_aid, by=world.sam)
+    riverside = make_bank(name="Riverside Time Bank", organisation=world.mutual_aid, by=world.sam)
+    hers = make_member(wellbrook, person=margaret, by=world.sam)
+    theirs = make_member(riverside, person=duplicate, by=world.sam)
+    Account.objects.filter(pk=hers.pk).update(earn_help_hours=True)
+    Account.objects.filter(pk=theirs.pk).update(earn_help_hours=True)
+
+    services.merge_people(margaret, duplicate, by=world.alex)
+
+    assert set(Account.objects.filter(person=margaret)) == {hers, theirs}
+    theirs.refresh_from_db()
+    hers.refresh_from_db()
+    assert (hers.earn_help_hours, theirs.earn_help_hours) == (True, False)
+    plan.refresh_from_db()
+    assert plan.person == margaret
+    assert Consent.objects.get(purpose="share_with_nhs").person == margaret
+    # One link per household: in the household both were in, Margaret's own link stands.
+    links = HouseholdMember.objects.filter(person=margaret).order_by("household__name")
+    assert [(link.household.name, link.relationship) for link in links] == [
+        ("Her daughter's", "lives_with"),
+        ("The Evans household", "lives_with"),
+    ]
+    assert not HouseholdMember.objects.filter(person=duplicate).exists()
+    said = AuditEvent.objects.get(person_id=margaret.pk, summary__startswith="Merged").summary
+    assert "1 outcome plan" in said and "1 time bank account" in said
+    assert "1 consent record" in said and "1 household" in said
