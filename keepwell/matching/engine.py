@@ -48,11 +48,12 @@ cover 11-13; :func:`window_covered` is the same rule for one volunteer). A volun
 availability at all (``()``) is never free, so a request without a time window is matched
 only to volunteers free at some time; ``None`` means always free.
 
-Search radius: every search that takes everyone in range (the fallback of step 1, the
-certificate, greedy's) reaches only as far as the volunteers it looks at travel: they are
-kept in bands of travel distance (up to 1, 2, 4, 8, ... km), each searched with its own
-radius, so a few 25 km drivers do not widen everyone's search. The nearest-first search of
-step 1 needs no radius of its own: it stops after the nearest few hundred.
+Search radius: every search (step 1's nearest-first one and its fallback, the
+certificate's, greedy's) reaches only as far as the volunteers it looks at travel: when a
+few travel much further than most, the volunteers are kept in bands of travel distance (up
+to 1, 2, 4, 8, ... km), each searched with its own radius, so a few 25 km drivers do not
+widen everyone's search. (Only the search for an unmatched request's reason, among
+volunteers who could not take it anyway, uses the widest radius.)
 
 Times: a request's window and a volunteer's availability windows are ints or datetimes.
 Ints are used as they are (any unit, as long as all of them use the same one); datetimes
@@ -1169,8 +1170,9 @@ def _candidates(
 ) -> _Candidates:
     n_req = req.n
     counts = np.zeros((n_req, _STAGES), dtype=np.int64)
-    complete = np.zeros(n_req, dtype=bool)
-    reach = np.full(n_req, np.inf)
+    # per request, the least distance (whole metres) an eligible volunteer its searches did
+    # not surely see could be at; _FAR_METRES when they saw everyone in range
+    band_bound = np.full(n_req, _FAR_METRES, dtype=np.int64)
     parts: list[_Pairs] = []
     build_s = 0.0
     if n_req and len(pool):
@@ -1180,38 +1182,48 @@ def _candidates(
         selectors = _selectors(req, pool)
         for i in np.flatnonzero(~hopeless).tolist():
             groups.setdefault(selectors[i], []).append(i)
-        # 1. each request's nearest eligible volunteers, on the tree of its rarest tag
+        # 1. each request's nearest eligible volunteers, on the trees of its rarest tag,
+        # one per band of travel distance, each searched only as far as its band travels
         for key in sorted(groups, key=lambda k: ("", -1) if k is None else k):
             rows = np.asarray(groups[key], dtype=np.int64)
             t = time.perf_counter()
-            tree, pos = pool.search_tree(key)
+            bands = pool.band_trees(key)
             build_s += time.perf_counter() - t
-            if tree is None:
-                complete[rows] = True
-                continue
-            cnt, done, found, seen, firm = _scan(
-                req,
-                pool,
-                tree,
-                pos,
-                rows,
-                max(2 * keep, 32),
-                max(max_scan, keep),
-                lambda cnt, firm, _: firm >= keep,
-                chord,
-            )
-            counts[rows], complete[rows] = cnt, done
-            reach[rows] = seen
-            parts.extend(found)
-            # none eligible among the nearest max_scan: everyone on this tree in range
-            again = rows[(firm == 0) & ~done]
-            if again.size:
-                r, v = _banded_pairs(req, pool, key, again)
-                km, st = _stages(req, pool, r, v)
-                counts[again] = _count(r, st, n_req)[again]
-                complete[again] = True
-                reach[again] = np.inf
-                parts.append((r[st[:, 4]], v[st[:, 4]], km[st[:, 4]]))
+            for tree, pos, band_km in bands:
+                if tree is None:
+                    continue
+                band_chord = km_to_chord(band_km) * (1.0 + 1e-9) + 1e-12
+                cnt, done, found, seen, firm = _scan(
+                    req,
+                    pool,
+                    tree,
+                    pos,
+                    rows,
+                    max(2 * keep, 32),
+                    max(max_scan, keep),
+                    lambda cnt, firm, _: firm >= keep,
+                    band_chord,
+                )
+                inside = _inside_metres(seen)
+                # none eligible among the nearest max_scan: everyone in this band in range
+                short = (firm == 0) & ~done
+                if short.any():
+                    again = rows[short]
+                    r, v = _ball_pairs(req, tree, pos, again, band_chord)
+                    km, st = _stages(req, pool, r, v)
+                    cnt[short] = _count(r, st, n_req)[again]
+                    inside[short] = _FAR_METRES
+                    found.append((r[st[:, 4]], v[st[:, 4]], km[st[:, 4]]))
+                # Only what lies surely inside this band's reach is kept (see _inside_metres)
+                by_row = np.full(n_req, _FAR_METRES, dtype=np.int64)
+                by_row[rows] = inside
+                for r, v, km in found:
+                    sure = np.rint(km * 1000.0) <= by_row[r]
+                    parts.append((r[sure], v[sure], km[sure]))
+                counts[rows] += cnt
+                band_bound[rows] = np.minimum(
+                    band_bound[rows], np.where(inside >= _FAR_METRES, _FAR_METRES, inside + 1)
+                )
         # 2. nobody eligible anywhere in range: find out which filter left nobody, on the
         # tree of every volunteer. The search can stop once someone passes every filter
         # that a volunteer could pass (the last one that can be passed is 3, free then,
@@ -1268,17 +1280,8 @@ def _candidates(
     metres = np.rint(km * 1000.0).astype(np.int64)
     # Order-independence: a search that stopped early saw every volunteer strictly closer
     # than its farthest neighbour, but only some of those tied with it, depending on the
-    # KD-tree's order. Keeping only what lies a clear metre inside that reach makes the
-    # list the same whatever the input order; the certificate brings back the rest.
-    inside = _inside_metres(reach)
-    keep_pair = (metres <= inside[rows]) | is_pref
-    rows, vols, km, metres, is_pref = (
-        rows[keep_pair],
-        vols[keep_pair],
-        km[keep_pair],
-        metres[keep_pair],
-        is_pref[keep_pair],
-    )
+    # KD-tree's order. Step 1 kept only what lies a clear metre inside that reach, so the
+    # list is the same whatever the input order; the certificate brings back the rest.
     order = np.lexsort((pool.ids[vols], metres, rows)) if len(rows) else np.empty(0, np.int64)
     rows, vols, km, metres = rows[order], vols[order], km[order], metres[order]
     is_pref = is_pref[order]
@@ -1287,7 +1290,7 @@ def _candidates(
     rank = np.arange(len(rows)) - first[rows]
     kept = (rank < keep) | is_pref
     # The least distance (whole metres) any eligible volunteer left out could be at.
-    bound = np.where(complete, _FAR_METRES, inside + 1).astype(np.int64)
+    bound = band_bound.copy()
     cut = ~kept
     if cut.any():
         np.minimum.at(bound, rows[cut], metres[cut])
