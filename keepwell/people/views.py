@@ -204,7 +204,14 @@ def person_audit(request, person_id: int):
     return render(
         request,
         "people/audit.html",
-        {"person": person, "page": page, "entries": entries, "own": own},
+        {
+            "person": person,
+            "page": page,
+            "entries": entries,
+            "own": own,
+            # Their logs stay on their own ids: information governance follows the links.
+            "merged_records": [] if own else person.merged_records.order_by("merged_at"),
+        },
     )
 
 

@@ -141,6 +141,10 @@ def test_the_admin_merges_priyas_duplicate_into_margarets_record_and_everything_
     assert AuditEvent.objects.filter(
         person_id=duplicate.pk, action="create", summary__contains="possible duplicate"
     ).exists()
+    # Margaret's log, as information governance reads it, leads to the merged record's.
+    log = admin.get(f"/people/{margaret.pk}/audit/").content.decode()
+    assert f'href="/people/{duplicate.pk}/audit/"' in log
+    assert "Merged into record" in admin.get(f"/people/{duplicate.pk}/audit/").content.decode()
 
     # Now the practice holds Margaret's record: Priya sees it, and her next referral for
     # this NHS number goes to it rather than making another copy.
@@ -289,3 +293,24 @@ def test_every_room_moves_what_it_holds_and_one_account_keeps_earning_help_hours
     said = AuditEvent.objects.get(person_id=margaret.pk, summary__startswith="Merged").summary
     assert "1 outcome plan" in said and "1 time bank account" in said
     assert "1 consent record" in said and "1 household" in said
+
+
+def test_a_duplicate_that_signs_in_brings_its_account_to_the_kept_record(as_user, world):
+    margaret_account = world.margaret
+    margaret = _margaret_held_by_sams_group_only(world)
+    margaret.user = None
+    margaret.save()
+    duplicate = services.create_person(
+        by=world.alex,
+        given_name="Maggie",
+        nhs_number=MARGARETS_NHS_NUMBER,
+        user=margaret_account,
+        possible_duplicate=True,
+    )
+    services.merge_people(margaret, duplicate, by=world.alex)
+    margaret.refresh_from_db()
+    assert margaret.user == margaret_account
+    # Her home page now leads to the kept record, and she may open it.
+    home = as_user(margaret_account).get("/").content.decode()
+    assert f"/people/{margaret.pk}/" in home
+    assert as_user(margaret_account).get(f"/people/{margaret.pk}/").status_code == 200
