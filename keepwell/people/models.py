@@ -65,6 +65,17 @@ class PersonQuerySet(models.QuerySet):
                 q |= Q(area_id__in=area_ids)
         return self.current().filter(q).distinct()
 
+    def duplicates_to_merge_by(self, user):
+        """Current records flagged as a possible duplicate of a record ``user`` may also
+        see: the pairs they may decide are one person."""
+        visible = Person.objects.visible_to(user)
+        return (
+            self.visible_to(user)
+            .filter(possible_duplicate_of__in=visible.values("pk"))
+            .select_related("possible_duplicate_of", "area", "possible_duplicate_of__area")
+            .order_by("possible_duplicate_of__family_name", "possible_duplicate_of_id", "pk")
+        )
+
     def search(self, text: str):
         """Name, known-as, postcode, phone (any spacing, with or without +44), NHS number
         (with or without spaces) or date of birth (12/03/1948 or 1948-03-12)."""

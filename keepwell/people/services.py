@@ -315,18 +315,17 @@ _FILLED_FROM_DUPLICATE = [
 def possible_duplicates(*, by) -> list[Person]:
     """Records flagged as a possible duplicate whose pair ``by`` may see both sides of
     (so may merge), each with ``possible_duplicate_of`` loaded; each one shown is audited."""
-    visible = Person.objects.visible_to(by)
-    found = list(
-        visible.filter(
-            possible_duplicate_of__in=visible.values("pk"),
-        )
-        .select_related("possible_duplicate_of", "area", "possible_duplicate_of__area")
-        .order_by("possible_duplicate_of__family_name", "possible_duplicate_of_id", "pk")
-    )
+    found = list(Person.objects.duplicates_to_merge_by(by))
     shown = found + list(
         {person.possible_duplicate_of_id: person.possible_duplicate_of for person in found}.values()
     )
-    _record_listed(shown, by=by, query="", via="web")
+    audit.record_many(
+        by,
+        Action.READ,
+        shown,
+        purpose=Purpose.ADMINISTRATION,
+        summary="Listed among possible duplicate records",
+    )
     return found
 
 

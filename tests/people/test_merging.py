@@ -82,6 +82,11 @@ def test_the_admin_merges_priyas_duplicate_into_margarets_record_and_everything_
     page = admin.get("/people/duplicates/").content.decode()
     assert "943 476 5919" in page and "Ivy Walker" in page and "Margaret Evans" in page
     assert f"/people/{duplicate.pk}/merge/" in page
+    # Seeing the pair listed is a read of both records.
+    for person in (margaret, duplicate):
+        assert AuditEvent.objects.filter(
+            person_id=person.pk, actor=world.alex, summary="Listed among possible duplicate records"
+        ).exists()
 
     # Side by side, with what each room holds.
     page = admin.get(f"/people/{duplicate.pk}/merge/").content.decode()
