@@ -121,6 +121,12 @@ def person_detail(request, person_id: int):
             "can_consent": request.user.has_perm("people.record_consent", person),
             "can_audit": request.user.has_perm("audit.view_person_audit", person),
             "can_merge": request.user.has_perm("people.merge_person", person),
+            # Records that may repeat this one, which the user may merge into it.
+            "duplicates_here": [
+                duplicate
+                for duplicate in person.possible_duplicates.filter(merged_into__isnull=True)
+                if request.user.has_perm("people.merge_person", duplicate)
+            ],
             "person_links": person_links_for(request.user, person),
         },
     )

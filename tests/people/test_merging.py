@@ -88,6 +88,11 @@ def test_the_admin_merges_priyas_duplicate_into_margarets_record_and_everything_
             person_id=person.pk, actor=world.alex, summary="Listed among possible duplicate records"
         ).exists()
 
+    # Margaret's own page says another record may be her, and leads to the comparison.
+    page = admin.get(f"/people/{margaret.pk}/").content.decode()
+    assert "Another record may be this person" in page
+    assert f'href="/people/{duplicate.pk}/merge/"' in page
+
     # Side by side, with what each room holds.
     page = admin.get(f"/people/{duplicate.pk}/merge/").content.decode()
     assert "Merging cannot be undone" in page and "nhsuk-warning-callout" in page
@@ -131,6 +136,10 @@ def test_the_admin_merges_priyas_duplicate_into_margarets_record_and_everything_
         in admin.get("/people/duplicates/").content.decode()
     )
     assert Person.objects.filter(pk=duplicate.pk).exists()
+    assert (
+        "Another record may be this person"
+        not in admin.get(f"/people/{margaret.pk}/").content.decode()
+    )
     # Its old page says where it went.
     response = admin.get(f"/people/{duplicate.pk}/", follow=True)
     assert response.redirect_chain == [(f"/people/{margaret.pk}/", 302)]
