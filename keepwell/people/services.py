@@ -432,11 +432,9 @@ def merge_people(keep: Person, duplicate: Person, *, by) -> Person:
         if reason:
             raise MergeRefused(reason)
         before = _snapshot(keep)
-        filled = []
         for name in _FILLED_FROM_DUPLICATE:
             if not getattr(keep, name) and getattr(duplicate, name):
                 setattr(keep, name, getattr(duplicate, name))
-                filled.append(name)
         if not keep.nhs_number:
             keep.nhs_number = duplicate.nhs_number
         keep.no_digital = keep.no_digital or duplicate.no_digital
@@ -444,13 +442,13 @@ def merge_people(keep: Person, duplicate: Person, *, by) -> Person:
         # The duplicate leaves the NHS number's "one record" rule before the kept record
         # takes it over.
         duplicate.merged_into, duplicate.merged_at = keep, timezone.now()
-        user = duplicate.user
-        duplicate.user = None
+        # Whoever signs in as the duplicate signs in as the kept record from now on.
+        user_id, duplicate.user_id = duplicate.user_id, None
         duplicate.save(update_fields=["merged_into", "merged_at", "user"])
         if keep.possible_duplicate_of_id == duplicate.pk:
             keep.possible_duplicate_of = None
-        if keep.user_id is None and user is not None:
-            keep.user = user
+        if keep.user_id is None:
+            keep.user_id = user_id
         keep.save()
         moved = [_move_own_rows(keep, duplicate)]
         for handler in merging.handlers():

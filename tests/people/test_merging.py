@@ -222,8 +222,12 @@ def test_a_coordinator_whose_group_holds_both_records_may_merge_them(as_user, wo
     assert sam.post(f"/people/{duplicate.pk}/merge/", {"confirm": "on"}).status_code == 302
     duplicate.refresh_from_db()
     assert duplicate.merged_into == margaret
-    # Nothing more can be written to the merged record, not even by the admin.
-    assert as_user(world.alex).get(f"/people/{duplicate.pk}/edit/").status_code == 404
+    # Nothing more can be written to the merged record, not even by the admin, and the API
+    # no longer serves it (its data is on the kept record).
+    admin = as_user(world.alex)
+    assert admin.get(f"/people/{duplicate.pk}/edit/").status_code == 404
+    assert admin.get(f"/api/people/{duplicate.pk}").status_code == 404
+    assert [p["id"] for p in admin.get("/api/people/?search=943 476 5919").json()] == [margaret.pk]
     # Margaret, whose own record it is, still sees it and who has seen it.
     assert as_user(world.margaret).get(f"/people/{margaret.pk}/").status_code == 200
 
