@@ -56,10 +56,27 @@ def offline_context(browser, **options):
     return context
 
 
+@pytest.fixture(scope="session")
+def seeded_contents(django_db_setup, django_db_blocker):
+    """What the data migrations seeded, as serialized when the test database was made."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        return getattr(connections["default"], "_test_serialized_contents", None)
+
+
 @pytest.fixture
-def demo(transactional_db, django_db_serialized_rollback, live_server):
+def demo(seeded_contents, transactional_db, django_db_serialized_rollback, live_server):
     # Serialized rollback puts back what data migrations seeded (languages, need types,
-    # outcome measures, taxonomy) after each test flushes the tables.
+    # outcome measures, taxonomy) after each test flushes the tables. It keeps that data on
+    # the connection object, and after some Playwright tests this thread is handed a new
+    # one without it: the tables stay empty (a Portuguese request loses its language). Put
+    # the seeds back from the session's copy then, and keep the copy on the new connection.
+    from django.db import connection
+
+    if seeded_contents and not hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = seeded_contents
+        connection.creation.deserialize_db_from_string(seeded_contents)
     call_command("demo", "--load-only", verbosity=0)
     return live_server
 
