@@ -6,7 +6,7 @@ from __future__ import annotations
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.help.models import Concern, HelpRequest, RequestStatus
-from keepwell.people.merging import counted, joined
+from keepwell.people.merging import counted, joined, moved_to_kept
 
 
 def holds(person) -> str:
@@ -55,18 +55,8 @@ def move(keep, duplicate, *, by) -> str:
             summary=summary,
         )
     concerns = list(Concern.objects.select_for_update().filter(person=duplicate))
-    for concern in concerns:
-        concern.person = keep
-        concern.save(update_fields=["person"])
-        # Safeguarding: recorded, and kept from the resident's own view of their log.
-        audit.record(
-            by,
-            Action.UPDATE,
-            concern,
-            person_id=keep.pk,
-            purpose=Purpose.SAFEGUARDING,
-            summary=f"Moved from record {duplicate.pk} when it was merged into this one",
-        )
+    # Safeguarding: recorded, and kept from the resident's own view of their log.
+    moved_to_kept(concerns, keep, duplicate, by=by, purpose=Purpose.SAFEGUARDING)
     said = joined(counted(len(moving), "help request"), counted(len(concerns), "doorstep concern"))
     if flagged:
         said += f" ({flagged} flagged as a possible duplicate of an open request)"

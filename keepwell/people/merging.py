@@ -62,3 +62,18 @@ def counted(count: int, one: str, many: str | None = None) -> str:
 
 def joined(*parts: str) -> str:
     return ", ".join(part for part in parts if part)
+
+
+def moved_to_kept(rows, keep, duplicate, *, by, purpose: str, note: str = "") -> int:
+    """Point each of a room's ``rows`` (locked, from the duplicate) at the kept record and
+    audit each move; ``note`` adds to the audit line. The room calls it on its own rows."""
+    # Imported here: AppConfigs import this module before the models are ready.
+    from keepwell.audit import services as audit
+    from keepwell.audit.models import Action
+
+    summary = f"Moved from record {duplicate.pk} when it was merged into this one{note}"
+    for row in rows:
+        row.person = keep
+        row.save(update_fields=["person"])
+        audit.record(by, Action.UPDATE, row, person_id=keep.pk, purpose=purpose, summary=summary)
+    return len(rows)

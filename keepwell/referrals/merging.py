@@ -3,9 +3,8 @@ every referral moves to the kept record, with its history and its loop."""
 
 from __future__ import annotations
 
-from keepwell.audit import services as audit
-from keepwell.audit.models import Action, Purpose
-from keepwell.people.merging import counted
+from keepwell.audit.models import Purpose
+from keepwell.people.merging import counted, moved_to_kept
 from keepwell.referrals.models import Referral
 
 
@@ -19,15 +18,5 @@ def refusal(keep, duplicate) -> str:
 
 def move(keep, duplicate, *, by) -> str:
     moving = list(Referral.objects.select_for_update().filter(person=duplicate).order_by("pk"))
-    for referral in moving:
-        referral.person = keep
-        referral.save(update_fields=["person"])
-        audit.record(
-            by,
-            Action.UPDATE,
-            referral,
-            person_id=keep.pk,
-            purpose=Purpose.REFERRAL,
-            summary=f"Moved from record {duplicate.pk} when it was merged into this one",
-        )
-    return counted(len(moving), "referral")
+    moved = moved_to_kept(moving, keep, duplicate, by=by, purpose=Purpose.REFERRAL)
+    return counted(moved, "referral")
