@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "keepwell.referrals",
     "keepwell.outcomes",
     "keepwell.timebank",
+    "keepwell.messaging",
 ]
 
 MIDDLEWARE = [
@@ -238,7 +239,32 @@ TASKS = {
 
 # External services, each behind one client class with a local fake. (Postcodes need no
 # client: the ONS Postcode Directory is imported, see keepwell.places.services.)
+#
+# Messaging (keepwell/messaging): GOV.UK Notify when an API key is set, otherwise the local
+# fake provider, which records what it would send and answers as Notify's test mode does.
 NOTIFY_API_KEY = env_str("KEEPWELL_NOTIFY_API_KEY")
+KEEPWELL_MESSAGING_PROVIDER = env_choice(
+    "KEEPWELL_MESSAGING_PROVIDER", "notify" if NOTIFY_API_KEY else "fake", {"notify", "fake"}
+)
+if KEEPWELL_MESSAGING_PROVIDER == "notify" and not NOTIFY_API_KEY:
+    raise ImproperlyConfigured("KEEPWELL_MESSAGING_PROVIDER=notify needs KEEPWELL_NOTIFY_API_KEY")
+# Notify calls back with "Authorization: Bearer <token>"; without a token callbacks are refused.
+KEEPWELL_NOTIFY_CALLBACK_TOKEN = env_str("KEEPWELL_NOTIFY_CALLBACK_TOKEN")
+# One generic template per channel in Notify, whose ((body)) (and ((subject))) keepwell fills.
+KEEPWELL_NOTIFY_SMS_TEMPLATE_ID = env_str("KEEPWELL_NOTIFY_SMS_TEMPLATE_ID", "")
+KEEPWELL_NOTIFY_EMAIL_TEMPLATE_ID = env_str("KEEPWELL_NOTIFY_EMAIL_TEMPLATE_ID", "")
+KEEPWELL_NOTIFY_LETTER_TEMPLATE_ID = env_str("KEEPWELL_NOTIFY_LETTER_TEMPLATE_ID", "")
+KEEPWELL_NOTIFY_SMS_SENDER_ID = env_str("KEEPWELL_NOTIFY_SMS_SENDER_ID", "")
+KEEPWELL_NOTIFY_EMAIL_REPLY_TO_ID = env_str("KEEPWELL_NOTIFY_EMAIL_REPLY_TO_ID", "")
+# Notify's limits: 3,000 messages in any rolling minute per key, and a daily cap.
+KEEPWELL_MESSAGING_RATE_LIMIT = env_int("KEEPWELL_MESSAGING_RATE_LIMIT", 3000, minimum=1)
+KEEPWELL_MESSAGING_RATE_WINDOW_SECONDS = env_float("KEEPWELL_MESSAGING_RATE_WINDOW_SECONDS", 60.0)
+KEEPWELL_MESSAGING_DAILY_LIMIT = env_int("KEEPWELL_MESSAGING_DAILY_LIMIT", 250000, minimum=1)
+# Message bodies are kept this long, then redacted; who, when, channel and status stay.
+KEEPWELL_MESSAGE_RETENTION_DAYS = env_int("KEEPWELL_MESSAGE_RETENTION_DAYS", 365, minimum=1)
+# Estimated costs, in pence, for the broadcast preview (Notify's published prices change).
+KEEPWELL_SMS_PART_PENCE = env_int("KEEPWELL_SMS_PART_PENCE", 2, minimum=0)
+KEEPWELL_LETTER_PENCE = env_int("KEEPWELL_LETTER_PENCE", 68, minimum=0)
 
 # Directory listings not verified for this many months are flagged stale.
 DIRECTORY_STALE_MONTHS = env_int("KEEPWELL_DIRECTORY_STALE_MONTHS", 6, minimum=1)

@@ -1,0 +1,625 @@
+"""Messaging: the one seam through which keepwell speaks to people, and hears back.
+
+* ``Message``: the outbox. One row per recipient x channel, written in the transaction of
+  the event that causes it, unique by ``idempotency_key`` (event, recipient, channel).
+  Its states follow GOV.UK Notify's; each state it reaches is timed.
+* ``InboundMessage`` and ``Receipt``: what came back (texts received, delivery receipts),
+  every one kept (Notify keeps status for 7 days only).
+* ``Preference`` and ``PurposeChoice``: how a person wants to be reached, and whether
+  they agree to be reached at all for each purpose, on what lawful basis.
+* ``Template``: the words, as data, per kind, channel and language, versioned, approved by
+  a named reviewer before they send.
+* ``Broadcast`` / ``BroadcastText``: one message to an audience, in several languages.
+* ``HandLog`` and ``ChannelReview``: channels keepwell does not send itself (leaflets,
+  WhatsApp groups, posters, radio) and the 12-month review of what worked.
+* ``ProviderState`` and ``FakeSend``: the sender's shared throttle, and the local fake
+  provider's record of what it would have sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "Text message"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    INBOX = "inbox", "keepwell inbox"
+    PHONE = "phone", "Phone call by a coordinator"
+
+
+# Channels a provider (GOV.UK Notify, or the local fake) sends; the rest are people's work.
+PROVIDER_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.LETTER)
+DIGITAL_CHANNELS = (Channel.SMS, Channel.EMAIL)
+
+
+class Purpose(models.TextChoices):
+    CARE = "care", "About their own help, referral or wellbeing"
+    VOLUNTEERING = "volunteering", "About the volunteering they do"
+    WORK = "work", "About their work (staff, referrers, safeguarding contacts)"
+    NEWS = "news", "News and broadcasts"
+
+
+class LawfulBasis(models.TextChoices):
+    CONSENT = "consent", "Consent (UK GDPR 6(1)(a))"
+    PUBLIC_TASK = "public_task", "Public task (UK GDPR 6(1)(e))"
+    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (UK GDPR 6(1)(f))"
+
+
+# Each purpose's lawful basis, and whether someone is reached until they say otherwise
+# (opt-out) or only once they have said yes (opt-in: news and broadcasts).
+PURPOSE_BASIS = {
+    Purpose.CARE: LawfulBasis.PUBLIC_TASK,
+    Purpose.VOLUNTEERING: LawfulBasis.LEGITIMATE_INTERESTS,
+    Purpose.WORK: LawfulBasis.LEGITIMATE_INTERESTS,
+    Purpose.NEWS: LawfulBasis.CONSENT,
+}
+OPTED_IN_BY_DEFAULT = {
+    Purpose.CARE: True,
+    Purpose.VOLUNTEERING: True,
+    Purpose.WORK: True,
+    Purpose.NEWS: False,
+}
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    PERMANENT_FAILURE = "permanent-failure", "Failed: not deliverable"
+    TEMPORARY_FAILURE = "temporary-failure", "Failed: tried and gave up"
+    TECHNICAL_FAILURE = "technical-failure", "Failed: technical problem"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FAILED = (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE, Status.TECHNICAL_FAILURE)
+FINAL = (Status.DELIVERED, *FAILED, Status.CANCELLED)
+
+
+class CallOutcome(models.TextChoices):
+    GOT_THROUGH = "got_through", "Got through and passed the message on"
+    LEFT_MESSAGE = "left_message", "Left a voicemail or a message with someone"
+    NO_ANSWER = "no_answer", "No answer"
+    WRONG_NUMBER = "wrong_number", "Wrong or unobtainable number"
+    NO_NUMBER = "no_number", "No phone number: visit or write"
+
+
+class MessageQuerySet(models.QuerySet):
+    def inbox_for(self, user, org_ids):
+        """In-app messages addressed to the user, or to an organisation they work for."""
+        return self.filter(channel=Channel.INBOX).filter(
+            Q(user=user) | Q(organisation_id__in=org_ids)
+        )
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Message(models.Model):
+    """One message to one recipient on one channel: the outbox row."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Unique per event, recipient and channel: writing the same event twice adds nothing.
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    event = models.CharField(max_length=120)
+    kind = models.CharField(max_length=60)  # the template key, e.g. "task_offer"
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    urgent = models.BooleanField(default=False)
+
+    # Who it is for: a person, a user, an organisation's staff, or a named contact.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recipient_label = models.CharField(max_length=200, blank=True)
+    # The address used: E.164 phone number or email; letters keep their lines in ``address``.
+    to = models.CharField(max_length=320, blank=True)
+    address = models.JSONField(default=list, blank=True)
+
+    # Who is speaking, and to whom in the audit's terms.
+    sender_organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    audience = models.CharField(max_length=40, blank=True)
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    broadcast = models.ForeignKey(
+        "Broadcast", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    # What it is about, by name and id (no foreign key across rooms): ("referral", 42).
+    about_type = models.CharField(max_length=40, blank=True)
+    about_id = models.BigIntegerField(null=True, blank=True)
+    # The message whose failure led to this one (the next channel, or a phone call).
+    fallback_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="fallbacks"
+    )
+
+    # The words.
+    language = models.CharField(max_length=12, default="en")
+    template = models.ForeignKey(
+        "Template", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    language_fallback = models.BooleanField(default=False)  # their language had no approved text
+    large_print = models.BooleanField(default=False)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    # The placeholders' values, kept so a fallback channel can be written in its own words;
+    # redacted with the body.
+    context = models.JSONField(default=dict, blank=True)
+    # Channels still to try, in the person's order, if this one fails for good.
+    next_channels = models.JSONField(default=list, blank=True)
+    sms_encoding = models.CharField(max_length=5, blank=True)  # "GSM-7" or "UCS-2"
+    sms_parts = models.PositiveSmallIntegerField(default=0)
+    cost_pence = models.PositiveIntegerField(default=0)  # estimated
+    redacted_at = models.DateTimeField(null=True, blank=True)
+
+    # Its life, each state timed.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    status_detail = models.CharField(max_length=300, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When it may next be tried: quiet hours, a schedule, or a retry's backoff.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_token = models.CharField(max_length=36, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=20, blank=True)  # "notify", "fake", "inbox", "phone"
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    # What came of it.
+    read_at = models.DateTimeField(null=True, blank=True)  # inbox
+    replied_at = models.DateTimeField(null=True, blank=True)
+    acted_at = models.DateTimeField(null=True, blank=True)  # offer answered, referral contacted
+    call_outcome = models.CharField(max_length=20, choices=CallOutcome.choices, blank=True)
+    call_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    call_at = models.DateTimeField(null=True, blank=True)
+    call_notes = models.TextField(blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_due"),
+            models.Index(fields=["queued_at"], name="message_queued_at"),
+            models.Index(fields=["person", "queued_at"], name="message_person"),
+            models.Index(fields=["channel", "status"], name="message_channel_status"),
+            models.Index(fields=["user", "read_at"], name="message_user_inbox"),
+            models.Index(fields=["organisation", "read_at"], name="message_org_inbox"),
+            models.Index(fields=["about_type", "about_id"], name="message_about"),
+            models.Index(fields=["lease_token"], name="message_lease"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False)
+                | Q(user__isnull=False)
+                | Q(organisation__isnull=False)
+                | ~Q(to=""),
+                name="message_has_recipient",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]), name="message_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.kind} #{self.pk}: {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def reference(self) -> str:
+        """What Notify is told and answers with: the outbox id, never personal data."""
+        return str(self.pk)
+
+
+class Receipt(models.Model):
+    """A delivery receipt, kept as it came (Notify keeps status for only 7 days)."""
+
+    provider = models.CharField(max_length=20)
+    provider_id = models.CharField(max_length=64)
+    reference = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=30)
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="receipts"
+    )
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_id", "status"], name="receipt_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.provider_id}: {self.status}"
+
+
+class InboundMessage(models.Model):
+    """A text message received: a reply, an answer to an offer, STOP or START, or a plea."""
+
+    class Handling(models.TextChoices):
+        OFFER_YES = "offer_yes", "Accepted a task offer"
+        OFFER_NO = "offer_no", "Declined a task offer"
+        STOP = "stop", "Asked to stop messages"
+        START = "start", "Asked to start messages again"
+        HELP_REQUEST = "help_request", "Asked for help: a new request in triage"
+        COORDINATORS = "coordinators", "For the coordinators to answer"
+
+    provider = models.CharField(max_length=20)
+    provider_id = models.CharField(max_length=64)
+    from_number = models.CharField(max_length=30)  # E.164
+    to_number = models.CharField(max_length=30, blank=True)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    in_reply_to = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    handled_as = models.CharField(max_length=20, choices=Handling.choices, blank=True)
+    about_type = models.CharField(max_length=40, blank=True)
+    about_id = models.BigIntegerField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    redacted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["person", "received_at"], name="inbound_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_id"], name="inbound_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Text from {self.from_number} at {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class Preference(models.Model):
+    """How a person would like to be reached. No row: keepwell works from their record."""
+
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="messaging_preference"
+    )
+    # Channel codes in order of preference, e.g. ["sms", "letter"].
+    channels = models.JSONField(default=list, blank=True)
+    # Language codes in order of preference, e.g. ["pt", "en"].
+    languages = models.JSONField(default=list, blank=True)
+    large_print = models.BooleanField(default=False)
+    quiet_from = models.TimeField(default=time(21, 0))
+    quiet_until = models.TimeField(default=time(8, 0))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"Messaging preferences of person {self.person_id}"
+
+
+class PurposeChoice(models.Model):
+    """A person's yes or no to being messaged for one purpose. The latest row stands."""
+
+    class How(models.TextChoices):
+        ONLINE = "online", "Online, by the person"
+        PHONE = "phone", "By phone"
+        IN_PERSON = "in_person", "In person"
+        SMS = "sms", "By text message (STOP or START)"
+        WRITTEN = "written", "In writing"
+        ON_BEHALF = "on_behalf", "By someone acting for them"
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="messaging_choices"
+    )
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    allowed = models.BooleanField()
+    lawful_basis = models.CharField(max_length=30, choices=LawfulBasis.choices)
+    how = models.CharField(max_length=20, choices=How.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "purpose", "at"], name="purpose_choice_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.purpose}: {'yes' if self.allowed else 'no'}"
+
+
+class Template(models.Model):
+    """The words for one kind of message, channel and language: a version, as data.
+
+    Bodies use Notify's ``((placeholder))`` syntax. Only an approved version sends; the
+    newest approved one wins. A translator fills in a draft, a named reviewer approves it.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Waiting for a translation"
+        IN_REVIEW = "in_review", "Translated, waiting for review"
+        APPROVED = "approved", "Approved"
+        RETIRED = "retired", "Replaced by a newer version"
+
+    key = models.CharField(max_length=60)
+    # "" is any channel; a channel's own row (a text with YES or NO) wins over it.
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    language = models.CharField(max_length=12)
+    version = models.PositiveIntegerField(default=1)
+    description = models.CharField(max_length=300, blank=True)  # for the translator
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    translated_by = models.CharField(max_length=120, blank=True)
+    translated_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key", "channel", "language", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "channel", "language", "version"], name="template_version_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(reviewed_by__isnull=False),
+                name="template_approved_has_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} / {self.channel} / {self.language} v{self.version}"
+
+
+class Broadcast(models.Model):
+    """One message to an audience the sender may reach, in several languages."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=200)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.NEWS)
+    # Who it goes to: a kind ("volunteers", "group_members", "timebank_members",
+    # "referred_to_service", "residents") and its parameters (area, skill, language...).
+    audience_kind = models.CharField(max_length=40)
+    audience_params = models.JSONField(default=dict, blank=True)
+    link = models.URLField(max_length=300, blank=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BroadcastText(models.Model):
+    """A broadcast's words in one language (English is always there)."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=12)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(fields=["broadcast", "language"], name="broadcast_text_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.broadcast_id} in {self.language}"
+
+
+class HandChannel(models.TextChoices):
+    LEAFLET = "leaflet", "Leaflets delivered"
+    PRESCRIPTION_BAG = "prescription_bag", "Sheet with prescriptions"
+    FOOD_PARCEL = "food_parcel", "Sheet with food parcels"
+    POSTER = "poster", "Poster"
+    WHATSAPP = "whatsapp", "WhatsApp group post"
+    FACEBOOK = "facebook", "Facebook group post"
+    LOCAL_PAPER = "local_paper", "Local paper"
+    RADIO = "radio", "Radio slot"
+    DOORSTEP = "doorstep", "Doorstep visits"
+    PHONE_TREE = "phone_tree", "Phone tree"
+    FAITH = "faith", "Faith group notice"
+    OTHER = "other", "Other"
+
+
+class HandLog(models.Model):
+    """A channel keepwell does not send itself, logged by hand so the audit covers it."""
+
+    channel = models.CharField(max_length=20, choices=HandChannel.choices)
+    happened_on = models.DateField()
+    language = models.CharField(max_length=12, default="en")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.NEWS)
+    audience = models.CharField(max_length=200, blank=True)
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reach = models.PositiveIntegerField(help_text="About how many people it reached")
+    replies = models.PositiveIntegerField(default=0)
+    delivered_by = models.CharField(max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.SET_NULL, null=True, blank=True, related_name="hand_logs"
+    )
+    notes = models.TextField(blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    logged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-happened_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} on {self.happened_on}: about {self.reach}"
+
+
+class ChannelReview(models.Model):
+    """The 12-month review of one channel: what worked, why, who is best to deliver it."""
+
+    channel = models.CharField(max_length=20)  # a Channel or a HandChannel value
+    period_start = models.DateField()
+    period_end = models.DateField()
+    what_worked = models.TextField()
+    why = models.TextField()
+    best_messenger = models.CharField(max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end", "channel"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.channel} to {self.period_end}"
+
+
+class ProviderState(models.Model):
+    """One row per provider: the lock senders take to share the rate limit, and any pause
+    a 429 asked for. Lives in the database so every worker on every node sees it."""
+
+    provider = models.CharField(max_length=20, primary_key=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    rate_limited = models.PositiveIntegerField(default=0)  # 429s seen, ever
+    last_rate_limited_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.provider
+
+
+class FakeSend(models.Model):
+    """What the local fake provider would have sent (demo and tests): Notify's shape."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    api_key = models.CharField(max_length=40)  # limits are per key, as Notify's are
+    reference = models.CharField(max_length=64, db_index=True)
+    channel = models.CharField(max_length=10)
+    to = models.CharField(max_length=320, blank=True)
+    address = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    precompiled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=30, default="created")
+    status_at = models.DateTimeField(null=True, blank=True)
+    receipt_sent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["api_key", "created_at"], name="fakesend_window"),
+            models.Index(fields=["receipt_sent", "status_at"], name="fakesend_receipts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.reference}: {self.status}"
