@@ -34,6 +34,7 @@ class Purpose(models.TextChoices):
     SUBJECT_ACCESS = "subject_access", "The person viewing their own record"
     OUTCOMES = "outcomes", "Measuring outcomes"
     TIMEBANK = "timebank", "Time bank"
+    COMMUNICATION = "communication", "Messages to and from the person"
 
 
 class AuditQuerySet(models.QuerySet):
