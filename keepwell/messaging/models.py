@@ -623,3 +623,51 @@ class FakeSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.reference}: {self.status}"
+
+
+class MessageTally(models.Model):
+    """One day's messages counted by channel, language, purpose, audience and area: what the
+    communication audit reads instead of millions of ``Message`` rows (see ``report.py``).
+    A day is written whole (its rows deleted and counted again), never added to."""
+
+    day = models.DateField()  # the Europe/London date the message was queued
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=12)
+    purpose = models.CharField(max_length=20)
+    audience = models.CharField(max_length=40, blank=True)
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    messages = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    acted = models.PositiveIntegerField(default=0)
+    fallbacks = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    calls_answered = models.PositiveIntegerField(default=0)
+    cost_pence = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "channel"]
+        indexes = [models.Index(fields=["day"], name="message_tally_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.language} {self.purpose}: {self.messages}"
+
+
+class TalliedDay(models.Model):
+    """A day whose ``MessageTally`` rows have been written. ``final`` once the tally was
+    counted after the day had settled (receipts, replies and call outcomes come in late):
+    only final days are read from tallies, every other day is counted live."""
+
+    day = models.DateField(primary_key=True)
+    tallied_at = models.DateTimeField(default=timezone.now)
+    final = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}{' (final)' if self.final else ''}"
