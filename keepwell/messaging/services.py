@@ -96,6 +96,9 @@ class Planned:
     large_print: bool = False
     not_before: datetime | None = None
     reason: str = ""  # why nobody is reached, when channel is ""
+    # Staff and contacts get every channel asked for at once (an urgent concern: email and a
+    # text); a person gets one, and the next only if it fails.
+    all_at_once: bool = False
 
     @property
     def reachable(self) -> bool:
@@ -299,6 +302,7 @@ def plan(
                 planned.channel, planned.next_channels = usable[0], usable[1:]
                 planned.address = _contact_address(planned.channel, recipient, None)
                 planned.languages = ["en"]
+                planned.all_at_once = True
             else:
                 planned.reason = "No email address on their account"
         else:
@@ -313,6 +317,7 @@ def plan(
                 planned.channel, planned.next_channels = usable[0], usable[1:]
                 planned.address = _contact_address(planned.channel, recipient, None)
                 planned.languages = ["en"]
+                planned.all_at_once = True
             else:
                 planned.reason = "No email address or mobile number for this contact"
         plans.append(planned)
@@ -343,7 +348,10 @@ class _Words:
             else:
                 from keepwell.messaging import wording
 
-                choice = wording.choose(self.kind, channel, languages)
+                try:
+                    choice = wording.choose(self.kind, channel, languages)
+                except wording.NoTemplate as exc:
+                    raise MessagingError(f"No approved words for {self.kind!r}: {exc}") from exc
                 template = choice.template
                 self._cache[key] = (
                     template,
@@ -430,7 +438,9 @@ def _message(
         body=_render(body, values),
         url=url[:300],
         context=dict(context),
-        next_channels=[c for c in planned.next_channels if c != channel],
+        next_channels=[]
+        if planned.all_at_once
+        else [c for c in planned.next_channels if c != channel],
         queued_at=now,
         next_attempt_at=max(filter(None, [now, not_before, planned.not_before])),
     )
@@ -478,25 +488,28 @@ def send(
         if not planned.reachable:
             sent.unreachable.append((planned.to, planned.reason))
             continue
-        rows.append(
-            _message(
-                planned,
-                channel=planned.channel,
-                words=words,
-                event=event,
-                kind=kind,
-                purpose=purpose,
-                context=context or {},
-                urgent=urgent,
-                about=about,
-                url=url,
-                by=by,
-                sender_organisation_id=sender_organisation_id,
-                broadcast=broadcast,
-                now=now,
-                not_before=not_before,
+        for channel in (
+            [planned.channel, *planned.next_channels] if planned.all_at_once else [planned.channel]
+        ):
+            rows.append(
+                _message(
+                    planned,
+                    channel=channel,
+                    words=words,
+                    event=event,
+                    kind=kind,
+                    purpose=purpose,
+                    context=context or {},
+                    urgent=urgent,
+                    about=about,
+                    url=url,
+                    by=by,
+                    sender_organisation_id=sender_organisation_id,
+                    broadcast=broadcast,
+                    now=now,
+                    not_before=not_before,
+                )
             )
-        )
     if rows:
         Message.objects.bulk_create(rows, ignore_conflicts=True)
         sent.messages = list(
