@@ -1,7 +1,39 @@
 from django.apps import AppConfig
 
+from keepwell.core.navigation import NavItem, PersonLink
+
 
 class MessagingConfig(AppConfig):
     name = "keepwell.messaging"
     label = "messaging"
     verbose_name = "Messaging"
+    # Message bodies past KEEPWELL_MESSAGE_RETENTION_DAYS are redacted: checked hourly.
+    periodic_tasks = [
+        ("keepwell.messaging.retention.redact_expired_task", 3600),
+        # Scheduled broadcasts that are due write their messages, in batches; every minute.
+        ("keepwell.messaging.broadcasts.release_due_task", 60),
+        # The communication audit's daily tallies of the last days, as receipts come in.
+        ("keepwell.messaging.report.roll_up_messages", 3600),
+        # The outbox, where no messaging_worker runs (the demo); and leases a dead one left.
+        ("keepwell.messaging.tasks.send_due_messages", 30),
+        ("keepwell.messaging.tasks.reap_expired_leases", 60),
+        ("keepwell.messaging.tasks.fake_receipts", 30),
+    ]
+    navigation = [
+        NavItem("Broadcasts", "messaging:broadcasts", "messaging.send_broadcast", 62),
+        NavItem("Calls to make", "messaging:calls", "messaging.make_calls", 63),
+    ]
+    person_links = [
+        PersonLink(
+            "Messages: the conversation",
+            "messaging:conversation",
+            "messaging.view_conversation",
+            60,
+        ),
+        PersonLink(
+            "How to contact them: channels, languages, what they agreed to",
+            "messaging:preferences",
+            "messaging.edit_preferences",
+            61,
+        ),
+    ]
