@@ -32,3 +32,5 @@ class HelpConfig(AppConfig):
     )
     # Unacknowledged doorstep concerns escalate; checked every five minutes.
     periodic_tasks = [("keepwell.help.tasks.escalate_concerns", 300)]
+    # A volunteer's YES or NO texted back to a task offer (keepwell/messaging/inbound.py).
+    message_answers = {"task_offer": "keepwell.help.replies.answer_offer"}

@@ -764,6 +764,31 @@ def view_public_request(public_request: PublicRequest, *, by) -> None:
     )
 
 
+@transaction.atomic
+def request_from_text(*, phone: str, words: str, organisation_id: int) -> PublicRequest:
+    """The SMS intake: a text from a number keepwell does not know becomes a request in the
+    group's triage, like the public form's (no name or postcode yet: the coordinator who
+    phones back asks). Called by messaging when such a text arrives."""
+    request = PublicRequest.objects.create(
+        organisation_id=organisation_id,
+        given_name="Text message",
+        phone=phone[:30],
+        postcode="",
+        need_type=NeedType.objects.get(slug="other"),
+        details=words[:5000],
+        client_hash=client_hash(phone),
+    )
+    audit.record(
+        None,
+        Action.CREATE,
+        request,
+        purpose=Purpose.HELP_REQUEST,
+        summary="Asked for help by text message",
+        via="sms",
+    )
+    return request
+
+
 # NHS lists ----------------------------------------------------------------------------------
 
 NHS_LIST_REQUIRED = ("given_name", "family_name", "phone", "postcode")
