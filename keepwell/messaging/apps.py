@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from keepwell.core.navigation import NavItem, PersonLink
+from keepwell.people.merging import PersonMerge
 
 
 class MessagingConfig(AppConfig):
@@ -23,6 +24,13 @@ class MessagingConfig(AppConfig):
         NavItem("Broadcasts", "messaging:broadcasts", "messaging.send_broadcast", 62),
         NavItem("Calls to make", "messaging:calls", "messaging.make_calls", 63),
     ]
+    # Messages, texts received and contact preferences follow a person's merged record.
+    person_merge = PersonMerge(
+        "Messages",
+        holds="keepwell.messaging.merging.holds",
+        refusal="keepwell.messaging.merging.refusal",
+        move="keepwell.messaging.merging.move",
+    )
     person_links = [
         PersonLink(
             "Messages: the conversation",
