@@ -283,6 +283,8 @@ KEEPWELL_CONCERN_URGENT_ESCALATE_MINUTES = env_int(
 KEEPWELL_HELP_PUBLIC_REQUESTS_PER_HOUR = env_int(
     "KEEPWELL_HELP_PUBLIC_REQUESTS_PER_HOUR", 5, minimum=1
 )
+# A volunteer is reminded of a task they hold this many hours before it starts.
+KEEPWELL_TASK_REMINDER_HOURS = env_int("KEEPWELL_TASK_REMINDER_HOURS", 24, minimum=1)
 # The dashboard's volunteer figures (unmet needs, available now, idle) are kept this long;
 # requests and concerns are always live. 0 works them out on every load.
 KEEPWELL_HELP_DASHBOARD_CACHE_SECONDS = env_int(

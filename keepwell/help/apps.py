@@ -31,6 +31,11 @@ class HelpConfig(AppConfig):
         move="keepwell.help.merging.move",
     )
     # Unacknowledged doorstep concerns escalate; checked every five minutes.
-    periodic_tasks = [("keepwell.help.tasks.escalate_concerns", 300)]
+    # Reminders before tasks every quarter of an hour; expiring checks once a day.
+    periodic_tasks = [
+        ("keepwell.help.tasks.escalate_concerns", 300),
+        ("keepwell.help.tasks.remind_volunteers", 900),
+        ("keepwell.help.tasks.warn_expiring", 86400),
+    ]
     # A volunteer's YES or NO texted back to a task offer (keepwell/messaging/inbound.py).
     message_answers = {"task_offer": "keepwell.help.replies.answer_offer"}

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Max, ProtectedError, Q
 from django.utils import timezone
@@ -31,6 +30,7 @@ from keepwell.audit.models import Action, Purpose
 from keepwell.core import csvio
 from keepwell.core.phone import InvalidPhoneNumber, normalise_or_keep, normalise_phone
 from keepwell.directory.models import OrganisationKind
+from keepwell.help import messages
 from keepwell.help.eligibility import eligibility, hard_blockers
 from keepwell.help.models import (
     VOLUNTEER_TRANSITIONS,
@@ -465,6 +465,8 @@ def offer_task(
         f"Offered to {volunteer}",
         via=via,
     )
+    # A text they can answer YES or NO (keepwell/help/replies.py hears the answer).
+    messages.tell_task_offered(offer, by=by)
     return offer
 
 
@@ -1197,29 +1199,6 @@ def _concern_link(concern: Concern) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/help/concerns/{concern.pk}/"
 
 
-def _notify(addresses: list[str], subject: str, concern: Concern) -> None:
-    # No personal details leave keepwell by email: only the link to sign in and see them.
-    addresses = sorted({a for a in addresses if a})
-    if not addresses:
-        return
-    body = (
-        f"A volunteer raised a doorstep concern ({concern.get_kind_display().lower()}"
-        f"{', urgent' if concern.urgent else ''}) for you to acknowledge.\n\n"
-        f"Sign in to keepwell to see it: {_concern_link(concern)}\n"
-    )
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=True)
-    )
-
-
-def _coordinator_emails(organisation_id: int) -> list[str]:
-    return list(
-        Membership.objects.filter(organisation_id=organisation_id, role=Role.COORDINATOR)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-
-
 @transaction.atomic
 def raise_concern(
     *,
@@ -1261,10 +1240,9 @@ def raise_concern(
         summary=f"Doorstep concern: {concern.get_kind_display()}",
         via=via,
     )
-    if contact is not None:
-        _notify([contact.email], "keepwell: a doorstep concern for you", concern)
-    else:
-        _notify(_coordinator_emails(organisation_id), "keepwell: a concern needs routing", concern)
+    # Through messaging, in this transaction: the contact (a text too when urgent) and the
+    # coordinators hear, with a link only; see keepwell/help/messages.py.
+    messages.tell_concern_raised(concern, by=by)
     return concern
 
 
@@ -1381,10 +1359,7 @@ def escalate_overdue_concerns(now: datetime | None = None) -> int:
                 summary=f"Escalated ({concern.escalations})",
                 via="system",
             )
-            emails = _coordinator_emails(concern.organisation_id)
-            if target is not None:
-                emails.append(target.email)
-            _notify(emails, "keepwell: an unacknowledged concern has escalated", concern)
+            messages.tell_concern_escalated(concern)
             count += 1
     return count
 

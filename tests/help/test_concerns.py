@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from keepwell.audit.models import AuditEvent
 from keepwell.help import services
 from keepwell.help.models import Concern
 from keepwell.help.tasks import escalate_concerns
+from keepwell.messaging.models import Channel, Message
 from tests.help.factories import make_request, make_routing
 
 
@@ -43,15 +43,18 @@ def _raise(world, task, kind="health_worse", urgent=False):
     )
 
 
-def test_a_health_concern_goes_to_the_persons_gp_practice(
-    world, routing, held_task, django_capture_on_commit_callbacks
-):
+def _emailed(**filters) -> list[Message]:
+    """The emails in keepwell's outbox (messaging sends them once the transaction commits)."""
+    return list(Message.objects.filter(channel=Channel.EMAIL, **filters).order_by("pk"))
+
+
+def test_a_health_concern_goes_to_the_persons_gp_practice(world, routing, held_task):
     duty, _ = routing
-    with django_capture_on_commit_callbacks(execute=True):
-        concern = _raise(world, held_task)
+    concern = _raise(world, held_task)
     assert concern.routed_to == duty
-    assert mail.outbox[0].to == ["duty@example.com"]
-    assert "Breathless" not in mail.outbox[0].body  # no personal details by email
+    (email,) = _emailed(kind="concern_routed")
+    assert email.to == "duty@example.com"
+    assert "Breathless" not in email.body  # no personal details by email
     assert AuditEvent.objects.filter(
         person_id=world.margaret_person.pk, purpose="safeguarding", action="create"
     ).exists()
@@ -81,18 +84,17 @@ def test_the_contact_acknowledges_and_records_an_outcome(world, routing, held_ta
 
 
 def test_an_unacknowledged_concern_escalates_after_the_set_time_and_stays_open(
-    world, routing, held_task, settings, django_capture_on_commit_callbacks
+    world, routing, held_task, settings
 ):
     settings.KEEPWELL_CONCERN_ESCALATE_HOURS = 4
     duty, lead = routing
     concern = _raise(world, held_task)
     raised = concern.routed_at
     assert services.escalate_overdue_concerns(raised + timedelta(hours=3, minutes=59)) == 0
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.escalate_overdue_concerns(raised + timedelta(hours=4)) == 1
+    assert services.escalate_overdue_concerns(raised + timedelta(hours=4)) == 1
     concern.refresh_from_db()
     assert concern.routed_to == lead and concern.escalations == 1
-    assert {"lead@example.com"} <= {a for m in mail.outbox for a in m.to}
+    assert {"lead@example.com"} <= {m.to for m in _emailed(kind="concern_escalated")}
     # Running again at once does nothing: the clock started again.
     assert services.escalate_overdue_concerns(raised + timedelta(hours=4, minutes=5)) == 0
     assert Concern.objects.unclosed().filter(pk=concern.pk).exists()
@@ -110,15 +112,12 @@ def test_an_acknowledged_concern_never_escalates(world, routing, held_task):
     assert services.escalate_overdue_concerns(timezone.now() + timedelta(days=3)) == 0
 
 
-def test_a_concern_no_rule_fits_is_kept_and_the_coordinators_told(
-    world, held_task, django_capture_on_commit_callbacks
-):
+def test_a_concern_no_rule_fits_is_kept_and_the_coordinators_told(world, held_task):
     world.sam.email = "sam@example.com"
     world.sam.save(update_fields=["email"])
-    with django_capture_on_commit_callbacks(execute=True):
-        concern = _raise(world, held_task)
+    concern = _raise(world, held_task)
     assert concern.routed_to is None
-    assert mail.outbox[0].to == ["sam@example.com"]
+    assert [m.to for m in _emailed(kind="concern_routed")] == ["sam@example.com"]
     assert services.escalate_overdue_concerns(timezone.now() + timedelta(hours=5)) == 1
     assert Concern.objects.unclosed().count() == 1
 
