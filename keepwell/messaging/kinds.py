@@ -43,9 +43,9 @@ _ALL = (
         "A task offered to a volunteer",
         "volunteering",
         ("name", "need", "when", "area"),
-        "To a volunteer: a task they could take, answered YES or NO by text. ((name)) is the "
-        'volunteer\'s first name, ((need)) what is needed ("shopping"), ((when)) the day and '
-        "time, ((area)) the neighbourhood. Never the name or address of the person helped.",
+        "To a volunteer: a task they could take, answered YES or NO by text. ((name)): the "
+        "volunteer's first name; ((need)): what is needed; ((when)): day and time; "
+        "((area)): the neighbourhood. Never the helped person's name or address.",
     ),
     Kind(
         "task_reminder",

@@ -1,0 +1,407 @@
+"""The words keepwell starts with: every kind in English and Portuguese, approved, and a
+draft for each community language waiting for a translator.
+
+Pure data (no Django): ``migrations/0002_seed_templates.py`` reads it. Changing it changes
+only databases migrated afterwards; new words for a running site go through the template
+pages (a translator, then a named reviewer), or a new migration.
+
+Channel ``""`` is any channel: its subject is used by email, letters and the inbox, and a
+text ignores it. A channel's own row is there only where it needs other words: the text
+for a task offer asks for YES or NO (SIM or NÃO), and a follow-up for someone offline is a
+coordinator's call script. Portuguese is written to read naturally in Portugal (Madeira
+included) and in Brazil: no "você"/"tu", and words both share.
+"""
+
+from __future__ import annotations
+
+from keepwell.messaging.kinds import KINDS, TRANSLATOR_LANGUAGES
+
+SEED_USERNAME = "keepwell-seed"
+SEED_DISPLAY_NAME = "keepwell (seeded wording)"
+
+# (key, channel, language, subject, body)
+APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
+    # --- volunteers ------------------------------------------------------------------------
+    (
+        "task_offer",
+        "",
+        "en",
+        "Can you help with ((need))?",
+        "Hello ((name)), can you help with ((need)) in ((area)), ((when))? "
+        "Sign in to keepwell to say yes or no. Thank you.",
+    ),
+    (
+        "task_offer",
+        "",
+        "pt",
+        "Pode ajudar com ((need))?",
+        "Olá ((name)), pode ajudar com ((need)) em ((area)), ((when))? "
+        "Entre no keepwell para responder sim ou não. Obrigado.",
+    ),
+    (
+        "task_offer",
+        "sms",
+        "en",
+        "",
+        "keepwell: Hello ((name)), can you help with ((need)) in ((area)), ((when))? "
+        "Reply YES or NO.",
+    ),
+    (
+        "task_offer",
+        "sms",
+        "pt",
+        "",
+        "keepwell: Olá ((name)), pode ajudar com ((need)) em ((area)), ((when))? "
+        "Responda SIM ou NÃO.",
+    ),
+    (
+        "task_reminder",
+        "",
+        "en",
+        "Reminder: ((need)), ((when))",
+        "Hello ((name)), a reminder that you are helping with ((need)), ((when)). "
+        "The address and details are here once you sign in: ((url)) Thank you.",
+    ),
+    (
+        "task_reminder",
+        "",
+        "pt",
+        "Lembrete: ((need)), ((when))",
+        "Olá ((name)), lembramos que vai ajudar com ((need)), ((when)). "
+        "O endereço e os detalhes estão aqui, depois de entrar: ((url)) Obrigado.",
+    ),
+    (
+        "offer_accepted",
+        "",
+        "en",
+        "The task is yours: ((need))",
+        "Thank you ((name)), the task is yours: ((need)). "
+        "See the details once you sign in: ((url))",
+    ),
+    (
+        "offer_accepted",
+        "",
+        "pt",
+        "A tarefa é sua: ((need))",
+        "Obrigado, ((name)), a tarefa é sua: ((need)). Veja os detalhes depois de entrar: ((url))",
+    ),
+    (
+        "offer_declined",
+        "",
+        "en",
+        "Thank you for your answer",
+        "Thank you ((name)), we have your answer. We will ask someone else this time.",
+    ),
+    (
+        "offer_declined",
+        "",
+        "pt",
+        "Obrigado pela sua resposta",
+        "Obrigado, ((name)), recebemos a sua resposta. Desta vez vamos pedir a outra pessoa.",
+    ),
+    (
+        "offer_taken",
+        "",
+        "en",
+        "Someone else has taken this task",
+        "Thank you ((name)). Someone else has already taken this task: ((need)). "
+        "We will let you know about the next one.",
+    ),
+    (
+        "offer_taken",
+        "",
+        "pt",
+        "Outra pessoa já ficou com esta tarefa",
+        "Obrigado, ((name)). Outra pessoa já ficou com esta tarefa: ((need)). "
+        "Avisaremos quando houver outra.",
+    ),
+    (
+        "timebank_approval",
+        "",
+        "en",
+        "Time bank hours to look at",
+        "There are time bank hours for you to look at on keepwell: hours waiting for "
+        "approval, or a decision about hours you logged. See them once you sign in: ((url))",
+    ),
+    (
+        "timebank_approval",
+        "",
+        "pt",
+        "Horas do banco de tempo para ver",
+        "Há horas do banco de tempo para ver no keepwell: horas que aguardam aprovação, ou "
+        "uma decisão sobre horas que indicou. Veja-as depois de entrar: ((url))",
+    ),
+    (
+        "check_expiring",
+        "",
+        "en",
+        "A check ends on ((date))",
+        "A ((check)) check on keepwell ends on ((date)). "
+        "Sign in to see whose it is and what to do: ((url))",
+    ),
+    (
+        "check_expiring",
+        "",
+        "pt",
+        "Uma verificação termina no dia ((date))",
+        "Uma verificação ((check)) no keepwell termina no dia ((date)). "
+        "Entre no keepwell para ver de quem é e o que fazer: ((url))",
+    ),
+    # --- staff: a link only ----------------------------------------------------------------
+    (
+        "concern_routed",
+        "",
+        "en",
+        "A doorstep concern for your team",
+        "A concern raised on a doorstep visit has been sent to your team on keepwell. "
+        "Sign in to read it and say who will pick it up: ((url))",
+    ),
+    (
+        "concern_routed",
+        "",
+        "pt",
+        "Uma preocupação de uma visita para a sua organização",
+        "Foi enviada à sua organização, no keepwell, uma preocupação identificada numa "
+        "visita porta a porta. Entre no keepwell para ver os detalhes e indicar quem vai "
+        "tratar do assunto: ((url))",
+    ),
+    (
+        "concern_escalated",
+        "",
+        "en",
+        "A doorstep concern nobody has picked up",
+        "A concern raised on a doorstep visit has not been picked up in time. "
+        "Sign in and make sure someone acts on it today: ((url))",
+    ),
+    (
+        "concern_escalated",
+        "",
+        "pt",
+        "Uma preocupação de uma visita sem resposta",
+        "Uma preocupação identificada numa visita porta a porta ainda não teve resposta "
+        "dentro do prazo. Entre no keepwell e garanta que alguém trata dela hoje: ((url))",
+    ),
+    (
+        "referral_new",
+        "",
+        "en",
+        "A new referral for your service",
+        "Someone has been referred to your service on keepwell. "
+        "Sign in to see the referral and get in touch with them: ((url))",
+    ),
+    (
+        "referral_new",
+        "",
+        "pt",
+        "Um novo encaminhamento para o seu serviço",
+        "Uma pessoa foi encaminhada para o seu serviço no keepwell. "
+        "Entre no keepwell para ver o encaminhamento e falar com a pessoa: ((url))",
+    ),
+    (
+        "referral_status",
+        "",
+        "en",
+        "A referral you made: ((status))",
+        "A referral you made on keepwell is now: ((status)). See it once you sign in: ((url))",
+    ),
+    (
+        "referral_status",
+        "",
+        "pt",
+        "Um encaminhamento que fez: ((status))",
+        "Há uma atualização de um encaminhamento que fez no keepwell: ((status)). "
+        "Veja os detalhes depois de entrar: ((url))",
+    ),
+    (
+        "referral_reminder",
+        "",
+        "en",
+        "A referral is waiting for first contact",
+        "A referral to your service has waited ((days)) working days for first contact. "
+        "Sign in and get in touch with the person: ((url))",
+    ),
+    (
+        "referral_reminder",
+        "",
+        "pt",
+        "Um encaminhamento aguarda resposta",
+        "Um encaminhamento para o seu serviço aguarda há ((days)) dias úteis que alguém "
+        "fale com a pessoa. Entre no keepwell e fale com ela: ((url))",
+    ),
+    (
+        "referral_escalation",
+        "",
+        "en",
+        "A referral is overdue for first contact",
+        "A referral has waited ((days)) working days without first contact, longer than "
+        "the service promises. Sign in and make sure someone gets in touch today: ((url))",
+    ),
+    (
+        "referral_escalation",
+        "",
+        "pt",
+        "Um encaminhamento está atrasado",
+        "Um encaminhamento aguarda há ((days)) dias úteis sem que ninguém tenha falado com "
+        "a pessoa, mais do que o prazo do serviço. Entre no keepwell e garanta que alguém "
+        "fala com ela hoje: ((url))",
+    ),
+    (
+        "follow_up_due",
+        "",
+        "en",
+        "((count)) follow-ups are due",
+        "((count)) follow-ups are due. See the list: ((url))",
+    ),
+    (
+        "follow_up_due",
+        "",
+        "pt",
+        "Há ((count)) acompanhamentos pendentes",
+        "Há ((count)) acompanhamentos pendentes. Veja a lista: ((url))",
+    ),
+    # --- the people helped -----------------------------------------------------------------
+    (
+        "referral_update",
+        "",
+        "en",
+        "News about your referral",
+        "Hello ((name)), there is news about your referral. "
+        "You can see it here once you sign in: ((url))",
+    ),
+    (
+        "referral_update",
+        "",
+        "pt",
+        "Novidades sobre o seu encaminhamento",
+        "Olá ((name)), há novidades sobre o seu encaminhamento. "
+        "Pode ver os detalhes aqui, depois de entrar: ((url))",
+    ),
+    (
+        "outcome_follow_up",
+        "",
+        "en",
+        "How are things now?",
+        "Hello ((name)), we would like to know how things are for you now. "
+        "Please answer a few short questions here: ((url)) Thank you.",
+    ),
+    (
+        "outcome_follow_up",
+        "",
+        "pt",
+        "Como estão as coisas agora?",
+        "Olá ((name)), gostaríamos de saber como está agora. "
+        "Pode responder a algumas perguntas curtas aqui: ((url)) Obrigado.",
+    ),
+    (
+        "outcome_follow_up",
+        "phone",
+        "en",
+        "Follow-up call",
+        "Ask for ((name)). Say who you are, and that you are calling from keepwell about "
+        "the help they had. Ask if now is a good time to talk. Then ask the questions on "
+        "this form, filling it in as they answer: ((url)) If they would rather not answer, "
+        "thank them and note that on the form.",
+    ),
+    (
+        "outcome_follow_up",
+        "phone",
+        "pt",
+        "Chamada de acompanhamento",
+        "Pergunte por ((name)). Diga quem é e que telefona do keepwell sobre a ajuda que a "
+        "pessoa recebeu. Pergunte se pode falar agora. Depois faça as perguntas deste "
+        "formulário e preencha-o à medida que a pessoa responde: ((url)) Se a pessoa "
+        "preferir não responder, agradeça e anote isso no formulário.",
+    ),
+    (
+        "help_request_received",
+        "",
+        "en",
+        "We have your message",
+        "keepwell: thank you, we have your message. Someone will call you back soon. "
+        "In an emergency, call 999.",
+    ),
+    (
+        "help_request_received",
+        "",
+        "pt",
+        "Recebemos a sua mensagem",
+        "keepwell: obrigado, recebemos a sua mensagem. Vamos telefonar em breve. "
+        "Em caso de emergência, ligue para o 999.",
+    ),
+    (
+        "stop_confirmed",
+        "",
+        "en",
+        "You will get no more texts",
+        "keepwell: you will not get any more texts from us. Text START to get them again.",
+    ),
+    (
+        "stop_confirmed",
+        "",
+        "pt",
+        "Não vai receber mais mensagens",
+        "keepwell: não vai receber mais mensagens nossas. Envie START para voltar a recebê-las.",
+    ),
+    (
+        "start_confirmed",
+        "",
+        "en",
+        "Texts are on again",
+        "keepwell: texts from us are on again. Text STOP at any time to stop them.",
+    ),
+    (
+        "start_confirmed",
+        "",
+        "pt",
+        "As mensagens voltaram",
+        "keepwell: vai voltar a receber as nossas mensagens. "
+        "Envie STOP a qualquer momento para parar.",
+    ),
+    # --- words written by people: a broadcast's sender, a coordinator's reply --------------
+    ("broadcast", "", "en", "News from keepwell", "((body))"),
+    ("broadcast", "", "pt", "Notícias do keepwell", "((body))"),
+    ("reply", "", "en", "A reply from keepwell", "((body))"),
+    ("reply", "", "pt", "Uma resposta do keepwell", "((body))"),
+)
+
+_CHANNEL_NOTES = {
+    "sms": " The text message: keep it short; keep YES and NO to reply with.",
+    "phone": " This is a coordinator's call script, read out on the phone.",
+}
+
+
+def translator_note(key: str, channel: str) -> str:
+    """What a translator is told about the words they are writing (the field holds 300)."""
+    return KINDS[key].description + _CHANNEL_NOTES.get(channel, "")
+
+
+def rows() -> list[dict]:
+    """Every seeded row: the approved English and Portuguese, and the drafts for the rest."""
+    seeded = []
+    for key, channel, language, subject, body in APPROVED:
+        seeded.append(
+            {
+                "key": key,
+                "channel": channel,
+                "language": language,
+                "subject": subject,
+                "body": body,
+                "description": translator_note(key, channel),
+                "approved": True,
+            }
+        )
+    english = [(key, channel) for key, channel, language, *_ in APPROVED if language == "en"]
+    for key, channel in english:
+        for language in TRANSLATOR_LANGUAGES:
+            seeded.append(
+                {
+                    "key": key,
+                    "channel": channel,
+                    "language": language,
+                    "subject": "",
+                    "body": "",
+                    "description": translator_note(key, channel),
+                    "approved": False,
+                }
+            )
+    return seeded
