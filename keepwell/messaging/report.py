@@ -1,0 +1,456 @@
+"""The communication audit: what reached whom, by channel, language, purpose, audience and area.
+
+Counting two million ``Message`` rows on every page view is too slow, so each day is
+counted once into ``MessageTally`` rows (:func:`roll_up`). Receipts, replies and call
+outcomes arrive late, so a day is only read from its tally once it was counted after
+``SETTLE_DAYS`` had passed (``TalliedDay.final``); every other day in the period is
+counted live from the messages themselves. Both paths count with the same expressions
+(:func:`_counts`), so the report always equals a live GROUP BY over the period.
+
+Channels keepwell does not send itself (``HandLog``) are few rows and always read live.
+The audit counts people and messages; it never names anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django_tasks import task
+
+from keepwell.messaging.models import (
+    FAILED,
+    CallOutcome,
+    Channel,
+    HandChannel,
+    HandLog,
+    Message,
+    MessageTally,
+    Purpose,
+    Status,
+    TalliedDay,
+)
+from keepwell.places.models import Area
+
+# A message's fate is known within this many days of its queueing (Notify gives up on a
+# text after 72 hours; letters take a few days more): tallies of older days are final.
+SETTLE_DAYS = 8
+
+DIMENSIONS = ("channel", "language", "purpose", "audience", "area")
+DIMENSION_LABELS = {
+    "channel": "Channel",
+    "language": "Language",
+    "purpose": "Purpose",
+    "audience": "Audience",
+    "area": "Area",
+}
+COUNTS = (
+    "messages",
+    "sent",
+    "delivered",
+    "failed",
+    "replied",
+    "acted",
+    "fallbacks",
+    "calls",
+    "calls_answered",
+    "cost_pence",
+)
+# A phone call that did not reach the person: as much a failed attempt as a bounced text.
+CALL_FAILURES = (CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER, CallOutcome.NO_NUMBER)
+
+CHANNEL_NAMES = {**dict(Channel.choices), **dict(HandChannel.choices)}
+PURPOSE_NAMES = dict(Purpose.choices)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: date) -> datetime:
+    """The first instant of a Europe/London day, aware (a day may be 23 or 25 hours)."""
+    return datetime.combine(day, time.min, tzinfo=_zone())
+
+
+def local_today(now: datetime | None = None) -> date:
+    return timezone.localtime(now or timezone.now(), _zone()).date()
+
+
+def _counts() -> dict:
+    """How every figure is counted from ``Message`` rows: the one definition the tallies
+    and the live part share."""
+    return {
+        "messages": Count("id"),
+        # Handed to a provider or a coordinator: neither still waiting nor called off.
+        "sent": Count("id", filter=~Q(status__in=[Status.QUEUED, Status.CANCELLED])),
+        "delivered": Count("id", filter=Q(status=Status.DELIVERED)),
+        "failed": Count("id", filter=Q(status__in=FAILED)),
+        "replied": Count("id", filter=Q(replied_at__isnull=False)),
+        "acted": Count("id", filter=Q(acted_at__isnull=False)),
+        "fallbacks": Count("id", filter=Q(language_fallback=True)),
+        "calls": Count("id", filter=Q(channel=Channel.PHONE) & ~Q(call_outcome="")),
+        "calls_answered": Count(
+            "id", filter=Q(channel=Channel.PHONE, call_outcome=CallOutcome.GOT_THROUGH)
+        ),
+        "cost_pence": Coalesce(Sum("cost_pence"), 0),
+    }
+
+
+def _failed_attempt() -> Q:
+    return Q(status__in=FAILED) | Q(channel=Channel.PHONE, call_outcome__in=CALL_FAILURES)
+
+
+def _in_days(first: date, last: date) -> Q:
+    return Q(queued_at__gte=day_start(first), queued_at__lt=day_start(last + timedelta(days=1)))
+
+
+# ---------------------------------------------------------------------------------------
+# Rolling up
+
+
+def roll_up(first: date, last: date, *, now: datetime | None = None) -> int:
+    """Count the messages of the days ``first``..``last`` (inclusive) into tallies again,
+    replacing what those days had. Returns the number of tally rows written."""
+    now = now or timezone.now()
+    settled_before = local_today(now) - timedelta(days=SETTLE_DAYS)
+    written = 0
+    chunk_first = first
+    while chunk_first <= last:
+        # A month at a time keeps each transaction and GROUP BY a modest size.
+        chunk_last = min(last, chunk_first + timedelta(days=30))
+        grouped = (
+            Message.objects.filter(_in_days(chunk_first, chunk_last))
+            .annotate(day=TruncDate("queued_at", tzinfo=_zone()))
+            .order_by()
+            .values("day", "channel", "language", "purpose", "audience", "area_id")
+            .annotate(**_counts())
+        )
+        rows = [MessageTally(**group) for group in grouped]
+        days = [chunk_first + timedelta(days=n) for n in range((chunk_last - chunk_first).days + 1)]
+        with transaction.atomic():
+            MessageTally.objects.filter(day__gte=chunk_first, day__lte=chunk_last).delete()
+            MessageTally.objects.bulk_create(rows, batch_size=2_000)
+            TalliedDay.objects.filter(day__in=days).delete()
+            TalliedDay.objects.bulk_create(
+                TalliedDay(day=day, tallied_at=now, final=day < settled_before) for day in days
+            )
+        written += len(rows)
+        chunk_first = chunk_last + timedelta(days=1)
+    return written
+
+
+def roll_up_recent(now: datetime | None = None) -> int:
+    """The periodic rollup: the last ``SETTLE_DAYS`` days and the day that has just
+    settled, whose tally this makes final."""
+    today = local_today(now)
+    return roll_up(today - timedelta(days=SETTLE_DAYS), today, now=now)
+
+
+def roll_up_all(now: datetime | None = None) -> int:
+    """Every day from the first message to today (``keepwell messaging_rollup --all``)."""
+    first = Message.objects.order_by("queued_at").values_list("queued_at", flat=True).first()
+    if first is None:
+        return 0
+    return roll_up(local_today(first), local_today(now), now=now)
+
+
+@task()
+def roll_up_messages() -> int:
+    """Keep the audit's tallies of the last days current; returns the rows written."""
+    return roll_up_recent()
+
+
+# ---------------------------------------------------------------------------------------
+# The report
+
+
+@dataclass
+class Row:
+    """One line of the audit: a group of messages, or of hand-logged channels."""
+
+    key: dict[str, object]
+    labels: dict[str, str]
+    hand: bool = False
+    messages: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    replied: int = 0
+    acted: int = 0
+    fallbacks: int = 0
+    calls: int = 0
+    calls_answered: int = 0
+    cost_pence: int = 0
+    reach: int = 0  # hand-logged channels: about how many people
+
+    def add(self, counts: dict) -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + int(counts.get(name) or 0))
+
+    @property
+    def delivered_percent(self) -> int | None:
+        return round(100 * self.delivered / self.sent) if self.sent else None
+
+
+@dataclass
+class ChannelBar:
+    channel: str
+    name: str
+    sent: int
+    delivered: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.delivered / self.sent) if self.sent else 0
+
+
+@dataclass
+class Audit:
+    start: date
+    end: date
+    group_by: tuple[str, ...]
+    rows: list[Row]
+    hand_rows: list[Row]
+    total: Row
+    by_channel: list[ChannelBar]
+    unreached_people: int
+    unreached_by_purpose: list[tuple[str, int]] = field(default_factory=list)
+    tallied_days: int = 0
+
+
+def _grouping(group_by: Sequence[str]) -> tuple[str, ...]:
+    return tuple(d for d in DIMENSIONS if d in group_by)
+
+
+def _fields(dims: Iterable[str]) -> list[str]:
+    return ["area_id" if d == "area" else d for d in dims]
+
+
+def _final_days(start: date, end: date, today: date) -> list[date]:
+    return list(
+        TalliedDay.objects.filter(
+            day__gte=start, day__lte=end, day__lt=today - timedelta(days=SETTLE_DAYS), final=True
+        ).values_list("day", flat=True)
+    )
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _grouped(queryset, fields: list[str], counts: dict) -> list[dict]:
+    if not fields:
+        # With nothing to group by, one aggregate over everything.
+        return [queryset.aggregate(**counts)]
+    return list(queryset.order_by().values(*fields).annotate(**counts))
+
+
+def communication_audit(
+    *,
+    start: date,
+    end: date,
+    group_by: Sequence[str] = ("channel",),
+    area_ids: set[int] | None = None,
+    now: datetime | None = None,
+) -> Audit:
+    """The audit of messages queued from ``start`` to ``end`` (Europe/London dates, both
+    included), grouped by any of ``DIMENSIONS``; ``area_ids`` limits it to those areas
+    (None: everywhere). Messages read from final tallies and live rows for the other days."""
+    dims = _grouping(group_by)
+    fields = _fields(dims)
+    today = local_today(now)
+    final = _final_days(start, end, today)
+    runs = _runs(final)
+
+    messages = Message.objects.filter(_in_days(start, end))
+    tallies = MessageTally.objects.filter(day__gte=start, day__lte=end)
+    hand_logs = HandLog.objects.filter(happened_on__gte=start, happened_on__lte=end)
+    if area_ids is not None:
+        messages = messages.filter(area_id__in=area_ids)
+        tallies = tallies.filter(area_id__in=area_ids)
+        hand_logs = hand_logs.filter(area_id__in=area_ids)
+    for first, last in runs:
+        messages = messages.exclude(_in_days(first, last))
+    settled = Q()
+    for first, last in runs:
+        settled |= Q(day__gte=first, day__lte=last)
+
+    groups: dict[tuple, Row] = {}
+
+    def row_for(values: dict, hand: bool = False) -> Row:
+        key = tuple(values.get(f) for f in fields)
+        found = groups.get((hand, *key))
+        if found is None:
+            found = groups[(hand, *key)] = Row(
+                key=dict(zip(dims, key, strict=True)), labels={}, hand=hand
+            )
+        return found
+
+    for values in _grouped(messages, fields, _counts()):
+        row_for(values).add(values)
+    if runs:
+        sums = {name: Coalesce(Sum(name), 0) for name in COUNTS}
+        for values in _grouped(tallies.filter(settled), fields, sums):
+            row_for(values).add(values)
+    for values in _grouped(
+        hand_logs,
+        fields,
+        {"reach_sum": Coalesce(Sum("reach"), 0), "replies_sum": Coalesce(Sum("replies"), 0)},
+    ):
+        if not values["reach_sum"] and not values["replies_sum"]:
+            continue
+        row = row_for(values, hand=True)
+        row.reach += values["reach_sum"]
+        row.replied += values["replies_sum"]
+
+    rows = [r for r in groups.values() if not r.hand and r.messages]
+    hand_rows = [r for r in groups.values() if r.hand]
+    _label(rows + hand_rows)
+    rows.sort(key=lambda r: [r.labels[d] for d in dims])
+    hand_rows.sort(key=lambda r: [r.labels[d] for d in dims])
+
+    total = Row(key={}, labels={})
+    for row in rows:
+        total.add({name: getattr(row, name) for name in COUNTS})
+    total.reach = sum(r.reach for r in hand_rows)
+    total.replied += sum(r.replied for r in hand_rows)
+
+    unreached = unreached_people(start=start, end=end, area_ids=area_ids)
+    return Audit(
+        start=start,
+        end=end,
+        group_by=dims,
+        rows=rows,
+        hand_rows=hand_rows,
+        total=total,
+        by_channel=_by_channel(messages, tallies.filter(settled) if runs else None),
+        unreached_people=len({person for person, _ in unreached}),
+        unreached_by_purpose=_by_purpose(unreached),
+        tallied_days=len(final),
+    )
+
+
+def _by_channel(messages, tallies) -> list[ChannelBar]:
+    sent: dict[str, int] = {}
+    delivered: dict[str, int] = {}
+    counts = {"sent": _counts()["sent"], "delivered": _counts()["delivered"]}
+    found = list(messages.order_by().values("channel").annotate(**counts))
+    if tallies is not None:
+        found += list(
+            tallies.order_by()
+            .values("channel")
+            .annotate(sent=Coalesce(Sum("sent"), 0), delivered=Coalesce(Sum("delivered"), 0))
+        )
+    for values in found:
+        sent[values["channel"]] = sent.get(values["channel"], 0) + values["sent"]
+        delivered[values["channel"]] = delivered.get(values["channel"], 0) + values["delivered"]
+    return [
+        ChannelBar(channel, CHANNEL_NAMES.get(channel, channel), sent[channel], delivered[channel])
+        for channel in Channel.values
+        if sent.get(channel)
+    ]
+
+
+def _label(rows: list[Row]) -> None:
+    area_ids = {r.key.get("area") for r in rows if r.key.get("area")}
+    areas = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "name")) if area_ids else {}
+    for row in rows:
+        for dim, value in row.key.items():
+            if dim == "channel":
+                text = CHANNEL_NAMES.get(value, value)
+            elif dim == "purpose":
+                text = PURPOSE_NAMES.get(value, value)
+            elif dim == "area":
+                text = areas.get(value, "No area") if value else "No area"
+            else:
+                text = value or "Not given"
+            row.labels[dim] = str(text)
+
+
+def unreached_people(
+    *, start: date, end: date, area_ids: set[int] | None = None
+) -> set[tuple[int, str]]:
+    """(person id, purpose) for everyone messaged in the period about a purpose whose every
+    attempt failed: bounced, gave up, or a coordinator's call that did not get through."""
+    period = _in_days(start, end)
+    attempts = Message.objects.filter(period, person__isnull=False).exclude(status=Status.CANCELLED)
+    if area_ids is not None:
+        attempts = attempts.filter(area_id__in=area_ids)
+    # Only people with a failure are candidates; one message that did not fail (delivered,
+    # answered, or still on its way) means a channel reaches them for that purpose.
+    other = (
+        Message.objects.filter(period, person_id=OuterRef("person_id"), purpose=OuterRef("purpose"))
+        .exclude(status=Status.CANCELLED)
+        .exclude(_failed_attempt())
+    )
+    return set(
+        attempts.filter(_failed_attempt())
+        .annotate(reached=Exists(other))
+        .filter(reached=False)
+        .order_by()
+        .values_list("person_id", "purpose")
+        .distinct()
+    )
+
+
+def _by_purpose(pairs: set[tuple[int, str]]) -> list[tuple[str, int]]:
+    counted: dict[str, int] = {}
+    for _, purpose in pairs:
+        counted[purpose] = counted.get(purpose, 0) + 1
+    return [(PURPOSE_NAMES[p], counted[p]) for p in Purpose.values if counted.get(p)]
+
+
+# ---------------------------------------------------------------------------------------
+# CSV
+
+
+def csv_rows(audit: Audit) -> tuple[list[str], list[list]]:
+    """The audit as a header and rows, for ``keepwell.core.csvio``."""
+    header = [DIMENSION_LABELS[d] for d in audit.group_by] + [
+        "Kind",
+        "Messages",
+        "Sent",
+        "Delivered",
+        "Failed",
+        "Replied",
+        "Acted on",
+        "Language fallbacks",
+        "Phone calls made",
+        "Phone calls got through",
+        "Reach (logged by hand)",
+        "Estimated cost (pence)",
+    ]
+    body = []
+    for row in [*audit.rows, *audit.hand_rows]:
+        body.append(
+            [row.labels[d] for d in audit.group_by]
+            + [
+                "Logged by hand" if row.hand else "Sent by keepwell",
+                row.messages,
+                row.sent,
+                row.delivered,
+                row.failed,
+                row.replied,
+                row.acted,
+                row.fallbacks,
+                row.calls,
+                row.calls_answered,
+                row.reach,
+                row.cost_pence,
+            ]
+        )
+    return header, body

@@ -1,0 +1,122 @@
+"""Every messaging URL as every persona. Each area of the room adds its rows below.
+
+Sam coordinates Wellbrook Mutual Aid; Ana leads Riverside and Tom deputises; Priya is the
+practice's NHS connector; Jo volunteers; Margaret is a resident; Olly coordinates a group
+in another town.
+"""
+
+from __future__ import annotations
+
+from tests.permissions import OK, REDIRECT, SIGNED_IN_ONLY, Row
+
+MATRIX: list[Row] = []
+
+# --- The communication audit: counts only, so every coordinator and connector, and the
+# area leads for their own areas; logging by hand and the review are coordinators' work.
+READS_AUDIT = {"alex": OK, "priya": OK, "sam": OK, "olly": OK, "ana": OK, "tom": OK}
+KEEPS_AUDIT = {"alex": OK, "priya": OK, "sam": OK, "olly": OK}
+
+
+def _hand_log(world):
+    return {"channel": "leaflet", "happened_on": "2026-01-05", "reach": "300", "language": "en"}
+
+
+def _review(world):
+    return {
+        "channel": "sms",
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "what_worked": "Texts in Portuguese",
+        "why": "People read them",
+        "best_messenger": "The helpline",
+    }
+
+
+def _with_purpose(data):
+    return lambda world: {**data(world), "purpose": "news"}
+
+
+MATRIX += [
+    Row("messaging:audit", {**SIGNED_IN_ONLY, **READS_AUDIT}),
+    Row("messaging:audit", {**SIGNED_IN_ONLY, **READS_AUDIT}, query="format=csv"),
+    Row("messaging:audit_log", {**SIGNED_IN_ONLY, **KEEPS_AUDIT}),
+    Row(
+        "messaging:audit_log",
+        {**SIGNED_IN_ONLY, **{name: REDIRECT for name in KEEPS_AUDIT}},
+        method="post",
+        data=_with_purpose(_hand_log),
+    ),
+    Row("messaging:audit_review", {**SIGNED_IN_ONLY, **KEEPS_AUDIT}),
+    Row(
+        "messaging:audit_review",
+        {**SIGNED_IN_ONLY, **{name: REDIRECT for name in KEEPS_AUDIT}},
+        method="post",
+        data=_review,
+    ),
+]
+
+# --- Conversations: staff who may open the person's record read them; coordinators,
+# connectors and admins reply. The texts waiting for an answer: coordinators and connectors,
+# each seeing only their own people's (Olly's list is empty, not refused).
+SEES_MARGARET = {"alex": OK, "priya": OK, "sam": OK, "ana": OK, "tom": OK}
+ANSWERS_MARGARET = {"alex": REDIRECT, "priya": REDIRECT, "sam": REDIRECT}
+
+
+def _margaret(world):
+    return {"person_id": world.margaret_person.pk}
+
+
+MATRIX += [
+    Row("messaging:conversation", {**SIGNED_IN_ONLY, **SEES_MARGARET}, kwargs=_margaret),
+    Row(
+        "messaging:conversation",
+        {**SIGNED_IN_ONLY, **ANSWERS_MARGARET},
+        kwargs=_margaret,
+        method="post",
+        data=lambda world: {"body": "We will ring you tomorrow morning.", "language": "en"},
+    ),
+    Row("messaging:replies", {**SIGNED_IN_ONLY, **READS_AUDIT, "ana": 403, "tom": 403}),
+]
+
+# --- The inbox: everyone signed in has one (staff: their organisations' notes, each where
+# its referral may be seen; a person: their own). Marking all read sends them back to it.
+MATRIX += [
+    Row("messaging:inbox", SIGNED_IN_ONLY, default=OK),
+    Row("messaging:inbox_read", SIGNED_IN_ONLY, default=REDIRECT, method="post"),
+]
+
+# --- Broadcasts: coordinators, connectors and admins write them; each sees only their own
+# organisations' (another group's is not found); area leads, volunteers and residents, none.
+SENDS = {"alex": OK, "priya": OK, "sam": OK, "olly": OK}
+SAMS_BROADCAST = {**SIGNED_IN_ONLY, "alex": OK, "sam": OK, "priya": 404, "olly": 404}
+
+
+def _sams_broadcast(world):
+    from keepwell.messaging import broadcasts
+
+    made = broadcasts.save_draft(
+        by=world.sam,
+        title="Winter food drive",
+        audience_kind="volunteers",
+        audience_params={"organisation": world.mutual_aid.pk},
+        texts={"en": ("Food drive", "Food drive on Saturday at the hall, 10 till 2.")},
+    )
+    return {"broadcast_id": made.pk}
+
+
+MATRIX += [
+    Row("messaging:broadcasts", {**SIGNED_IN_ONLY, **SENDS}),
+    Row("messaging:broadcast_new", {**SIGNED_IN_ONLY, **SENDS}),
+    Row("messaging:broadcast", SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row("messaging:broadcast_edit", SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row("messaging:broadcast_schedule", SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row("messaging:broadcast_cancel", SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row(
+        "messaging:broadcast_cancel",
+        {**SAMS_BROADCAST, "alex": REDIRECT, "sam": REDIRECT},
+        kwargs=_sams_broadcast,
+        method="post",
+    ),
+    Row("messaging:broadcast_share", SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row("messaging:broadcast_leaflet", SAMS_BROADCAST, kwargs=_sams_broadcast),
+]
