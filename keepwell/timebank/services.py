@@ -42,7 +42,7 @@ from keepwell.audit.models import Action, Purpose
 from keepwell.people.models import Consent, Person, Strength
 from keepwell.places.geo import haversine_km
 from keepwell.places.models import PostcodeLocation
-from keepwell.timebank import fastpath
+from keepwell.timebank import fastpath, messages
 from keepwell.timebank.minutes import Minutes, format_minutes
 from keepwell.timebank.models import (
     Account,
@@ -703,6 +703,9 @@ def _record(
         "" if exchange.is_confirmed else ", waiting for confirmation"
     )
     _audit_legs(by, exchange, legs, Action.CREATE, summary, via)
+    if not exchange.is_confirmed:
+        # The member whose yes it waits for hears, in this transaction.
+        messages.tell_exchange_awaiting(exchange, by=by)
     return exchange
 
 
@@ -1047,6 +1050,9 @@ def confirm_exchange(exchange: Exchange, *, by, as_broker: bool = False, via: st
     legs = _legs_of(exchange)
     _apply(exchange, legs, by=by, on_breach="raise")
     _audit_legs(by, exchange, legs, Action.UPDATE, f"Confirmed {exchange.minutes_display}", via)
+    messages.tell_exchange_confirmed(
+        exchange, [leg.account for leg in legs if not acts_for(by, leg.account)], by=by
+    )
     return exchange
 
 

@@ -1,0 +1,63 @@
+"""What the time bank says to its members, through messaging (the one seam).
+
+* hours recorded by one member wait for the other to confirm: that member hears
+  (``tell_exchange_awaiting``);
+* the other side (or a broker) confirmed them: the members who did not confirm hear
+  (``tell_exchange_confirmed``).
+
+Called inside the ledger transaction, so a retried or rolled-back exchange leaves no message
+behind, and the same event sent twice adds nothing. The words carry a link only: the hours,
+the other member and what was done are read after signing in.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from keepwell.messaging.models import Purpose
+from keepwell.messaging.services import Sent, To, send
+from keepwell.timebank.models import Account, Exchange
+
+
+def recipient(account: Account) -> To | None:
+    """A person's account reaches them on their own channels; an organisation's, its staff's
+    inbox; the community chest is nobody."""
+    if account.kind == Account.Kind.PERSON and account.person_id is not None:
+        return To(person=account.person, audience="member")
+    if account.kind == Account.Kind.ORGANISATION and account.organisation_id is not None:
+        return To(organisation_id=account.organisation_id, audience="member")
+    return None
+
+
+def _tell(exchange: Exchange, accounts, *, event: str, by) -> Sent:
+    to = [r for r in (recipient(a) for a in accounts) if r is not None]
+    if not to:
+        return Sent()
+    url = f"{settings.SITE_URL.rstrip('/')}" + reverse(
+        "timebank:exchange", kwargs={"exchange_id": exchange.pk}
+    )
+    return send(
+        event=event,
+        kind="timebank_approval",
+        to=to,
+        purpose=Purpose.VOLUNTEERING,
+        context={"url": url},
+        about=("exchange", exchange.pk),
+        url=url,
+        by=by,
+        sender_organisation_id=exchange.bank.organisation_id,
+    )
+
+
+def tell_exchange_awaiting(exchange: Exchange, *, by=None) -> Sent:
+    """Hours recorded by one side wait for the other: the member whose yes it needs hears."""
+    if exchange.state != Exchange.State.PENDING or exchange.awaiting_id is None:
+        return Sent()
+    awaiting = Account.objects.select_related("person").get(pk=exchange.awaiting_id)
+    return _tell(exchange, [awaiting], event=f"timebank_awaiting:{exchange.pk}", by=by)
+
+
+def tell_exchange_confirmed(exchange: Exchange, accounts, *, by=None) -> Sent:
+    """Hours were confirmed: ``accounts`` (the members who did not confirm them) hear."""
+    return _tell(exchange, accounts, event=f"timebank_confirmed:{exchange.pk}", by=by)
