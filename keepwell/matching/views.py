@@ -279,6 +279,11 @@ def run_sheet(request, round_id: int, driver_id: int):
         [s.task.request for s in stops],
         f"Printed the run sheet of delivery round {made.pk}",
     )
+    # A broadcast's leaflet the driver hands out with each parcel (messaging's share kit).
+    from keepwell.messaging.broadcasts import leaflets_for
+
+    leaflets = list(leaflets_for(request.user))
+    leaflet = next((b for b in leaflets if str(b.pk) == request.GET.get("leaflet")), None)
     return render(
         request,
         "matching/run_sheet.html",
@@ -286,6 +291,8 @@ def run_sheet(request, round_id: int, driver_id: int):
             "round": made,
             "driver": driver,
             "stops": stops,
+            "leaflets": leaflets,
+            "leaflet": leaflet,
             "back": reverse("matching:round", kwargs={"round_id": made.pk}),
         },
     )

@@ -489,6 +489,17 @@ def visible_to(user):
     return qs.filter(Q(created_by=user) | Q(organisation_id__in=org_ids))
 
 
+def leaflets_for(user, limit: int = 20):
+    """Broadcasts ``user`` may print a leaflet of (a run sheet offers them): newest first."""
+    return (
+        visible_to(user)
+        .select_related(None)
+        .exclude(state=Broadcast.State.CANCELLED)
+        .only("id", "title", "created_at")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def leaflet(broadcast: Broadcast, *, language: str = "", large_print: bool = False) -> bytes:
     """A printable leaflet or poster: every language's text, or one language's."""
     from keepwell.messaging.pdf import leaflet_pdf

@@ -338,3 +338,22 @@ def test_merged_records_are_never_recipients(world, volunteers):
     assert rui.pk not in {
         p.pk for p in broadcasts.audiences.people("volunteers", broadcast.audience_params)
     }
+
+
+def test_a_drivers_run_sheet_can_carry_the_broadcasts_leaflet(world, as_user):
+    from tests.matching.permissions import run_sheet
+
+    broadcast = _draft(world)
+    cancelled = _draft(world)
+    broadcasts.cancel(cancelled, by=world.sam)
+    url = reverse("matching:run_sheet", kwargs=run_sheet(world))
+    client = as_user(world.sam)
+
+    offered = client.get(url).content.decode()
+    assert "Leaflet to hand out (optional)" in offered
+    assert offered.count("Winter food drive</option>") == 1  # the cancelled one is not offered
+
+    chosen = client.get(f"{url}?leaflet={broadcast.pk}").content.decode()
+    assert "Leaflet to hand out with each delivery:</strong> Winter food drive" in chosen
+    assert reverse("messaging:broadcast_leaflet", args=[broadcast.pk]) in chosen
+    assert client.get(f"{url}?leaflet=nonsense").status_code == 200
