@@ -1,0 +1,47 @@
+"""``keepwell messaging_worker``: the outbox's sender, a long-running loop.
+
+Claims due messages in batches, sends them, records what happened; reaps leases a dead
+worker left behind; with the fake provider, writes its delivery receipts. Any number may
+run at once (they share the provider's rate budget through the database). SIGTERM lets the
+current batch finish, then stops.
+"""
+
+from __future__ import annotations
+
+import signal
+
+from django.core.management.base import BaseCommand
+
+from keepwell.messaging.outbox import work
+from keepwell.messaging.providers import provider
+
+
+class Command(BaseCommand):
+    help = "Send queued messages through the configured provider (GOV.UK Notify or the fake)"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="send what may go now, then stop")
+        parser.add_argument("--batch", type=int, default=100, help="messages per claim")
+        parser.add_argument("--worker-id", default="", help="a name for this worker's log lines")
+
+    def handle(self, *args, once: bool, batch: int, worker_id: str, **options):
+        if batch < 1:
+            self.stderr.write("--batch must be at least 1")
+            return
+        stopping: list[bool] = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+        sender = provider()
+        name = worker_id or "worker"
+        self.stdout.write(f"{name}: sending through {sender.name}, {batch} at a time")
+        totals = work(
+            sender,
+            batch=batch,
+            once=once,
+            stop=lambda: bool(stopping),
+            log=lambda line: (
+                self.stdout.write(f"{name}: {line}") if options["verbosity"] > 1 else None
+            ),
+        )
+        counts = ", ".join(f"{key} {value}" for key, value in sorted(totals.counts.items()))
+        self.stdout.write(f"{name}: {totals.batches} batches; {counts or 'nothing to send'}")
