@@ -78,3 +78,11 @@ urlpatterns += [
     path("calls/", people_views.call_list, name="calls"),
     path("calls/<int:message_id>/", people_views.call_detail, name="call"),
 ]
+
+# The outbox: every message as its recipient sees it, and letters as printed.
+from keepwell.messaging.views import outbox as outbox_views  # noqa: E402
+
+urlpatterns += [
+    path("outbox/", outbox_views.outbox, name="outbox"),
+    path("outbox/<int:message_id>/letter.pdf", outbox_views.letter, name="outbox_letter"),
+]

@@ -120,3 +120,83 @@ MATRIX += [
     Row("messaging:broadcast_share", SAMS_BROADCAST, kwargs=_sams_broadcast),
     Row("messaging:broadcast_leaflet", SAMS_BROADCAST, kwargs=_sams_broadcast),
 ]
+
+# --- The outbox: coordinators, connectors and admins, each seeing their own organisations'
+# messages and those to people whose records they may open. A letter to Margaret: the GP's
+# connector and her group see it; another town's coordinator finds nothing.
+READS_OUTBOX = {"alex": OK, "priya": OK, "sam": OK, "olly": OK}
+
+
+def _letter_to_margaret(world):
+    from keepwell.messaging.models import Channel, Message, Purpose
+
+    letter = Message.objects.create(
+        idempotency_key=f"matrix-letter-{world.margaret_person.pk}",
+        event="matrix-letter",
+        kind="referral_update",
+        purpose=Purpose.CARE,
+        channel=Channel.LETTER,
+        person=world.margaret_person,
+        sender_organisation=world.mutual_aid,
+        address=["Margaret Evans", "1 Mill Lane", "Wellbrook", "WB2 1AB"],
+        subject="Your referral",
+        body="A volunteer will phone you on Tuesday.",
+    )
+    return {"message_id": letter.pk}
+
+
+MATRIX += [
+    Row("messaging:outbox", {**SIGNED_IN_ONLY, **READS_OUTBOX}),
+    Row(
+        "messaging:outbox_letter",
+        {**SIGNED_IN_ONLY, **READS_OUTBOX, "olly": 404},
+        kwargs=_letter_to_margaret,
+    ),
+]
+
+# --- The words keepwell sends: coordinators and admins translate and review (templates are
+# the whole platform's, so a coordinator elsewhere is no outsider here); a reviewer may not
+# approve words they submitted themselves (400, with the error summary).
+MINDS_WORDS = {"alex": OK, "sam": OK, "olly": OK}
+
+
+def _urdu_stop(world):
+    return {"key": "stop_confirmed", "channel": "any", "language": "ur"}
+
+
+def _urdu_words(world):
+    return {
+        "subject": "مزید پیغامات نہیں",
+        "body": "keepwell: ہم آپ کو مزید پیغامات نہیں بھیجیں گے۔ START بھیجیں۔",
+        "translated_by": "Farah Iqbal",
+    }
+
+
+def _waiting_for_review(world):
+    from keepwell.messaging import templating
+
+    made = templating.submit_translation(
+        key="stop_confirmed", channel="", language="ur", by=world.sam, **_urdu_words(world)
+    )
+    return {"template_id": made.pk}
+
+
+MATRIX += [
+    Row("messaging:templates", {**SIGNED_IN_ONLY, **MINDS_WORDS}),
+    Row("messaging:template", {**SIGNED_IN_ONLY, **MINDS_WORDS}, kwargs=_urdu_stop),
+    Row(
+        "messaging:template",
+        {**SIGNED_IN_ONLY, **{name: REDIRECT for name in MINDS_WORDS}},
+        kwargs=_urdu_stop,
+        method="post",
+        data=_urdu_words,
+    ),
+    Row("messaging:template_review", {**SIGNED_IN_ONLY, **MINDS_WORDS}, kwargs=_waiting_for_review),
+    Row(
+        "messaging:template_review",
+        {**SIGNED_IN_ONLY, "alex": REDIRECT, "olly": REDIRECT, "sam": 400},
+        kwargs=_waiting_for_review,
+        method="post",
+        data=lambda world: {"decision": "approve"},
+    ),
+]
