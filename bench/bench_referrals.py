@@ -120,7 +120,8 @@ class World:
     def add_referrals(self, count: int) -> None:
         from django.utils import timezone
 
-        from keepwell.referrals.models import Direction, InboxItem, Referral, Status
+        from keepwell.messaging.models import Message
+        from keepwell.referrals.models import Direction, Referral, Status
 
         rng, now = self.rng, timezone.now()
         statuses = [
@@ -157,13 +158,21 @@ class World:
                 )
             )
         made = Referral.objects.bulk_create(rows, batch_size=2000)
-        InboxItem.objects.bulk_create(
+        # The group's inbox notes (messaging's inbox channel), a fifth of the referrals.
+        Message.objects.bulk_create(
             (
-                InboxItem(
+                Message(
+                    idempotency_key=f"bench:referral_new:{referral.pk}",
+                    event=f"bench:referral_new:{referral.pk}",
+                    kind="referral_new",
+                    purpose="work",
+                    channel="inbox",
                     organisation=self.group,
-                    referral=referral,
-                    kind=InboxItem.Kind.NEW,
-                    message=f"New referral {i}",
+                    about_type="referral",
+                    about_id=referral.pk,
+                    body=f"New referral {i}",
+                    status="delivered",
+                    provider="inbox",
                 )
                 for i, referral in enumerate(made[: max(count // 5, 1)])
             ),

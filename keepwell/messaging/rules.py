@@ -16,6 +16,8 @@ from keepwell.people.rules import can_open_person, is_the_person
 # Staff who work with people's messages: their conversations are visible where the person is.
 staff_who_may_open = is_staff_role & can_open_person
 
+# Everyone signed in has an inbox: staff for their organisations, a person for their own notes.
+rules.add_perm("messaging.view_inbox", rules.is_authenticated)
 rules.add_perm("messaging.view_outbox", is_platform_admin | is_coordinator | is_nhs_connector)
 rules.add_perm("messaging.view_conversation", staff_who_may_open)
 rules.add_perm(

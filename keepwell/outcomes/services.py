@@ -586,10 +586,14 @@ def cohort_csv(rows: list[CohortRow], *, weeks: int, group_by: str) -> str:
 
 
 def send_followup_reminders(now: datetime | None = None) -> int:
-    """Tell whoever follows up that a follow-up is due, once per follow-up."""
+    """When a follow-up falls due, once: the coordinators (or whoever made the plan) get a
+    note in their inbox, and the person is asked how things are now: a link for someone
+    online, or, for someone offline, a coordinator's call with the questions as the script."""
     from django.urls import reverse
 
-    from keepwell.referrals.models import InboxItem
+    from keepwell.messaging import services as messaging
+    from keepwell.messaging.models import Channel
+    from keepwell.messaging.models import Purpose as MessagePurpose
 
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -599,9 +603,11 @@ def send_followup_reminders(now: datetime | None = None) -> int:
         .exclude(Exists(answered))
         .select_related("plan__person", "plan__organisation", "plan__created_by")
     )
+    site = settings.SITE_URL.rstrip("/")
     sent = 0
     for follow_up in due:
         plan = follow_up.plan
+        person = plan.person
         with transaction.atomic():
             claimed = FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True).update(
                 reminded_at=now
@@ -612,18 +618,47 @@ def send_followup_reminders(now: datetime | None = None) -> int:
                 reverse("outcomes:record", kwargs={"person_id": plan.person_id})
                 + f"?plan={plan.pk}&weeks={follow_up.weeks}"
             )
-            if plan.organisation_id is None and plan.created_by_id is None:
-                continue  # nobody to tell; the person's page still shows it is due
-            InboxItem.objects.create(
-                kind=InboxItem.Kind.FOLLOW_UP,
-                organisation=plan.organisation,
-                user=None if plan.organisation_id else plan.created_by,
-                referral_id=plan.referral_id,
-                url=url,
-                message=(
-                    f"Follow-up due: ask {plan.person.full_name} the wellbeing questions again "
+            about = (
+                ("referral", plan.referral_id) if plan.referral_id else ("outcome_plan", plan.pk)
+            )
+            if plan.organisation_id or plan.created_by_id:
+                # The inbox note names the person: it is read inside keepwell, and a note
+                # about a referral only where the referral may be seen.
+                note = (
+                    f"Follow-up due: ask {person.full_name} the wellbeing questions again "
                     f"({timepoint_label(follow_up.weeks)} after the start)"
-                ),
+                )
+                messaging.send(
+                    event=f"follow_up_due:{follow_up.pk}",
+                    kind="follow_up_due",
+                    to=[
+                        messaging.To(
+                            organisation_id=plan.organisation_id,
+                            user=None if plan.organisation_id else plan.created_by,
+                            audience="coordinators",
+                        )
+                    ],
+                    purpose=MessagePurpose.WORK,
+                    context={"count": "1", "url": site + url, "note": note},
+                    about=about,
+                    url=url,
+                    sender_organisation_id=plan.organisation_id,
+                    channels=[Channel.INBOX],
+                    wording={"en": ("Outcomes follow-up due", "((note))")},
+                )
+            # Someone who signs in and reads texts or email answers online; anyone else is
+            # phoned by a coordinator, the questions being the call's script.
+            online = person.user_id is not None and not person.no_digital
+            messaging.send(
+                event=f"outcome_follow_up:{follow_up.pk}",
+                kind="outcome_follow_up",
+                to=[messaging.To(person=person, audience="person")],
+                purpose=MessagePurpose.CARE,
+                context={"url": site + url},
+                about=about,
+                url=url,
+                sender_organisation_id=plan.organisation_id,
+                channels=[Channel.SMS, Channel.EMAIL, Channel.INBOX] if online else [Channel.PHONE],
             )
             sent += 1
     return sent

@@ -19,6 +19,9 @@ class ReferralsConfig(AppConfig):
     ]
     # Remind services of referrals waiting for an answer, then escalate: every 15 minutes.
     periodic_tasks = [("keepwell.referrals.tasks.remind_and_escalate_task", 900)]
+    # A message about a referral (an inbox note naming its person) shows only to those who
+    # may open the referral: messaging's inbox asks this, never referrals' models.
+    message_about = {"referral": "keepwell.referrals.queries.visible_referral_ids"}
     # Referrals follow a person's record when a duplicate is merged into it.
     person_merge = PersonMerge(
         "Referrals",

@@ -1,5 +1,6 @@
 """Referral use cases. Each runs in one transaction, writes the audit log, and closes the
-loop: every change lands in the inbox of whoever made the referral.
+loop: every change lands in the inbox of whoever made the referral, and the person hears, in
+their language and channel, of the changes that matter to them (through messaging).
 
 Other capabilities call :func:`refer_to_practice` (a doorstep concern asking a GP practice
 for a review) and :func:`record_strengths` (what someone could give, at the end of help).
@@ -16,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from keepwell.accounts.models import Role
@@ -23,12 +25,15 @@ from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.core.phone import format_phone
 from keepwell.directory.models import NHS_KINDS, Organisation, OrganisationKind, Service
+from keepwell.messaging import services as messaging
+from keepwell.messaging.models import Channel
+from keepwell.messaging.models import Purpose as MessagePurpose
+from keepwell.messaging.services import To
 from keepwell.people import services as people_services
 from keepwell.people.models import Consent, ContactChannel, Person, Strength
 from keepwell.referrals.models import (
     AcceptsFrom,
     Direction,
-    InboxItem,
     Referral,
     ReferralEvent,
     ReferralPolicy,
@@ -171,43 +176,103 @@ def set_door(
     return policy
 
 
-# --- The inbox ----------------------------------------------------------------------------
+# --- Telling people, through messaging ---------------------------------------------------
+
+# The changes a person hears about themselves: the rest are the services' working steps.
+PERSON_HEARS = (Status.ACCEPTED, Status.CONTACTED, Status.DECLINED, Status.COMPLETED)
 
 
-def _notify(*, kind: str, message: str, referral=None, user=None, organisation=None, url=""):
-    if user is None and organisation is None:
-        return None
-    return InboxItem.objects.create(
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _detail_path(referral: Referral) -> str:
+    return reverse("referrals:detail", kwargs={"referral_id": referral.pk})
+
+
+def _staff_note(
+    referral: Referral,
+    to: To,
+    *,
+    event: str,
+    kind: str,
+    subject: str,
+    note: str,
+    context: dict[str, str] | None = None,
+    by=None,
+) -> messaging.Sent:
+    """An inbox note for staff about a referral.
+
+    Unlike the link-only words that leave keepwell, an inbox note names the person and says
+    why: it is read inside keepwell, and only by those who may open the referral (messaging's
+    inbox asks ``keepwell.referrals.queries``). The note is a value, never a template, so
+    brackets someone typed in a reason are shown as typed.
+    """
+    path = _detail_path(referral)
+    return messaging.send(
+        event=event,
         kind=kind,
-        message=message[:300],
-        referral=referral,
-        user=user,
-        organisation=organisation,
-        url=url,
+        to=[to],
+        purpose=MessagePurpose.WORK,
+        context={**(context or {}), "url": _site(path), "note": note[:300]},
+        about=("referral", referral.pk),
+        url=path,
+        by=by,
+        sender_organisation_id=referral.to_organisation_id,
+        channels=[Channel.INBOX],
+        wording={"en": (subject, "((note))")},
     )
 
 
-def notify_referrer(referral: Referral, *, kind: str, message: str):
-    """Tell whoever made the referral: them, and their organisation, so colleagues see it too."""
-    return _notify(
-        kind=kind,
-        message=message,
-        referral=referral,
+def notify_referrer(
+    referral: Referral, *, event: str, kind: str, subject: str, note: str, context=None, by=None
+):
+    """Tell whoever made the referral, in one note that they and their organisation share."""
+    if referral.referred_by_id is None and referral.from_organisation_id is None:
+        return None  # a self-referral: the person hears through ``tell_the_person``
+    to = To(
         user=referral.referred_by,
-        organisation=referral.from_organisation,
+        organisation_id=referral.from_organisation_id,
+        label=referral.referrer_label,
+        audience="referrer",
+    )
+    return _staff_note(
+        referral, to, event=event, kind=kind, subject=subject, note=note, context=context, by=by
     )
 
 
-def notify_receiver(referral: Referral, *, kind: str, message: str):
-    return _notify(
-        kind=kind, message=message, referral=referral, organisation=referral.to_organisation
+def notify_receiver(
+    referral: Referral, *, event: str, kind: str, subject: str, note: str, context=None, by=None
+):
+    """Tell the receiving organisation's staff, in their shared inbox."""
+    to = To(
+        organisation_id=referral.to_organisation_id,
+        label=referral.to_organisation.name,
+        audience="service",
+    )
+    return _staff_note(
+        referral, to, event=event, kind=kind, subject=subject, note=note, context=context, by=by
     )
 
 
-@transaction.atomic
-def mark_read(items, *, by) -> int:
-    ids = [item.pk for item in items]
-    return InboxItem.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
+def tell_the_person(referral: Referral, to_status: str, *, by=None):
+    """The person referred hears that there is news, in their language and on their channel
+    (a letter, or a coordinator's call, for someone with no digital). The words name no
+    service: the person signs in to their timeline, or is told on the phone."""
+    if to_status not in PERSON_HEARS:
+        return None
+    path = reverse("referrals:timeline", kwargs={"person_id": referral.person_id})
+    return messaging.send(
+        event=f"referral_update:{referral.pk}:{to_status}",
+        kind="referral_update",
+        to=[To(person=referral.person, audience="person")],
+        purpose=MessagePurpose.CARE,
+        context={"url": _site(path)},
+        about=("referral", referral.pk),
+        url=path,
+        by=by,
+        sender_organisation_id=referral.to_organisation_id,
+    )
 
 
 # --- Making a referral --------------------------------------------------------------------
@@ -277,8 +342,11 @@ def _created(referral: Referral, *, by, via: str, summary: str) -> None:
     )
     notify_receiver(
         referral,
-        kind=InboxItem.Kind.NEW,
-        message=f"New referral for {referral.person.full_name} to {referral.destination}",
+        event=f"referral_new:{referral.pk}",
+        kind="referral_new",
+        subject="New referral",
+        note=f"New referral for {referral.person.full_name} to {referral.destination}",
+        by=by,
     )
 
 
@@ -633,16 +701,31 @@ def change_status(
         message += f": {detail.strip()}"
     if suggestions:
         message += ". Suggested instead: " + ", ".join(s.name for s in suggestions)
-    # The loop: the side that did not make the change hears about it.
+    # The loop: the side that did not make the change hears about it, and so does the person.
+    event = f"referral_status:{referral.pk}:{to_status}"
+    status_words = {"status": referral.get_status_display().lower()}
     if not _is_referrer(by, referral):
-        notify_referrer(referral, kind=InboxItem.Kind.STATUS, message=message)
+        notify_referrer(
+            referral,
+            event=event,
+            kind="referral_status",
+            subject="Status changed",
+            note=message,
+            context=status_words,
+            by=by,
+        )
     if not _acts_for(by, referral.to_organisation_id):
         notify_receiver(
             referral,
-            kind=InboxItem.Kind.STATUS,
-            message=f"{_label(by)} {_STATUS_WORDS[to_status]} {referral.person.full_name}"
+            event=event,
+            kind="referral_status",
+            subject="Status changed",
+            note=f"{_label(by)} {_STATUS_WORDS[to_status]} {referral.person.full_name}"
             + (f": {detail.strip()}" if detail.strip() else ""),
+            context=status_words,
+            by=by,
         )
+    tell_the_person(referral, to_status, by=by)
     return referral
 
 
@@ -744,12 +827,15 @@ def remind_and_escalate(now: datetime | None = None) -> ClockResult:
                 continue
             notify_receiver(
                 referral,
-                kind=InboxItem.Kind.REMINDER,
-                message=(
+                event=f"referral_reminder:{referral.pk}",
+                kind="referral_reminder",
+                subject="Reminder",
+                note=(
                     f"Reminder: the referral of {referral.person.full_name} to "
                     f"{referral.destination} has waited {accept_working_days()} working days "
                     "for an answer. Accept or decline it."
                 ),
+                context={"days": str(accept_working_days())},
             )
             result.reminded += 1
     for referral in waiting.filter(escalate_by__lte=now, escalated_at__isnull=True).for_list():
@@ -763,11 +849,22 @@ def remind_and_escalate(now: datetime | None = None) -> ClockResult:
                 f"Escalated: {referral.destination} has not answered the referral of "
                 f"{referral.person.full_name} in {escalate_working_days()} working days."
             )
-            notify_receiver(referral, kind=InboxItem.Kind.ESCALATION, message=message)
+            days = {"days": str(escalate_working_days())}
+            notify_receiver(
+                referral,
+                event=f"referral_escalation:{referral.pk}",
+                kind="referral_escalation",
+                subject="Escalation",
+                note=message,
+                context=days,
+            )
             notify_referrer(
                 referral,
-                kind=InboxItem.Kind.ESCALATION,
-                message=message + " You may want to call them or refer elsewhere.",
+                event=f"referral_escalation:{referral.pk}",
+                kind="referral_escalation",
+                subject="Escalation",
+                note=message + " You may want to call them or refer elsewhere.",
+                context=days,
             )
             result.escalated += 1
     return result

@@ -1,12 +1,22 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from keepwell.referrals import views
 
 app_name = "referrals"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    # The inbox moved to messaging; old bookmarks and links still arrive there.
+    path(
+        "notifications/",
+        RedirectView.as_view(pattern_name="messaging:inbox", permanent=True, query_string=True),
+        name="notifications",
+    ),
+    path(
+        "notifications/read/",
+        RedirectView.as_view(pattern_name="messaging:inbox", permanent=True),
+        name="notifications_read",
+    ),
     path("services/", views.find_service, name="find_service"),
     path("services/<int:service_id>/door/", views.door, name="door"),
     path("self/", views.self_refer, name="self_refer"),

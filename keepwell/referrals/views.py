@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from keepwell.audit.models import Purpose
 from keepwell.audit.services import record_many
@@ -22,9 +21,10 @@ from keepwell.core.http import safe_next
 from keepwell.core.i18n import keep_language, public_language
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
+from keepwell.messaging.inbox import unread_count
 from keepwell.people.models import Person
 from keepwell.referrals import forms, services, timeline
-from keepwell.referrals.models import InboxItem, Referral, Status
+from keepwell.referrals.models import Referral, Status
 from keepwell.referrals.rules import referral_org_ids, statuses_for
 
 
@@ -123,31 +123,10 @@ def inbox(request):
             "form": form,
             "page": page,
             "doors": doors,
-            "unread": InboxItem.objects.for_user(user, org_ids).unread().count(),
+            "unread": unread_count(user),
             "now": timezone.now(),
         },
     )
-
-
-@login_required
-def notifications(request):
-    _require(request, "referrals.view_inbox")
-    items = InboxItem.objects.for_user(request.user).select_related(
-        "referral", "referral__person", "organisation"
-    )
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
-    return render(request, "referrals/notifications.html", {"page": page})
-
-
-@login_required
-@require_POST
-def notifications_read(request):
-    _require(request, "referrals.view_inbox")
-    count = services.mark_read(
-        InboxItem.objects.for_user(request.user).unread().only("id"), by=request.user
-    )
-    messages.success(request, f"{count} marked as read.")
-    return redirect("referrals:notifications")
 
 
 # --- Finding a service and referring ------------------------------------------------------

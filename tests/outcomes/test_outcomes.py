@@ -9,10 +9,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from keepwell.audit.models import AuditEvent
+from keepwell.messaging.models import Message
 from keepwell.outcomes import services
 from keepwell.outcomes.models import Answer, FollowUp, Measure, Question, Response
 from keepwell.people.models import Consent
-from keepwell.referrals.models import InboxItem
 from keepwell.referrals.workingdays import LONDON
 from tests.factories import PersonFactory
 from tests.outcomes.factories import BETTER_LATER, GOOD_START, answer
@@ -209,7 +209,7 @@ def test_a_follow_up_reminder_goes_to_the_service_once_when_due(world):
     assert services.send_followup_reminders(start + timedelta(weeks=7)) == 0
     assert services.send_followup_reminders(start + timedelta(weeks=8)) == 1
     assert services.send_followup_reminders(start + timedelta(weeks=8, days=1)) == 0
-    item = InboxItem.objects.get(kind="follow_up")
+    item = Message.objects.get(kind="follow_up_due", channel="inbox")
     assert item.organisation == world.mutual_aid
     assert f"plan={plan.pk}&weeks=8" in item.url
     # Answered before it falls due: no reminder at 26 weeks.

@@ -51,7 +51,7 @@ def test_a_coordinators_referral_and_outcomes_pages_are_accessible(demo, page):
     for path in (
         "/referrals/",
         "/referrals/?box=outgoing",
-        "/referrals/notifications/",
+        "/messaging/inbox/",
         "/referrals/services/",
         f"/referrals/{sent.pk}/",
         f"/referrals/services/{service}/door/",

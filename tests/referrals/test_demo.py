@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from keepwell.demo.place import load_demo
 from keepwell.directory.models import Service
+from keepwell.messaging.models import Message
 from keepwell.outcomes import services as outcomes
 from keepwell.outcomes.models import Answer, Response
-from keepwell.referrals.models import Direction, InboxItem, Referral, Status
+from keepwell.referrals.models import Direction, Referral, Status
 
 
 def _counts():
@@ -15,7 +16,7 @@ def _counts():
         Service.objects.count(),
         Response.objects.count(),
         Answer.objects.count(),
-        InboxItem.objects.count(),
+        Message.objects.filter(channel="inbox").count(),
     )
 
 
@@ -29,7 +30,7 @@ def test_the_demo_has_referrals_in_every_state_and_answers_that_show_change(db):
     assert set(Referral.objects.values_list("direction", flat=True)) == set(Direction.values)
     late = Referral.objects.get(source="demo:sent-late")
     assert late.reminded_at and late.escalated_at
-    assert InboxItem.objects.filter(kind="escalation").exists()
+    assert Message.objects.filter(kind="referral_escalation", channel="inbox").exists()
     full = Service.objects.get(name="Money and benefits advice")
     assert full.taking_new_people is False
 

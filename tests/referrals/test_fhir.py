@@ -11,9 +11,10 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from keepwell.accounts.services import create_token
 from keepwell.audit.models import AuditEvent
+from keepwell.messaging.models import Message
 from keepwell.people.models import Person
 from keepwell.referrals import fhir, services
-from keepwell.referrals.models import InboxItem, Referral, Status
+from keepwell.referrals.models import Referral, Status
 from tests.referrals.factories import refer
 
 FHIR = "application/fhir+json"
@@ -218,7 +219,9 @@ def test_a_gp_system_sends_a_referral_and_the_service_hears_of_it(
     assert (ivy.given_name, ivy.family_name, ivy.nhs_number) == ("Ivy", "Walker", "9434765919")
     assert ivy.postcode == "WB2 1AX"
     assert ivy.gp_practice == world.practice
-    assert InboxItem.objects.filter(organisation=world.mutual_aid, kind="new").exists()
+    assert Message.objects.filter(
+        organisation=world.mutual_aid, kind="referral_new", channel="inbox"
+    ).exists()
 
 
 def test_plain_json_is_accepted_too(client, world, befriending, priya_token):

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keepwell.audit.models import AuditEvent
+from keepwell.messaging.models import Message
 from keepwell.people.models import Consent, Person, Strength
 from keepwell.referrals import services
-from keepwell.referrals.models import Direction, InboxItem, Referral, Status
+from keepwell.referrals.models import Direction, Referral, Status
 from tests.directory.factories import listed
 from tests.referrals.factories import ServiceFactory, refer
 
@@ -113,10 +114,10 @@ def test_sam_declines_with_a_reason_and_an_alternative_and_priya_hears_of_both(
     assert done.status_code == 302
     referral.refresh_from_db()
     assert referral.status == Status.DECLINED
-    note = InboxItem.objects.filter(user=world.priya, kind="status").get()
-    assert "Our volunteers are all matched" in note.message
-    assert "Walking group" in note.message
-    inbox = as_user(world.priya).get(reverse("referrals:notifications")).content.decode()
+    note = Message.objects.filter(user=world.priya, kind="referral_status", channel="inbox").get()
+    assert "Our volunteers are all matched" in note.body
+    assert "Walking group" in note.body
+    inbox = as_user(world.priya).get(reverse("messaging:inbox")).content.decode()
     assert "Walking group" in inbox
 
 
@@ -145,7 +146,10 @@ def test_the_status_loop_runs_to_completion_and_asks_what_they_could_give(
     ]
     assert all(e.by == world.sam for e in referral.events.all()[1:])
     # Every change reached Priya's inbox.
-    assert InboxItem.objects.filter(user=world.priya, kind="status").count() == 4
+    assert (
+        Message.objects.filter(user=world.priya, kind="referral_status", channel="inbox").count()
+        == 4
+    )
 
     strengths_url = finished["Location"]
     saved = client.post(
@@ -188,7 +192,7 @@ def test_a_coordinator_asks_the_practice_for_a_review_through_the_form(as_user, 
     incoming = as_user(world.priya).get(reverse("referrals:inbox")).content.decode()
     assert "Margaret Evans" in incoming
     services.change_status(referral, Status.ACCEPTED, by=world.priya, note="Booked for Tuesday")
-    assert InboxItem.objects.filter(user=world.sam, kind="status").exists()
+    assert Message.objects.filter(user=world.sam, kind="referral_status", channel="inbox").exists()
 
 
 def test_a_resident_refers_herself_without_signing_in(client, world, befriending):
@@ -220,7 +224,9 @@ def test_a_resident_refers_herself_without_signing_in(client, world, befriending
     ivy = Person.objects.get(given_name="Ivy")
     referral = Referral.objects.get(person=ivy)
     assert referral.direction == Direction.SELF
-    assert InboxItem.objects.filter(organisation=world.mutual_aid, kind="new").exists()
+    assert Message.objects.filter(
+        organisation=world.mutual_aid, kind="referral_new", channel="inbox"
+    ).exists()
 
 
 def test_a_full_service_is_listed_as_full_on_the_self_referral_page(client, world, befriending):
@@ -497,8 +503,11 @@ def test_a_doorstep_concern_becomes_a_review_request_once_and_the_group_hears_ba
     services.change_status(
         referral, Status.DECLINED, by=world.priya, decline_reason="Seen by the district nurse today"
     )
-    assert InboxItem.objects.filter(
-        organisation=world.mutual_aid, kind="status", message__contains="district nurse"
+    assert Message.objects.filter(
+        organisation=world.mutual_aid,
+        kind="referral_status",
+        channel="inbox",
+        body__contains="district nurse",
     ).exists()
     # Jo raised it but does not hold Margaret's record.
     assert as_user(world.jo).get(url).status_code == 403

@@ -7,12 +7,12 @@ from datetime import datetime
 import pytest
 
 from keepwell.audit.models import AuditEvent
+from keepwell.messaging.inbox import notes_for
 from keepwell.people.models import Consent, Strength
 from keepwell.referrals import services
 from keepwell.referrals.models import (
     AcceptsFrom,
     Direction,
-    InboxItem,
     Referral,
     ReferralPolicy,
     Status,
@@ -23,7 +23,7 @@ from tests.referrals.factories import refer
 
 
 def inbox(user):
-    return list(InboxItem.objects.for_user(user).order_by("created_at", "id"))
+    return list(notes_for(user).order_by("queued_at", "id"))
 
 
 def test_priya_refers_margaret_and_consent_is_recorded_with_purpose_who_and_when(
@@ -48,11 +48,11 @@ def test_priya_refers_margaret_and_consent_is_recorded_with_purpose_who_and_when
 
 def test_the_service_hears_of_a_new_referral_and_the_gp_hears_every_change(world, befriending):
     referral = refer(world, befriending)
-    assert [item.kind for item in inbox(world.sam)] == ["new"]
+    assert [item.kind for item in inbox(world.sam)] == ["referral_new"]
     assert inbox(world.priya) == []
     for status in (Status.ACCEPTED, Status.CONTACTED, Status.ENGAGED, Status.COMPLETED):
         services.change_status(referral, status, by=world.sam, note=f"Now {status}")
-    messages = [item.message for item in inbox(world.priya)]
+    messages = [item.body for item in inbox(world.priya)]
     assert len(messages) == 4
     assert messages[0].startswith("Wellbrook Mutual Aid accepted Margaret Evans")
     assert "completed" in messages[-1]
@@ -82,8 +82,8 @@ def test_a_decline_needs_a_reason_and_passes_on_suggested_alternatives(world, be
     assert referral.status == Status.DECLINED
     assert list(referral.suggested_services.all()) == [pantry]
     [item] = inbox(world.priya)
-    assert "She needs food first" in item.message
-    assert "Community pantry" in item.message
+    assert "She needs food first" in item.body
+    assert "Community pantry" in item.body
 
 
 def test_a_finished_referral_cannot_be_reopened(world, befriending):
@@ -97,8 +97,8 @@ def test_when_the_gp_closes_her_own_referral_the_service_is_told(world, befriend
     referral = refer(world, befriending)
     services.change_status(referral, Status.CLOSED, by=world.priya, close_reason="She moved away")
     assert inbox(world.priya) == []
-    assert [i.kind for i in inbox(world.sam)] == ["new", "status"]
-    assert "She moved away" in inbox(world.sam)[-1].message
+    assert [i.kind for i in inbox(world.sam)] == ["referral_new", "referral_status"]
+    assert "She moved away" in inbox(world.sam)[-1].body
 
 
 def test_a_full_service_refuses_the_referral_before_anything_is_written(world, befriending):
@@ -155,10 +155,10 @@ def test_a_coordinator_asks_the_practice_for_a_review_and_hears_back(world):
     assert referral.direction == Direction.TO_PRACTICE
     assert referral.from_organisation == world.mutual_aid
     assert referral.consent.purpose == Consent.Purpose.REFERRAL
-    assert [i.kind for i in inbox(world.priya)] == ["new"]
+    assert [i.kind for i in inbox(world.priya)] == ["referral_new"]
     services.change_status(referral, Status.ACCEPTED, by=world.priya)
     [item] = inbox(world.sam)
-    assert "Wellbrook Health Centre accepted John Smith" in item.message
+    assert "Wellbrook Health Centre accepted John Smith" in item.body
 
 
 def test_a_doorstep_concern_from_the_help_app_names_its_source(world):
@@ -190,7 +190,7 @@ def test_a_resident_refers_herself_and_a_record_is_made_for_the_service(world, b
     assert list(person.organisations.all()) == [world.mutual_aid]
     assert referral.direction == Direction.SELF
     assert referral.consent.how == Consent.How.ONLINE
-    assert [i.kind for i in inbox(world.sam)] == ["new"]
+    assert [i.kind for i in inbox(world.sam)] == ["referral_new"]
 
 
 def test_a_service_may_refuse_self_referrals(world, befriending):
@@ -218,13 +218,13 @@ def test_an_unanswered_referral_reminds_the_service_then_escalates_once(world, b
     assert (result.reminded, result.escalated) == (0, 0)
     result = services.remind_and_escalate(datetime(2025, 4, 24, 10, 0, tzinfo=LONDON))
     assert (result.reminded, result.escalated) == (1, 0)
-    assert [i.kind for i in inbox(world.sam)] == ["new", "reminder"]
+    assert [i.kind for i in inbox(world.sam)] == ["referral_new", "referral_reminder"]
     assert services.remind_and_escalate(datetime(2025, 4, 25, 9, 0, tzinfo=LONDON)).reminded == 0
 
     result = services.remind_and_escalate(datetime(2025, 4, 28, 11, 0, tzinfo=LONDON))
     assert (result.reminded, result.escalated) == (0, 1)
-    assert [i.kind for i in inbox(world.priya)] == ["escalation"]
-    assert "refer elsewhere" in inbox(world.priya)[0].message
+    assert [i.kind for i in inbox(world.priya)] == ["referral_escalation"]
+    assert "refer elsewhere" in inbox(world.priya)[0].body
     again = services.remind_and_escalate(datetime(2025, 4, 29, 11, 0, tzinfo=LONDON))
     assert (again.reminded, again.escalated) == (0, 0)
     referral.refresh_from_db()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from keepwell.referrals.models import InboxItem, Referral, Status
+from keepwell.messaging.models import Message
+from keepwell.referrals.models import Referral, Status
 from tests.factories import PersonFactory
 from tests.referrals.factories import refer
 
@@ -83,12 +84,15 @@ def test_the_inbox_and_notifications_list_only_referrals_the_area_lead_may_open(
     assert [r.person.full_name for r in inbox.context["page"].object_list] == ["Margaret Evans"]
     assert "Nora North" not in inbox.content.decode()
 
-    notes = tom.get(reverse("referrals:notifications")).content.decode()
+    notes = tom.get(reverse("messaging:inbox")).content.decode()
     assert "New referral for Margaret Evans" in notes
     assert "Nora North" not in notes
     # Marking all as read touches only what they were shown.
-    tom.post(reverse("referrals:notifications_read"))
-    assert InboxItem.objects.filter(referral__person=nora, read_at__isnull=True).exists()
+    tom.post(reverse("messaging:inbox_read"))
+    nora_referral = Referral.objects.get(person=nora)
+    assert Message.objects.filter(
+        about_type="referral", about_id=nora_referral.pk, channel="inbox", read_at__isnull=True
+    ).exists()
 
     # Sam, the group's coordinator, sees both.
     sam = as_user(world.sam)
