@@ -357,3 +357,23 @@ def test_a_drivers_run_sheet_can_carry_the_broadcasts_leaflet(world, as_user):
     assert "Leaflet to hand out with each delivery:</strong> Winter food drive" in chosen
     assert reverse("messaging:broadcast_leaflet", args=[broadcast.pk]) in chosen
     assert client.get(f"{url}?leaflet=nonsense").status_code == 200
+
+
+def test_an_nhs_connector_reaches_people_referred_from_their_practice_only(world):
+    from tests.referrals.factories import ServiceFactory, refer
+
+    walking = ServiceFactory(name="Walking group", organisation=world.mutual_aid)
+    refer(world, walking)  # Margaret, from Priya's practice
+    refer(world, walking, person=world.riverside_person, from_organisation=None, by=world.sam)
+    choose_purpose(world.margaret_person, Purpose.NEWS, True, how="in_person", by=world.priya)
+    choose_purpose(world.riverside_person, Purpose.NEWS, True, how="in_person", by=world.sam)
+
+    ours = _draft(
+        world, by=world.priya, kind="referred", params={"from_organisation": world.practice.pk}
+    )
+    people = broadcasts.audiences.people(ours.audience_kind, ours.audience_params)
+    assert list(people) == [world.margaret_person]
+    with pytest.raises(broadcasts.BroadcastError):
+        _draft(world, by=world.priya, kind="referred", params={"service": walking.pk})
+    with pytest.raises(broadcasts.BroadcastError):
+        _draft(world, by=world.priya, kind="residents", params={"area": world.riverside.pk})
