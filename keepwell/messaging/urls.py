@@ -86,3 +86,20 @@ urlpatterns += [
     path("outbox/", outbox_views.outbox, name="outbox"),
     path("outbox/<int:message_id>/letter.pdf", outbox_views.letter, name="outbox_letter"),
 ]
+
+# The words keepwell sends: every kind by language, a translator's form, a reviewer's decision.
+from keepwell.messaging.views import templates as template_views  # noqa: E402
+
+urlpatterns += [
+    path("templates/", template_views.template_list, name="templates"),
+    path(
+        "templates/versions/<int:template_id>/review/",
+        template_views.template_review,
+        name="template_review",
+    ),
+    path(
+        "templates/<str:key>/<str:channel>/<str:language>/",
+        template_views.template_slot,
+        name="template",
+    ),
+]

@@ -153,3 +153,57 @@ MATRIX += [
         kwargs=_letter_to_margaret,
     ),
 ]
+
+# --- The words keepwell sends: coordinators and admins translate and review (templates are
+# the whole platform's, so a coordinator elsewhere is no outsider here); a reviewer may not
+# approve words they submitted themselves (400, with the error summary).
+MINDS_WORDS = {"alex": OK, "sam": OK, "olly": OK}
+
+
+def _urdu_stop(world):
+    return {"key": "stop_confirmed", "channel": "any", "language": "ur"}
+
+
+def _urdu_words(world):
+    return {
+        "subject": "مزید پیغامات نہیں",
+        "body": "keepwell: ہم آپ کو مزید پیغامات نہیں بھیجیں گے۔ START بھیجیں۔",
+        "translated_by": "Farah Iqbal",
+    }
+
+
+def _waiting_for_review(world):
+    from keepwell.messaging import templating
+
+    words = _urdu_words(world)
+    made = templating.submit_translation(
+        key="stop_confirmed",
+        channel="",
+        language="ur",
+        subject=words["subject"],
+        body=words["body"],
+        translator=words["translated_by"],
+        by=world.sam,
+    )
+    return {"template_id": made.pk}
+
+
+MATRIX += [
+    Row("messaging:templates", {**SIGNED_IN_ONLY, **MINDS_WORDS}),
+    Row("messaging:template", {**SIGNED_IN_ONLY, **MINDS_WORDS}, kwargs=_urdu_stop),
+    Row(
+        "messaging:template",
+        {**SIGNED_IN_ONLY, **{name: REDIRECT for name in MINDS_WORDS}},
+        kwargs=_urdu_stop,
+        method="post",
+        data=_urdu_words,
+    ),
+    Row("messaging:template_review", {**SIGNED_IN_ONLY, **MINDS_WORDS}, kwargs=_waiting_for_review),
+    Row(
+        "messaging:template_review",
+        {**SIGNED_IN_ONLY, "alex": REDIRECT, "olly": REDIRECT, "sam": 400},
+        kwargs=_waiting_for_review,
+        method="post",
+        data=lambda world: {"decision": "approve"},
+    ),
+]

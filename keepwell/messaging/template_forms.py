@@ -1,0 +1,73 @@
+"""The template pages' forms: a translation, and a reviewer's decision."""
+
+from __future__ import annotations
+
+from django import forms
+
+from keepwell.core.forms import Form
+from keepwell.messaging.templating import placeholder_problems
+
+
+class TranslationForm(Form):
+    subject = forms.CharField(
+        label="Subject",
+        max_length=200,
+        required=False,
+        help_text="For emails, letters and the keepwell inbox. Keep the ((placeholders)).",
+    )
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=2000,
+        help_text="Keep every ((placeholder)) exactly as in English: keepwell fills them in.",
+    )
+    translated_by = forms.CharField(
+        label="Translator's name",
+        max_length=120,
+        help_text="The person who wrote these words, so the reviewer can ask them.",
+    )
+
+    def __init__(self, *args, key: str, needs_subject: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
+        self.needs_subject = needs_subject
+        if not needs_subject:
+            del self.fields["subject"]
+
+    def clean(self):
+        data = super().clean()
+        subject = data.get("subject", "")
+        if self.needs_subject and "subject" in data and not subject:
+            self.add_error("subject", "Enter the subject")
+        if "body" in data:
+            problems = placeholder_problems(self.key, subject=subject or "", body=data["body"])
+            for field, message in problems.items():
+                self.add_error(field if field in self.fields else "body", message)
+        return data
+
+
+class ReviewForm(Form):
+    APPROVE = "approve"
+    SEND_BACK = "send_back"
+
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[
+            (APPROVE, "Approve: these words send from now on"),
+            (SEND_BACK, "Send back to the translator"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="What should change (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=300,
+        required=False,
+        help_text="Needed if you send the words back.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.SEND_BACK and not data.get("reason"):
+            self.add_error("reason", "Say what should change before sending the words back")
+        return data
