@@ -13,6 +13,7 @@ letters join and run right to left and Bengali conjuncts form.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,7 @@ FONTS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "fonts"
 _FILES = {"sans": "NotoSans", "naskh": "NotoNaskhArabic", "bengali": "NotoSansBengali"}
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _BENGALI = re.compile("[\u0980-\u09ff]")
+_COMPLEX = re.compile(f"{_ARABIC.pattern}|{_BENGALI.pattern}")
 
 RTL_LANGUAGES = frozenset({"ar", "ur"})
 # Language -> (family, OpenType language tag) for HarfBuzz.
@@ -91,20 +93,29 @@ class _Document(FPDF):
         self.set_lang(language or "en")
         self.c_margin = 0
 
-    def speak(self, language: str) -> str:
-        """Switch shaping and direction to ``language``; answer its font family."""
+    def speak(self, language: str, *texts: str) -> str:
+        """Switch shaping and direction to ``language`` for ``texts``; answer its family.
+
+        Latin text is set without HarfBuzz: it needs no shaping, and measuring shaped
+        text for line breaks is most of the time a page takes.
+        """
         code = (language or "en").split("-")[0].lower()
         family, tag = _LANGUAGE.get(code, ("sans", ""))
-        self.set_text_shaping(
-            use_shaping_engine=True,
-            direction="rtl" if code in RTL_LANGUAGES else "ltr",
-            language=tag or None,
-        )
+        rtl = code in RTL_LANGUAGES
+        if rtl or any(_COMPLEX.search(text) for text in texts):
+            self.set_text_shaping(
+                use_shaping_engine=True, direction="rtl" if rtl else "ltr", language=tag or None
+            )
+        else:
+            self.set_text_shaping(use_shaping_engine=False)
         return family
 
-    def latin(self) -> None:
-        """Shaping for addresses, links and dates: always left to right."""
-        self.set_text_shaping(use_shaping_engine=True, direction="ltr")
+    def latin(self, *texts: str) -> None:
+        """For addresses, links and dates: left to right, shaped only if it must be."""
+        if any(_COMPLEX.search(text) for text in texts):
+            self.set_text_shaping(use_shaping_engine=True, direction="ltr")
+        else:
+            self.set_text_shaping(use_shaping_engine=False)
 
     def paragraphs(self, text: str, *, family: str, size: float, rtl: bool, bold=False) -> None:
         self.set_font(family, "B" if bold else "", size)
@@ -124,23 +135,31 @@ class _Document(FPDF):
 
     def qr(self, link: str, *, x: float, y: float, size: float) -> None:
         """The link as a QR code drawn in vector squares: sharp at any print size."""
-        code = segno.make(link, error="m", micro=False)
-        modules = code.symbol_size(scale=1, border=4)[0]
+        modules, runs = _qr_runs(link)
         unit = size / modules
         self.set_fill_color(255, 255, 255)
         self.rect(x, y, size, size, style="F")
         self.set_fill_color(0, 0, 0)
-        for row, cells in enumerate(code.matrix_iter(scale=1, border=4)):
-            start = None
-            for col, dark in enumerate([*cells, 0]):
-                if dark and start is None:
-                    start = col
-                elif not dark and start is not None:
-                    # A hair of overlap so no white seams show between squares.
-                    self.rect(
-                        x + start * unit, y + row * unit, (col - start) * unit, unit + 0.01, "F"
-                    )
-                    start = None
+        for row, start, length in runs:
+            # A hair of overlap so no white seams show between squares.
+            self.rect(x + start * unit, y + row * unit, length * unit, unit + 0.01, "F")
+
+
+@functools.lru_cache(maxsize=32)
+def _qr_runs(link: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR code of ``link`` as its size in modules (quiet zone included) and the runs of
+    dark modules in each row: (row, first column, length)."""
+    code = segno.make(link, error="m", micro=False)
+    runs = []
+    for row, cells in enumerate(code.matrix_iter(scale=1, border=4)):
+        start = None
+        for col, dark in enumerate([*cells, 0]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                runs.append((row, start, col - start))
+                start = None
+    return code.symbol_size(scale=1, border=4)[0], tuple(runs)
 
 
 # --- Leaflets and posters -------------------------------------------------------------------
@@ -176,7 +195,7 @@ def leaflet_pdf(
     for language, heading, body in texts:
         pdf.add_page()
         rtl = is_rtl(language)
-        family = pdf.speak(language)
+        family = pdf.speak(language, heading, body)
         pdf.paragraphs(heading, family=family, size=LEAFLET_TITLE_PT[large], rtl=rtl, bold=True)
         pdf.ln(LEAFLET_BODY_PT[large] * PT)
         pdf.paragraphs(body, family=family, size=LEAFLET_BODY_PT[large], rtl=rtl)
@@ -197,7 +216,7 @@ def _link_band(pdf: _Document, link: str, *, rtl: bool, size: float, band: float
     pdf.qr(link, x=qr_x, y=top + 6, size=QR_SIZE)
     text_x = LEAFLET_MARGIN if rtl else LEAFLET_MARGIN + QR_SIZE + 8
     width = pdf.w - 2 * LEAFLET_MARGIN - QR_SIZE - 8
-    pdf.latin()
+    pdf.latin(link)
     pdf.set_font("sans", "B", size)
     pdf.set_xy(text_x, top + 6 + QR_SIZE / 2 - size * PT)
     # A long address breaks anywhere rather than running off the page.
@@ -247,7 +266,7 @@ def letter_pdf(
     ``sender`` is the sending organisation's name, or its name followed by its address
     lines. Raises ``LetterError`` if the address has fewer or more lines than Notify takes.
     """
-    lines = [_clean(line).strip() for line in address_lines]
+    lines = [_clean(str(line)).strip() for line in address_lines if line is not None]
     lines = [line for line in lines if line]
     if not ADDRESS_LINES[0] <= len(lines) <= ADDRESS_LINES[1]:
         raise LetterError(
@@ -255,7 +274,8 @@ def letter_pdf(
             f"(this one has {len(lines)})"
         )
     sender_lines = [sender] if isinstance(sender, str) else list(sender)
-    sender_lines = [_clean(line).strip() for line in sender_lines if line and line.strip()]
+    sender_lines = [_clean(str(line)).strip() for line in sender_lines if line is not None]
+    sender_lines = [line for line in sender_lines if line]
     sender_lines = sender_lines or ["keepwell"]
     large = int(bool(large_print))
     rtl = is_rtl(language)
@@ -269,7 +289,7 @@ def letter_pdf(
     pdf.add_page()
 
     # The sender's name where a logo goes, their address and the date to the right.
-    pdf.latin()
+    pdf.latin(*sender_lines)
     pdf.set_font("sans", "B", 14)
     pdf.set_xy(PRINT_LEFT + 2, PRINT_TOP + 8)
     pdf.cell(SENDER_LEFT - PRINT_LEFT - 6, 14 * PT * 1.3, sender_lines[0][:60])
@@ -282,7 +302,7 @@ def letter_pdf(
 
     _address_block(pdf, lines)
 
-    family = pdf.speak(language)
+    family = pdf.speak(language, subject, body)
     pdf.set_xy(LETTER_MARGIN, BODY_TOP)
     pdf.paragraphs(subject, family=family, size=LETTER_SUBJECT_PT[large], rtl=rtl, bold=True)
     pdf.ln(LETTER_BODY_PT[large] * PT)
@@ -307,7 +327,7 @@ def letter_pdf(
 
 def _address_block(pdf: _Document, lines: list[str]) -> None:
     """The recipient's address in Notify's window, each line shrunk if it must be to fit."""
-    pdf.latin()
+    pdf.latin(*lines)
     width = ADDRESS_RIGHT - ADDRESS_LEFT
     height = (ADDRESS_BOTTOM - ADDRESS_TOP) / ADDRESS_LINES[1]
     pdf.set_xy(ADDRESS_LEFT, ADDRESS_TOP)

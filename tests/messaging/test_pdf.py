@@ -237,3 +237,18 @@ def test_a_redacted_letter_is_not_printed():
     message = SimpleNamespace(redacted_at=datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(LetterError):
         letter_pdf_for(message)
+
+
+def test_an_arabic_name_in_an_english_letter_is_drawn_from_the_arabic_font():
+    reader = read(
+        letter_pdf(
+            address_lines=["Mrs Ayesha Begum (عائشة بيغوم)", "12 Mill Lane", "WB2 1AB"],
+            subject="Your referral",
+            body="Dear Mrs Begum, your referral has been accepted.",
+            language="en",
+            sender="Wellbrook PCN",
+        )
+    )
+
+    assert embedded_fonts(reader) == {"NotoSans", "NotoNaskhArabic"}
+    assert "Mrs Ayesha Begum" in reader.pages[0].extract_text()
