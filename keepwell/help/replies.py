@@ -11,10 +11,15 @@ from keepwell.help.services import HelpError, accept_offer, decline_offer
 from keepwell.messaging.inbound import AnswerRefused
 
 
-def answer_offer(task_id: int, person, yes: bool) -> str:
-    """Accept or decline the offer of task ``task_id`` for the volunteer who is ``person``;
-    returns what happened in words, or raises AnswerRefused with words to text back."""
-    volunteer = Volunteer.objects.filter(user__person=person).select_related("user").first()
+def answer_offer(task_id: int, person, yes: bool, *, phone: str = "") -> str:
+    """Accept or decline the offer of task ``task_id`` for the volunteer who is ``person``
+    (or, with no person record, whose mobile is ``phone``); returns what happened in words,
+    or raises AnswerRefused with words to text back."""
+    volunteers = Volunteer.objects.select_related("user")
+    if person is not None:
+        volunteer = volunteers.filter(user__person=person).first()
+    else:
+        volunteer = volunteers.filter(phone=phone).first() if phone else None
     task = Task.objects.filter(pk=task_id).first()
     if volunteer is None or task is None:
         raise AnswerRefused("Sorry, that task is no longer available.")

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import ValidationError, model_validator
 
@@ -42,10 +42,16 @@ class NotifyToken(HttpBearer):
 class _Callback(Schema):
     @model_validator(mode="after")
     def _no_nul(self):
-        # PostgreSQL cannot store NUL in text: a body carrying one is malformed, not a 500.
+        # PostgreSQL cannot store NUL in text: a body carrying one is malformed, not a 500;
+        # nor a lone surrogate ("\ud800" is valid JSON, but no text any database keeps).
         for value in self.__dict__.values():
             if isinstance(value, str) and "\x00" in value:
                 raise ValueError("Text may not contain NUL characters")
+            if isinstance(value, str) and not value.isascii():
+                try:
+                    value.encode()
+                except UnicodeEncodeError:
+                    raise ValueError("Text must be valid Unicode") from None
         return self
 
 
@@ -78,7 +84,7 @@ class Accepted(Schema):
     message: str
 
 
-RESPONSES: dict[int, Any] = {202: Accepted, 400: Error, 401: Error, 413: Error}
+RESPONSES: dict[int, Any] = {202: Accepted, 400: Error, 401: Error, 413: Error, 422: Error}
 
 
 def _body(schema: type[Schema]) -> dict:
@@ -91,21 +97,39 @@ def _body(schema: type[Schema]) -> dict:
 
 
 def _parse(request, schema: type[_Callback]):
-    """The body as ``schema``, or a 400 answer naming what is wrong."""
+    """The body as ``schema``, or the answer naming what is wrong: 400 when it is not a JSON
+    object at all, 422 with each problem when it is one but not a callback (as everywhere
+    in keepwell's API)."""
     try:
-        return schema.model_validate_json(request.body), None
+        data = json.loads(request.body)
+    except ValueError:  # not JSON, or not UTF-8
+        data = None
+    if not isinstance(data, dict):
+        return None, Status(400, {"message": "The body is not a JSON object"})
+    try:
+        return schema.model_validate(data), None
     except ValidationError as exc:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))}
-            for e in exc.errors(include_url=False, include_input=False, include_context=False)
-        ]
-        return None, (400, {"message": "The callback body is not valid", "errors": errors})
+        problems = exc.errors(include_url=False, include_input=False, include_context=False)
+        errors = [{"loc": list(e["loc"]), "msg": str(e.get("msg", ""))} for e in problems]
+        return None, Status(422, {"message": "The callback body is not valid", "errors": errors})
+
+
+def _outbox_id(reference: str | None) -> str:
+    """keepwell's references are outbox ids; anything else names no message of ours (it is
+    kept in the receipt's payload) and must not reach the lookup as a number."""
+    text = (reference or "").strip()
+    return text if text.isascii() and text.isdigit() and len(text) <= 18 else ""
 
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # a date at the edge of the calendar, in another time zone
+        return None
 
 
 @router.post(
@@ -116,7 +140,8 @@ def _aware(value: datetime | None) -> datetime | None:
     summary="GOV.UK Notify: a delivery receipt",
     description="Notify's callback for an email, text or letter's status. Needs "
     "`Authorization: Bearer` with the callback token. 202 whether or not the message is "
-    "known (an unknown one is logged); a repeat changes nothing; 400 for a malformed body.",
+    "known (an unknown one is logged); a repeat changes nothing; 400 for a body that is not "
+    "a JSON object, 422 for one that is not a receipt.",
 )
 def notify_status(request):
     from keepwell.messaging.outbox import record_receipt
@@ -127,14 +152,15 @@ def notify_status(request):
     message = record_receipt(
         provider="notify",
         provider_id=callback.id,
-        reference=callback.reference or "",
+        reference=_outbox_id(callback.reference),
         status=callback.status,
         payload=json.loads(callback.model_dump_json()),
+        at=_aware(callback.completed_at or callback.sent_at),
     )
     if message is None:
         log.warning("Notify receipt for a message keepwell does not know: %s", callback.id)
-        return 202, {"message": "Not a message keepwell knows; logged"}
-    return 202, {"message": "Recorded"}
+        return Status(202, {"message": "Not a message keepwell knows; logged"})
+    return Status(202, {"message": "Recorded"})
 
 
 @router.post(
@@ -145,7 +171,7 @@ def notify_status(request):
     summary="GOV.UK Notify: a text message received",
     description="Notify's callback for a text someone sent to keepwell's number. Needs "
     "`Authorization: Bearer` with the callback token. 202 once kept (a repeat changes "
-    "nothing); 400 for a malformed body.",
+    "nothing); 400 for a body that is not a JSON object, 422 for one that is not a text.",
 )
 def notify_received(request):
     from keepwell.messaging.inbound import receive_text
@@ -161,4 +187,4 @@ def notify_received(request):
         body=text.message,
         received_at=_aware(text.date_received),
     )
-    return 202, {"message": "Already received" if received.repeated else "Received"}
+    return Status(202, {"message": "Already received" if received.repeated else "Received"})

@@ -133,18 +133,25 @@ def reply_channels(person: Person) -> list[str] | None:
 @transaction.atomic
 def reply(person: Person, *, body: str, language: str = "en", by):
     """A coordinator answers the person: one message through ``send`` (their mobile, or
-    their preferred channel), and every text of theirs waiting for an answer is answered.
-    Sending the same words twice (a double click) sends them once."""
+    their preferred channel), and every text of theirs waiting for an answer is answered."""
     from keepwell.messaging.services import To, send
 
     waiting = InboundMessage.objects.select_for_update().filter(
         person=person, handled_as=InboundMessage.Handling.COORDINATORS, answered_at=None
     )
-    latest = waiting.order_by("-received_at", "-id").values_list("pk", flat=True).first()
+    # The same words to the same person on the same day since their last text: a double
+    # click, sent once.
+    latest = (
+        InboundMessage.objects.filter(person=person)
+        .order_by("-received_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
     words = hashlib.sha256(body.encode()).hexdigest()[:16]
+    day = timezone.localdate().isoformat()
     org_ids = sorted(by.organisation_ids(Role.COORDINATOR, Role.NHS_CONNECTOR))
     sent = send(
-        event=f"reply:{person.pk}:{by.pk}:{latest or 0}:{words}",
+        event=f"reply:{person.pk}:{by.pk}:{day}:{latest or 0}:{words}",
         kind="reply",
         to=[To(person=person, audience="person")],
         purpose=Purpose.CARE,

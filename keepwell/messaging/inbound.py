@@ -8,7 +8,8 @@ failed, and a repeat changes nothing. What a text does:
   answers the latest task offer we texted that person. Messaging knows nothing of tasks:
   the room that sent the offer says, in its AppConfig, who answers it
   (``message_answers = {"task_offer": "dotted.path"}``); the answer function takes
-  ``(about_id, person, yes)`` and returns what happened in words, or raises
+  ``(about_id, person, yes, phone=...)`` (``person`` is None for someone we know only by
+  the number we texted) and returns what happened in words, or raises
   :class:`AnswerRefused` with words we text back kindly ("someone else took it").
 * **STOP / START** change consent (see :func:`stop` for what STOP means).
 * A text from a **number we do not know** is a plea for help: a request in mutual aid's
@@ -182,8 +183,8 @@ def _keep(provider, provider_id, number, to_number, body, received_at) -> Inboun
 def _handle(inbound: InboundMessage) -> str:
     said = meaning(inbound.body)
     person = inbound.person
-    if person is not None and said in ("yes", "no"):
-        offer = _latest_offer(person)
+    if said in ("yes", "no"):
+        offer = _latest_offer(person, inbound.from_number)
         if offer is not None:
             return _answer(inbound, offer, yes=said == "yes")
     if person is not None and said == "stop":
@@ -221,12 +222,21 @@ def _resolve(path: str):
     return getattr(import_module(module), name)
 
 
-def _latest_offer(person: Person) -> Message | None:
+def _offers_to(person: Person | None, number: str):
+    """Messages to this person, or (someone with no record, like a volunteer known only by
+    their mobile) to this number."""
+    if person is not None:
+        return Message.objects.filter(person=person)
+    return Message.objects.filter(person=None, to=number)
+
+
+def _latest_offer(person: Person | None, number: str) -> Message | None:
     kinds = list(answer_handlers())
     if not kinds:
         return None
     return (
-        Message.objects.filter(person=person, kind__in=kinds)
+        _offers_to(person, number)
+        .filter(kind__in=kinds)
         .exclude(about_id=None)
         .order_by("-queued_at", "-id")
         .first()
@@ -244,7 +254,7 @@ def _answer(inbound: InboundMessage, offer: Message, *, yes: bool) -> str:
     now = inbound.received_at
     try:
         with transaction.atomic():
-            said = answer(offer.about_id, person, yes)
+            said = answer(offer.about_id, person, yes, phone=inbound.from_number)
     except AnswerRefused as refused:
         Message.objects.filter(pk=offer.pk, replied_at=None).update(replied_at=now)
         _text_back(
@@ -259,7 +269,7 @@ def _answer(inbound: InboundMessage, offer: Message, *, yes: bool) -> str:
         )  # fmt: skip
         return str(refused)
     # Every row of that offer (its text, and any fallback) was answered; a YES acted on.
-    rows = Message.objects.filter(event=offer.event, person=person)
+    rows = _offers_to(person, inbound.from_number).filter(event=offer.event)
     rows.filter(replied_at=None).update(replied_at=now)
     if yes:
         rows.filter(acted_at=None).update(acted_at=now)
