@@ -16,6 +16,7 @@ from keepwell.core.periodic import registered
 from keepwell.help import messages, services
 from keepwell.help.models import SafeguardingCheck, Task
 from keepwell.help.tasks import escalate_concerns, remind_volunteers, warn_expiring
+from keepwell.messaging.inbound import receive_text
 from keepwell.messaging.models import Channel, Message, Purpose, PurposeChoice
 from tests.factories import PersonFactory
 from tests.help.factories import locate, make_request, make_routing, make_volunteer, need
@@ -338,3 +339,15 @@ def test_the_reminders_and_warnings_are_registered_to_run_on_their_own():
     paths = {p.path: p.every_seconds for p in registered()}
     assert paths["keepwell.help.tasks.remind_volunteers"] <= 3600
     assert paths["keepwell.help.tasks.warn_expiring"] == 86400
+
+
+def test_jo_answers_the_offer_text_yes_and_the_task_is_hers(world, jo_volunteer, margarets_task):
+    PersonFactory(given_name="Jo", family_name="Bell", user=world.jo, mobile="07700 900111")
+    services.offer_task(margarets_task, jo_volunteer, by=world.sam)
+
+    receive_text(provider="notify", provider_id="in-1", from_number="07700900111", body="Yes")
+
+    margarets_task.refresh_from_db()
+    assert margarets_task.state == "accepted" and margarets_task.volunteer == jo_volunteer
+    offer_text = Message.objects.get(kind="task_offer")
+    assert offer_text.replied_at is not None
