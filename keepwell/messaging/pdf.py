@@ -241,6 +241,7 @@ LOGO_BOTTOM = 30.0
 SENDER_LEFT = 125.0
 BODY_TOP = 95.0
 ADDRESS_LINES = (3, 7)  # Notify's fewest and most address lines
+MAX_PAGES = 10  # Notify refuses longer letters ("letter-too-long")
 ADDRESS_PT = 10.0
 LETTER_MARGIN = 20.0  # inside Notify's 15 mm, for a comfortable read
 LETTER_BODY_PT = (12.0, 16.0)  # normal, large print (RNIB: large print is 16pt or more)
@@ -264,7 +265,8 @@ def letter_pdf(
     """A letter laid out for Notify's precompiled letters.
 
     ``sender`` is the sending organisation's name, or its name followed by its address
-    lines. Raises ``LetterError`` if the address has fewer or more lines than Notify takes.
+    lines. Raises ``LetterError`` if the address has fewer or more lines than Notify takes,
+    or the letter runs to more pages than it prints.
     """
     lines = [_clean(str(line)).strip() for line in address_lines if line is not None]
     lines = [line for line in lines if line]
@@ -311,6 +313,10 @@ def letter_pdf(
     # Page numbers, written once the count is known (fpdf2's {nb} alias and text shaping
     # do not mix).
     pages = pdf.page
+    if pages > MAX_PAGES:
+        raise LetterError(
+            f"Notify prints letters of up to {MAX_PAGES} pages, and this one needs {pages}"
+        )
     if pages > 1:
         pdf.latin()
         pdf.set_auto_page_break(False)

@@ -252,3 +252,10 @@ def test_an_arabic_name_in_an_english_letter_is_drawn_from_the_arabic_font():
 
     assert embedded_fonts(reader) == {"NotoSans", "NotoNaskhArabic"}
     assert "Mrs Ayesha Begum" in reader.pages[0].extract_text()
+
+
+def test_a_letter_longer_than_notify_prints_is_refused():
+    body = "\n\n".join(["A paragraph of a very long letter that goes on and on."] * 300)
+
+    with pytest.raises(LetterError, match="up to 10 pages"):
+        letter_pdf(address_lines=ADDRESS, subject="S", body=body, large_print=True, sender="k")
