@@ -25,6 +25,8 @@ from django.utils import timezone
 from keepwell.accounts.models import Membership, Role
 from keepwell.core.phone import InvalidPhoneNumber, normalise_phone
 from keepwell.help.models import (
+    Authorisation,
+    AuthorisationKind,
     Concern,
     ConcernContact,
     SafeguardingCheck,
@@ -310,62 +312,81 @@ def _threshold(expires_at: datetime, now: datetime) -> int | None:
     return min(reached) if reached else None
 
 
-def warn_expiring_checks(now: datetime | None = None) -> int:
-    """Tell each volunteer (and their groups' coordinators, by inbox) of a check that expires
-    within 30 days, again within 7, once at each. A check already renewed (a later one of
-    the same kind outlasts the warning) is passed over. Returns how many warnings."""
-    now = now or timezone.now()
-    horizon = now + timedelta(days=max(CHECK_WARNING_DAYS))
-    checks = (
-        SafeguardingCheck.objects.expiring_between(now, horizon)
+def _expiring(model, now: datetime, horizon: datetime):
+    """(held, renewed?) for each check or authorisation of ``model`` ending before the horizon.
+    Renewed: another of the same kind, still valid then, outlasts the warning."""
+    held = (
+        model.objects.valid(now)
+        .expiring_between(now, horizon)
         .exclude(volunteer__status=VolunteerStatus.LEFT)
         .select_related("volunteer__user")
         .prefetch_related("volunteer__organisations")
         .order_by("expires_at", "pk")
     )
-    count = 0
-    for check in checks:
+    for one in held:
         renewed = (
-            SafeguardingCheck.objects.filter(volunteer_id=check.volunteer_id, kind=check.kind)
-            .exclude(pk=check.pk)
+            model.objects.filter(volunteer_id=one.volunteer_id, kind=one.kind)
+            .exclude(pk=one.pk)
             .valid(horizon)
             .exists()
         )
-        threshold = _threshold(check.expires_at, now)
-        if renewed or threshold is None:
-            continue
-        event = f"check_expiring:{check.pk}:{threshold}"
-        if Message.objects.filter(event=event).exists():
-            continue
-        volunteer = check.volunteer
-        expires = timezone.localtime(check.expires_at)
-        with transaction.atomic():
-            # Whose check it is stays behind the link: the coordinators' link opens the
-            # volunteer's record, the volunteer's their own tasks.
-            # The words say "A ((check)) check ends on ((date))": "DBS enhanced", "ID".
-            name = check.get_kind_display().removesuffix(" check")
-            context = {"check": name, "date": f"{expires:%-d %B %Y}"}
-            own = _link(reverse("help:my_tasks"))
-            _send_to_volunteer(
-                volunteer,
-                event=event,
-                kind="check_expiring",
-                context={**context, "url": own},
-                about=("volunteer", volunteer.pk),
-                url=own,
-            )
-            theirs = _link(reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}))
-            send(
-                event=event,
-                kind="check_expiring",
-                to=[
-                    To(organisation_id=org.pk, audience="coordinators")
-                    for org in volunteer.organisations.all()
-                ],
-                purpose=Purpose.WORK,
-                context={**context, "url": theirs},
-                about=("volunteer", volunteer.pk),
-                url=theirs,
-            )
-        count += 1
+        yield one, renewed
+
+
+def _warn(volunteer: Volunteer, *, event: str, name: str, expires_at: datetime) -> None:
+    """The volunteer on their channel, their groups' coordinators in their inbox. Whose
+    check it is stays behind the link: the coordinators' opens the volunteer's record, the
+    volunteer's their own tasks."""
+    expires = timezone.localtime(expires_at)
+    context = {"check": name, "date": f"{expires:%-d %B %Y}"}
+    own = _link(reverse("help:my_tasks"))
+    theirs = _link(reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}))
+    with transaction.atomic():
+        _send_to_volunteer(
+            volunteer,
+            event=event,
+            kind="check_expiring",
+            context={**context, "url": own},
+            about=("volunteer", volunteer.pk),
+            url=own,
+        )
+        send(
+            event=event,
+            kind="check_expiring",
+            to=[
+                To(organisation_id=org.pk, audience="coordinators")
+                for org in volunteer.organisations.all()
+            ],
+            purpose=Purpose.WORK,
+            context={**context, "url": theirs},
+            about=("volunteer", volunteer.pk),
+            url=theirs,
+        )
+
+
+def warn_expiring_checks(now: datetime | None = None) -> int:
+    """Tell each volunteer (and their groups' coordinators, by inbox) of a check or an
+    authorisation that expires within 30 days, again within 7, once at each. One already
+    renewed is passed over. Returns how many warnings."""
+    now = now or timezone.now()
+    horizon = now + timedelta(days=max(CHECK_WARNING_DAYS))
+    count = 0
+    for model, prefix in (
+        (SafeguardingCheck, "check_expiring"),
+        (Authorisation, "authorisation_expiring"),
+    ):
+        for held, renewed in _expiring(model, now, horizon):
+            threshold = _threshold(held.expires_at, now)
+            if renewed or threshold is None:
+                continue
+            event = f"{prefix}:{held.pk}:{threshold}"
+            if Message.objects.filter(event=event).exists():
+                continue
+            # The words say "A ((check)) check ends on ((date))": "DBS enhanced", "ID",
+            # "medicines authorisation".
+            name = held.get_kind_display().removesuffix(" check")
+            if model is Authorisation:
+                name = f"{AuthorisationKind(held.kind).name.lower()} authorisation"
+            _warn(held.volunteer, event=event, name=name, expires_at=held.expires_at)
+            count += 1
     return count

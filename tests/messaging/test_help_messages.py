@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from keepwell.core.periodic import registered
 from keepwell.help import messages, services
-from keepwell.help.models import SafeguardingCheck, Task
+from keepwell.help.models import Authorisation, SafeguardingCheck, Task
 from keepwell.help.tasks import escalate_concerns, remind_volunteers, warn_expiring
 from keepwell.messaging.inbound import receive_text
 from keepwell.messaging.models import Channel, Message, Purpose, PurposeChoice
@@ -333,6 +333,23 @@ def test_a_check_far_off_or_already_renewed_is_not_warned_about(world, jo_volunt
     assert messages.warn_expiring_checks() == 0
     renewed.delete()
     assert messages.warn_expiring_checks() == 1
+
+
+def test_a_medicines_authorisation_about_to_end_is_warned_of_but_a_revoked_one_is_not(
+    world, jo_volunteer
+):
+    ends = timezone.now() + timedelta(days=5)
+    revoked = Authorisation.objects.create(
+        volunteer=jo_volunteer, kind="medicines", expires_at=ends, revoked_at=timezone.now()
+    )
+    assert messages.warn_expiring_checks() == 0
+
+    Authorisation.objects.create(volunteer=jo_volunteer, kind="medicines", expires_at=ends)
+    assert messages.warn_expiring_checks() == 1
+
+    to_jo = Message.objects.get(kind="check_expiring", audience="volunteer")
+    assert "medicines authorisation" in to_jo.body
+    assert not Message.objects.filter(event__contains=f":{revoked.pk}:").exists()
 
 
 def test_the_reminders_and_warnings_are_registered_to_run_on_their_own():
