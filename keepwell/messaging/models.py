@@ -233,6 +233,8 @@ class Message(models.Model):
             models.Index(fields=["organisation", "read_at"], name="message_org_inbox"),
             models.Index(fields=["about_type", "about_id"], name="message_about"),
             models.Index(fields=["lease_token"], name="message_lease"),
+            # The sender's rolling window: what went to a provider in the last minute.
+            models.Index(fields=["provider", "sent_at"], name="message_sent_window"),
         ]
         constraints = [
             models.CheckConstraint(

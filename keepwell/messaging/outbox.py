@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -114,8 +114,9 @@ def _after_failure(message_ids: Iterable[int]) -> None:
     """A message failed for good: the next channel, or a coordinator's call."""
     from keepwell.messaging import services
 
+    message_ids = list(message_ids)
     hook = getattr(services, "after_failure", None)
-    if hook is None:
+    if hook is None or not message_ids:
         return
     for message in Message.objects.filter(pk__in=list(message_ids)):
         try:
@@ -230,6 +231,30 @@ def _requeue(token: str, messages: Sequence[Message], at: datetime, detail: str)
     )
 
 
+def _mark_sent(token: str, sent: Sequence[tuple[int, str]], now: datetime) -> int:
+    """One statement for the batch, each row its own provider id: ``UPDATE … FROM (VALUES
+    …)`` (PostgreSQL, and SQLite since 3.33), where a ``CASE`` of a hundred arms is slow."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    rows = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS TEXT))"] * len(sent))
+    # Only the table's name and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET status = %s, sent_at = %s, provider_id = v.column2, "  # noqa: S608
+        f"lease_token = '', lease_expires_at = NULL "
+        f"FROM (VALUES {rows}) AS v "
+        f"WHERE {table}.id = v.column1 AND {table}.lease_token = %s AND {table}.status = %s"
+    )
+    params = [
+        Status.SENT.value,
+        connection.ops.adapt_datetimefield_value(now),
+        *[value for pk, provider_id in sent for value in (pk, provider_id[:64])],
+        token,
+        Status.SENDING.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def record_outcomes(
     name: str, claim_: Claim, outcomes: Sequence[Accepted | ProviderError], now: datetime
 ) -> dict[str, int]:
@@ -249,13 +274,7 @@ def record_outcomes(
 
     accepted = groups.pop(Accepted, [])
     if accepted:
-        provider_ids = Case(
-            *[When(pk=m.pk, then=Value(o.provider_id)) for m, o in accepted],
-            output_field=CharField(),
-        )
-        counts["sent"] = _leased(token, [m.pk for m, _ in accepted]).update(
-            status=Status.SENT, sent_at=now, provider_id=provider_ids, **_RELEASED
-        )
+        counts["sent"] = _mark_sent(token, [(m.pk, o.provider_id) for m, o in accepted], now)
         if counts["sent"] < len(accepted):
             # A receipt or the reaper got there first: what they wrote stands.
             logger.warning("lease %s lost on %d sent", token, len(accepted) - counts["sent"])
