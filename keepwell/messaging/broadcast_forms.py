@@ -172,6 +172,12 @@ class BroadcastForm(Form):
                     f"body_{code}",
                     f"Remove (({sorted(unknown)[0]})): only ((name)) and ((link)) are filled in",
                 )
+            elif (
+                "link" in placeholders(body or "")
+                and not cleaned.get("link")
+                and "link" not in self.errors
+            ):
+                self.add_error("link", "Enter the link, or take ((link)) out of the message")
         if kind and not self.errors and not audiences.may_reach(self.user, kind, self.params()):
             self.add_error("audience_kind", "You cannot send a broadcast to that audience")
         return cleaned

@@ -12,6 +12,7 @@ Consent is ``services.plan``'s: whoever said no to the purpose (news is opt-in) 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from keepwell.messaging.models import (
     Message,
     Status,
 )
-from keepwell.messaging.services import To, plan, send
+from keepwell.messaging.services import Planned, To, plan, send
 
 # The languages a broadcast can be written in; English is always there.
 LANGUAGES = {
@@ -165,15 +166,43 @@ def channels_of(broadcast: Broadcast) -> list[str]:
     return list(broadcast.audience_params.get("channels") or BROADCAST_CHANNELS)
 
 
+def _channels_for(broadcast: Broadcast, to: To) -> list[str]:
+    """The channels ``send`` may use for one recipient. A volunteer with no person record is
+    reached once, on the first the sender allows of their inbox and their account's email
+    (``send`` would otherwise write to a staff user on every channel at once)."""
+    allowed = channels_of(broadcast)
+    if to.person is not None:
+        return allowed
+    return [c for c in (Channel.INBOX, Channel.EMAIL) if c in allowed][:1]
+
+
+_PLACEHOLDER = re.compile(r"\(\(\s*([^()]+?)\s*\)\)")
+
+
+def _only_ours(text: str, link: str) -> str:
+    """``text`` with ((name)) and ((link)) as ``send`` fills them, and nothing else in double
+    brackets: any other placeholder (the form refuses them) would stop a release half way.
+    With no link, ((link)) is left out."""
+
+    def keep(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "link":
+            return "((link))" if link else ""
+        return "((name))" if name == "name" else name
+
+    return _PLACEHOLDER.sub(keep, text)
+
+
 def wording_of(broadcast: Broadcast) -> dict[str, tuple[str, str]]:
     """{language: (subject, body)} as ``send`` takes it: the link goes at the end of each
     text that does not place it itself."""
     wording = {}
     for text in broadcast.texts.all():
-        body = text.body.replace("\r\n", "\n").strip()
+        body = _only_ours(text.body.replace("\r\n", "\n"), broadcast.link).strip()
         if broadcast.link and "((link))" not in body:
             body += "\n\n((link))"
-        wording[text.language] = (text.subject or broadcast.title, body)
+        subject = _only_ours(text.subject or broadcast.title, broadcast.link)
+        wording[text.language] = (subject, body)
     return wording
 
 
@@ -289,6 +318,7 @@ class Preview:
 
 
 UNREACHABLE_SHOWN = 100
+NO_RECORD_NO_CHANNEL = "No person record: only their keepwell inbox or email would reach them"
 
 
 def preview(broadcast: Broadcast, by) -> Preview:
@@ -303,7 +333,12 @@ def preview(broadcast: Broadcast, by) -> Preview:
         audience=audiences.describe(broadcast.audience_kind, broadcast.audience_params)
     )
     for batch in _recipient_batches(broadcast, size=2_000):
-        for planned in plan(batch, purpose=broadcast.purpose, channels=channels_of(broadcast)):
+        channels = _channels_for(broadcast, batch[0])  # a batch is all people, or all users
+        if channels:
+            planned_batch = plan(batch, purpose=broadcast.purpose, channels=channels)
+        else:
+            planned_batch = [Planned(t, reason=NO_RECORD_NO_CHANNEL) for t in batch]
+        for planned in planned_batch:
             result.people += 1
             if not planned.reachable:
                 result.unreachable_count += 1
@@ -420,18 +455,29 @@ def release(broadcast: Broadcast, now: datetime | None = None) -> int:
                 if (t.person is not None and t.person.pk not in had_person)
                 or (t.user is not None and t.user.pk not in had_user)
             ]
-            if to:
+            wording = wording_of(current)
+            people_to = [t for t in to if t.person is not None]
+            # A volunteer with no person record has no name ``send`` knows: each is sent
+            # with their own (they are few; people go in one call).
+            calls = [(people_to, {})] if people_to else []
+            calls += [
+                ([t], {"name": t.user.first_name or str(t.user)})
+                for t in to
+                if t.user is not None and _channels_for(current, t)
+            ]
+            for recipients, context in calls:
                 sent = send(
                     event=f"broadcast:{current.pk}",
                     kind="broadcast",
-                    to=to,
+                    to=recipients,
                     purpose=current.purpose,
+                    context=context,
                     url=current.link,
                     by=current.created_by,
                     sender_organisation_id=current.organisation_id,
-                    channels=channels_of(current),
+                    channels=_channels_for(current, recipients[0]),
                     broadcast=current,
-                    wording=wording_of(current),
+                    wording=wording,
                 )
                 written += len(sent.messages)
             Broadcast.objects.filter(pk=current.pk).update(started_at=timezone.now())
@@ -505,7 +551,11 @@ def leaflet(broadcast: Broadcast, *, language: str = "", large_print: bool = Fal
     from keepwell.messaging.pdf import leaflet_pdf
 
     texts = [
-        (t.language, t.subject or broadcast.title, t.body.replace("((link))", broadcast.link))
+        (
+            t.language,
+            _unfilled(t.subject or broadcast.title),
+            t.body.replace("((link))", broadcast.link),
+        )
         for t in broadcast.texts.all()
         if not language or t.language == language
     ]
@@ -518,10 +568,10 @@ def leaflet(broadcast: Broadcast, *, language: str = "", large_print: bool = Fal
 
 
 def _unfilled(body: str) -> str:
-    """A text for everyone (a group post, a leaflet): no one's name to fill in."""
-    from keepwell.messaging.render import render
-
-    return render(body, {"name": "", "link": ""}).replace(" ,", ",").strip()
+    """A text for everyone (a group post, a leaflet): no one's name to fill in, so
+    "Can you help, ((name))?" reads "Can you help?"."""
+    body = re.sub(r",?[ \t]*\(\(\s*name\s*\)\)", "", body)
+    return _only_ours(body, "").strip()
 
 
 def share_text(broadcast: Broadcast, language: str = "en") -> str:
@@ -532,7 +582,7 @@ def share_text(broadcast: Broadcast, language: str = "en") -> str:
     body = _unfilled(text.body.replace("((link))", broadcast.link or ""))
     if broadcast.link and broadcast.link not in body:
         body += f"\n\n{broadcast.link}"
-    return f"{text.subject or broadcast.title}\n\n{body}".strip()
+    return f"{_unfilled(text.subject or broadcast.title)}\n\n{body}".strip()
 
 
 @task()

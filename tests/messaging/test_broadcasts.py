@@ -377,3 +377,48 @@ def test_an_nhs_connector_reaches_people_referred_from_their_practice_only(world
         _draft(world, by=world.priya, kind="referred", params={"service": walking.pk})
     with pytest.raises(broadcasts.BroadcastError):
         _draft(world, by=world.priya, kind="residents", params={"area": world.riverside.pk})
+
+
+def test_a_volunteer_with_no_person_record_gets_it_in_their_inbox_by_name(world):
+    make_volunteer(world.mutual_aid, user=world.jo)  # Jo signs in; keepwell holds no record
+    broadcast = _draft(world, purpose=Purpose.VOLUNTEERING)
+    broadcasts.schedule(broadcast, timezone.now(), by=world.sam)
+    broadcasts.release_due()
+    note = Message.objects.get(broadcast=broadcast, user=world.jo)
+    assert note.channel == Channel.INBOX
+    assert f"Can you help, {world.jo.first_name or world.jo}?" in note.body
+
+
+def test_group_posts_and_leaflets_name_nobody_and_an_unlinked_link_is_left_out(world, as_user):
+    broadcast = broadcasts.save_draft(
+        by=world.sam,
+        title="Coffee morning",
+        audience_kind="group_members",
+        audience_params={"organisation": world.mutual_aid.pk},
+        texts={"en": ("", "Hello ((name)), coffee on Friday. Can you come, ((name))? ((link))")},
+    )
+    assert (
+        broadcasts.share_text(broadcast)
+        == "Coffee morning\n\nHello, coffee on Friday. Can you come?"
+    )
+    world.margaret_person.email = "margaret@example.com"
+    world.margaret_person.save()
+    choose_purpose(world.margaret_person, Purpose.NEWS, True, how="online", by=world.margaret)
+    broadcasts.schedule(broadcast, timezone.now(), by=world.sam)
+    assert broadcasts.release_due() == 1
+    email = Message.objects.get(broadcast=broadcast)
+    assert email.body == "Hello Margaret, coffee on Friday. Can you come, Margaret?"
+
+    refused = as_user(world.sam).post(
+        reverse("messaging:broadcast_new"), _form(world, link="", body_en="See ((link))")
+    )
+    assert "Enter the link, or take ((link)) out of the message" in refused.content.decode()
+
+
+def test_a_volunteer_with_no_record_is_listed_when_only_texts_and_letters_are_allowed(world):
+    make_volunteer(world.mutual_aid, user=world.jo)
+    broadcast = _draft(world, purpose=Purpose.VOLUNTEERING, channels=["sms", "letter"])
+    preview = broadcasts.preview(broadcast, world.sam)
+    assert preview.unreachable == [(str(world.jo), broadcasts.NO_RECORD_NO_CHANNEL)]
+    broadcasts.schedule(broadcast, timezone.now(), by=world.sam)
+    assert broadcasts.release_due() == 0
