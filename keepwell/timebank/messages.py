@@ -1,7 +1,7 @@
 """What the time bank says to its members, through messaging (the one seam).
 
-* hours recorded by one member wait for the other to confirm: that member hears
-  (``tell_exchange_awaiting``);
+* hours recorded by one member wait for the other to confirm: that member hears; a group
+  exchange waits for a broker: the brokers hear (``tell_exchange_awaiting``);
 * the other side (or a broker) confirmed them: the members who did not confirm hear
   (``tell_exchange_confirmed``).
 
@@ -31,7 +31,12 @@ def recipient(account: Account) -> To | None:
 
 
 def _tell(exchange: Exchange, accounts, *, event: str, by) -> Sent:
-    to = [r for r in (recipient(a) for a in accounts) if r is not None]
+    return _send(
+        exchange, [r for r in (recipient(a) for a in accounts) if r is not None], event=event, by=by
+    )
+
+
+def _send(exchange: Exchange, to: list[To], *, event: str, by) -> Sent:
     if not to:
         return Sent()
     url = f"{settings.SITE_URL.rstrip('/')}" + reverse(
@@ -50,12 +55,25 @@ def _tell(exchange: Exchange, accounts, *, event: str, by) -> Sent:
     )
 
 
+def _brokers(exchange: Exchange) -> list[To]:
+    """The bank's brokers: its organisation's staff inbox, and each named broker's own."""
+    bank = exchange.bank
+    to = [To(user=user, audience="coordinators") for user in bank.brokers.order_by("pk")]
+    if bank.organisation_id is not None:
+        to.insert(0, To(organisation_id=bank.organisation_id, audience="coordinators"))
+    return to
+
+
 def tell_exchange_awaiting(exchange: Exchange, *, by=None) -> Sent:
-    """Hours recorded by one side wait for the other: the member whose yes it needs hears."""
-    if exchange.state != Exchange.State.PENDING or exchange.awaiting_id is None:
+    """Hours recorded by one side wait for a yes: the member whose yes it needs hears, or,
+    for a group exchange only a broker confirms, the brokers."""
+    if exchange.state != Exchange.State.PENDING:
         return Sent()
+    event = f"timebank_awaiting:{exchange.pk}"
+    if exchange.awaiting_id is None:
+        return _send(exchange, _brokers(exchange), event=event, by=by)
     awaiting = Account.objects.select_related("person").get(pk=exchange.awaiting_id)
-    return _tell(exchange, [awaiting], event=f"timebank_awaiting:{exchange.pk}", by=by)
+    return _tell(exchange, [awaiting], event=event, by=by)
 
 
 def tell_exchange_confirmed(exchange: Exchange, accounts, *, by=None) -> Sent:

@@ -150,3 +150,20 @@ def test_a_broker_recording_for_both_confirms_at_once_and_sends_no_request_for_a
     )
     assert exchange.state == "confirmed"
     assert not _approvals(event__startswith="timebank_awaiting").exists()
+
+
+def test_a_class_cath_gave_waits_in_the_brokers_inbox_and_then_everyone_in_it_hears(world, bank):
+    exchange = services.record_group_exchange(
+        giver=bank["cath"],
+        receivers=[bank["margaret"], bank["bill"]],
+        minutes_each=60,
+        by=bank["cath_user"],
+        idempotency_key="yoga",
+    )
+    (waiting,) = _approvals(event=f"timebank_awaiting:{exchange.pk}")
+    assert waiting.organisation == world.mutual_aid and waiting.channel == Channel.INBOX
+
+    services.confirm_exchange(exchange, by=world.sam, as_broker=True)
+
+    told = _approvals(event=f"timebank_confirmed:{exchange.pk}")
+    assert sorted(m.person.given_name for m in told) == ["Bill", "Cath", "Margaret"]
