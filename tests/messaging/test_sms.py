@@ -81,3 +81,26 @@ def test_parts_hold_the_characters(text):
     else:
         per_part = 153 if sms.encoding(text) == "GSM-7" else 67
         assert (parts - 1) * per_part < count <= parts * per_part
+
+
+def test_the_pure_cores_of_the_words_import_no_django():
+    """The seed migration and any worker may load them without Django's settings."""
+    import ast
+    from pathlib import Path
+
+    import keepwell.messaging
+
+    folder = Path(keepwell.messaging.__file__).parent
+    allowed = {"keepwell.messaging.kinds"}
+    for name in ("render.py", "sms.py", "kinds.py", "seed_templates.py"):
+        tree = ast.parse((folder / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                assert not module.startswith("django"), (name, module)
+                assert not module.startswith("keepwell") or module in allowed, (name, module)

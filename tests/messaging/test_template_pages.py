@@ -14,10 +14,11 @@ PT_OFFER_SMS = "/messaging/templates/task_offer/sms/pt/"
 URDU_WORDS = "keepwell: ہم آپ کو مزید پیغامات نہیں بھیجیں گے۔ دوبارہ پانے کے لیے START بھیجیں۔"
 
 
-def _submit_urdu(client, body=URDU_WORDS, **extra):
+def _submit_urdu(client, body=URDU_WORDS, follow=False, **extra):
     return client.post(
         URDU_STOP,
         {"subject": "مزید پیغامات نہیں", "body": body, "translated_by": "Farah Iqbal", **extra},
+        follow=follow,
     )
 
 
@@ -177,6 +178,11 @@ def test_only_one_version_waits_for_review_at_a_time(world, as_user):
     page = client.get(URDU_STOP).content.decode()
     assert "Waiting for review" in page
     assert "Send for review" not in page
+    # A second translator who had the form open already is told, and nothing is lost.
+    response = _submit_urdu(as_user(world.olly), body=URDU_WORDS + " ", follow=True)
+    assert response.redirect_chain == [(URDU_STOP, 302)]
+    assert "already waiting for review: nothing was saved" in response.content.decode()
+    assert Template.objects.filter(language="ur", key="stop_confirmed").count() == 2
 
 
 def test_submitting_and_deciding_are_audited(world, as_user):

@@ -110,7 +110,11 @@ def template_slot(request, key: str, channel: str, language: str):
                     )
                     return redirect(slot_url(made))
     elif request.method == "POST":
-        raise PermissionDenied
+        if not request.user.has_perm(TRANSLATE):
+            raise PermissionDenied
+        # Someone else's words arrived first: theirs wait for review, this page says so.
+        messages.error(request, "These words are already waiting for review: nothing was saved.")
+        return redirect(request.path)
     return render(
         request,
         "messaging/template_slot.html",
