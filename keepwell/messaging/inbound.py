@@ -34,6 +34,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from keepwell.audit import services as audit
+from keepwell.audit.models import Action
+from keepwell.audit.models import Purpose as AuditPurpose
 from keepwell.core.phone import REGION, normalise_or_keep
 from keepwell.messaging.models import Channel, InboundMessage, Message, Preference, Purpose
 from keepwell.messaging.models import PurposeChoice as Choice
@@ -140,6 +143,7 @@ def receive_text(
     received_at: datetime | None = None,
 ) -> Received:
     """Keep a text we received and act on it, once (see the module's doc)."""
+    provider, provider_id = provider[:20], provider_id[:64]
     existing = InboundMessage.objects.filter(provider=provider, provider_id=provider_id).first()
     if existing is not None:
         return Received(existing, repeated=True)
@@ -166,8 +170,8 @@ def _keep(provider, provider_id, number, to_number, body, received_at) -> Inboun
         sms.filter(person=person).first() if person is not None else sms.filter(to=number).first()
     )
     inbound = InboundMessage.objects.create(
-        provider=provider[:20],
-        provider_id=provider_id[:64],
+        provider=provider,
+        provider_id=provider_id,
         from_number=number[:30],
         to_number=(to_number or "")[:30],
         body=body,
@@ -177,6 +181,16 @@ def _keep(provider, provider_id, number, to_number, body, received_at) -> Inboun
     )
     if last is not None and last.replied_at is None:
         Message.objects.filter(pk=last.pk).update(replied_at=inbound.received_at)
+    if person is not None:
+        audit.record(
+            None,
+            Action.CREATE,
+            inbound,
+            person_id=person.pk,
+            purpose=AuditPurpose.COMMUNICATION,
+            summary="Texted us",
+            via="sms",
+        )
     return inbound
 
 

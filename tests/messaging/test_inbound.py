@@ -240,6 +240,11 @@ def test_anything_else_waits_for_margaret_s_coordinators_and_no_one_else(world, 
     olly_sees = as_user(world.olly).get(reverse("messaging:replies")).content.decode()
     assert "3pm" not in olly_sees
     assert "No texts are waiting for an answer." in olly_sees
+    texted, listed = AuditEvent.objects.filter(
+        person_id=margaret.pk, object_type="messaging.inboundmessage"
+    ).order_by("id")
+    assert (texted.action, texted.via, texted.actor) == ("create", "sms", None)
+    assert (listed.action, listed.actor) == ("read", world.sam)
 
 
 def test_a_text_finds_the_person_by_a_mobile_typed_the_old_way_and_never_a_merged_record(
