@@ -493,7 +493,7 @@ def record_receipts(provider: str, receipts: Sequence[ReceiptIn]) -> list[Messag
             provider=provider, provider_id__in={r.provider_id for r in receipts}
         ).values_list("provider_id", "status")
     )
-    refs = {int(r.reference) for r in receipts if r.reference.isdigit()}
+    refs = {int(r.reference) for r in receipts if _is_outbox_id(r.reference)}
     fields = ("id", "status", "provider", "provider_id", "sent_at")
     messages = {m.pk: m for m in Message.objects.filter(pk__in=refs).only(*fields)}
     by_provider_id = {}
@@ -573,8 +573,12 @@ def record_receipts(provider: str, receipts: Sequence[ReceiptIn]) -> list[Messag
     return answers
 
 
+def _is_outbox_id(reference: str) -> bool:
+    return reference.isascii() and reference.isdigit() and len(reference) <= 18
+
+
 def _matches(receipt: ReceiptIn, messages: dict[int, Message]) -> Message | None:
-    if not receipt.reference.isdigit():
+    if not _is_outbox_id(receipt.reference):
         return None
     return messages.get(int(receipt.reference))
 

@@ -29,14 +29,10 @@ from keepwell.messaging.providers import FakeProvider, Provider, TemporaryProble
 def queued(channel: str = Channel.SMS, to: str = "+447700900123", **fields) -> Message:
     """An outbox row as ``send`` leaves it: queued, due now."""
     fields.setdefault("body", "Jo, can you collect a prescription for someone on Mill Lane?")
+    fields.setdefault("kind", "task_offer")
+    fields.setdefault("purpose", Purpose.VOLUNTEERING)
     return Message.objects.create(
-        idempotency_key=f"test:{uuid.uuid4()}",
-        event="test",
-        kind="task_offer",
-        purpose=Purpose.VOLUNTEERING,
-        channel=channel,
-        to=to,
-        **fields,
+        idempotency_key=f"test:{uuid.uuid4()}", event="test", channel=channel, to=to, **fields
     )
 
 
@@ -451,3 +447,36 @@ def test_the_worker_command_sends_what_is_due_and_writes_the_fakes_receipts(sett
     assert {m.status for m in Message.objects.filter(pk__in=[m.pk for m in messages])} == {
         Status.DELIVERED
     }
+
+
+@pytest.mark.django_db
+def test_margarets_text_bounces_so_she_is_written_to_instead(world):
+    """No monkeypatching: the real fallback writes the next channel's message."""
+    text = queued(
+        to="07700900002",
+        person=world.margaret_person,
+        purpose=Purpose.CARE,
+        kind="referral_update",
+        body="Your referral to the Wellbrook befriending service was accepted.",
+        next_channels=[Channel.LETTER],
+    )
+    fake = FakeProvider()
+
+    outbox.send_due(fake)
+    fake.deliver_receipts()
+
+    text.refresh_from_db()
+    assert text.status == Status.PERMANENT_FAILURE
+    letter = Message.objects.get(fallback_of=text)
+    assert letter.channel == Channel.LETTER and letter.status == Status.QUEUED
+    assert "befriending" in letter.body
+
+
+@pytest.mark.parametrize("reference", ["١٢٣", "9" * 40, "", "abc"])
+@pytest.mark.django_db
+def test_a_receipt_with_a_reference_that_is_no_outbox_id_is_kept_and_matches_nothing(reference):
+    answer = outbox.record_receipt(
+        provider="notify", provider_id="n-7", reference=reference, status="delivered", payload={}
+    )
+
+    assert answer is None and Receipt.objects.filter(provider_id="n-7").exists()
