@@ -422,3 +422,13 @@ def test_a_volunteer_with_no_record_is_listed_when_only_texts_and_letters_are_al
     assert preview.unreachable == [(str(world.jo), broadcasts.NO_RECORD_NO_CHANNEL)]
     broadcasts.schedule(broadcast, timezone.now(), by=world.sam)
     assert broadcasts.release_due() == 0
+
+
+def test_the_periodic_task_releases_what_is_due(world, volunteers):
+    from keepwell.core.periodic import registered
+
+    assert "keepwell.messaging.broadcasts.release_due_task" in {p.path for p in registered()}
+    broadcast = _draft(world, purpose=Purpose.VOLUNTEERING)
+    broadcasts.schedule(broadcast, timezone.now(), by=world.sam)
+    assert broadcasts.release_due_task.call() == 3
+    assert broadcasts.release_due_task.call() == 0
