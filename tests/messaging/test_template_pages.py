@@ -223,3 +223,14 @@ def test_a_version_already_decided_cannot_be_reviewed_again(world, as_user):
     approved = choose("task_offer", "sms", ["pt"]).template
     url = reverse("messaging:template_review", args=[approved.pk])
     assert as_user(world.alex).post(url, {"decision": "approve"}).status_code == 404
+
+
+def test_words_for_a_kind_keepwell_no_longer_has_are_not_found(world, as_user):
+    gone = Template.objects.create(
+        key="retired_kind", language="pt", body="Olá", state=Template.State.IN_REVIEW
+    )
+    url = reverse("messaging:template_review", args=[gone.pk])
+    assert as_user(world.alex).get(url).status_code == 404
+    assert (
+        "/messaging/templates/retired_kind/" not in as_user(world.alex).get(LIST).content.decode()
+    )

@@ -142,7 +142,10 @@ def template_slot(request, key: str, channel: str, language: str):
 @login_required
 def template_review(request, template_id: int):
     _require_any(request, APPROVE)
-    template = get_object_or_404(Template, pk=template_id, state=Template.State.IN_REVIEW)
+    # Words for a kind keepwell no longer has are not reviewed here.
+    template = get_object_or_404(
+        Template, pk=template_id, state=Template.State.IN_REVIEW, key__in=list(kinds.KINDS)
+    )
     submitter = templating.submitter_id(template)
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
