@@ -37,7 +37,7 @@ from keepwell.help.models import (
     VolunteerStatus,
 )
 from keepwell.messaging.models import Channel, Message, Purpose
-from keepwell.messaging.services import Sent, To, send
+from keepwell.messaging.services import DEFAULT_QUIET, Sent, To, in_quiet_hours, send
 from keepwell.people.models import Person
 from keepwell.places.postcodes import Postcode
 
@@ -93,9 +93,12 @@ def _send_to_volunteer(volunteer: Volunteer, *, context: dict[str, str], **kwarg
     if to.person is not None:
         channels = VOLUNTEER_CHANNELS
     else:
-        # ``send`` fills ((name)) from a person record only.
+        # ``send`` fills ((name)) from a person record only, and keeps quiet hours only for
+        # a person: a volunteer without one is not texted at night either.
         context = {"name": volunteer.first_name, **context}
         channels = [Channel.SMS] if to.phone else [Channel.EMAIL]
+        if to.phone:
+            kwargs["not_before"] = in_quiet_hours(timezone.now(), DEFAULT_QUIET)
     return send(to=[to], purpose=Purpose.VOLUNTEERING, channels=channels, context=context, **kwargs)
 
 

@@ -5,8 +5,9 @@ when urgent) with a link only. Nothing is sent any other way, and nothing twice.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -224,6 +225,22 @@ def test_a_volunteer_who_said_no_to_volunteering_messages_gets_no_text(
 
     assert offer.status == "pending"  # the offer stands, on "My tasks"
     assert not Message.objects.filter(kind="task_offer").exists()
+
+
+def test_jo_is_not_texted_at_night_the_offer_waits_for_eight_in_the_morning(
+    world, jo_volunteer, margarets_task, monkeypatch
+):
+    london = ZoneInfo("Europe/London")
+    today = timezone.localtime(timezone.now(), london).date()
+    late = datetime.combine(today, time(22, 30), tzinfo=london)
+    monkeypatch.setattr(timezone, "now", lambda: late)
+
+    services.offer_task(margarets_task, jo_volunteer, by=world.sam)
+
+    (text,) = Message.objects.filter(kind="task_offer")
+    assert timezone.localtime(text.next_attempt_at, london) == datetime.combine(
+        today + timedelta(days=1), time(8, 0), tzinfo=london
+    )
 
 
 def test_offering_the_same_task_again_later_is_a_new_text(world, jo_volunteer, margarets_task):
