@@ -24,6 +24,7 @@ class MessagingConfig(AppConfig):
         NavItem("Broadcasts", "messaging:broadcasts", "messaging.send_broadcast", 62),
         NavItem("Calls to make", "messaging:calls", "messaging.make_calls", 63),
         NavItem("Outbox", "messaging:outbox", "messaging.view_outbox", 64),
+        NavItem("Texts to answer", "messaging:replies", "messaging.view_replies", 65),
     ]
     # Messages, texts received and contact preferences follow a person's merged record.
     person_merge = PersonMerge(

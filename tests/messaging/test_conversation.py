@@ -174,3 +174,9 @@ def test_the_replies_list_costs_the_same_queries_however_many_are_waiting(
         )
     assert count_queries(lambda: client.get(url)) == one
     assert "Question number 2" in client.get(url).content.decode()
+
+
+def test_coordinators_find_the_texts_to_answer_from_the_menu(world, as_user):
+    home = as_user(world.sam).get("/").content.decode()
+    assert reverse("messaging:replies") in home
+    assert reverse("messaging:replies") not in as_user(world.jo).get("/").content.decode()
