@@ -609,26 +609,33 @@ def work(
     provider = provider or configured_provider()
     totals = Totals()
     last_reap = last_receipts = float("-inf")
+
+    def housekeeping(tick: float, *, now: bool = False) -> None:
+        nonlocal last_reap, last_receipts
+        if now or tick - last_reap >= reap_every:
+            for key, value in reap(provider).items():
+                totals.counts[key] += value
+            last_reap = tick
+        if isinstance(provider, FakeProvider) and (now or tick - last_receipts >= receipts_every):
+            totals.counts["receipts"] += provider.deliver_receipts()
+            last_receipts = tick
+
     while not stop():
         claimed = claim(provider.name, batch=batch)
         if claimed.messages:
             totals.batches += 1
             for key, value in deliver(provider, claimed).items():
                 totals.counts[key] += value
-        tick = time.monotonic()
-        if once or tick - last_reap >= reap_every:
-            for key, value in reap(provider).items():
-                totals.counts[key] += value
-            last_reap = tick
-        if isinstance(provider, FakeProvider) and (once or tick - last_receipts >= receipts_every):
-            totals.counts["receipts"] += provider.deliver_receipts()
-            last_receipts = tick
+        housekeeping(time.monotonic())
         if claimed.messages:
             continue
         if once:
             break
-        pause = min(claimed.wait or idle_sleep, idle_sleep if not claimed.wait else 1.0)
+        # Idle, or the limits say wait: never long, so a SIGTERM is answered quickly.
+        pause = min(claimed.wait, 1.0) if claimed.wait else idle_sleep
         if log and claimed.wait:
             log(f"waiting {pause:.2f} s for the rate limit")
         time.sleep(max(pause, 0.01))
+    if once:
+        housekeeping(time.monotonic(), now=True)
     return totals

@@ -23,7 +23,7 @@ from keepwell.messaging.models import (
     Receipt,
     Status,
 )
-from keepwell.messaging.providers import FakeProvider, Provider, TemporaryProblem
+from keepwell.messaging.providers import FakeProvider, Provider, ProviderDown, TemporaryProblem
 
 
 def queued(channel: str = Channel.SMS, to: str = "+447700900123", **fields) -> Message:
@@ -480,3 +480,38 @@ def test_a_receipt_with_a_reference_that_is_no_outbox_id_is_kept_and_matches_not
     )
 
     assert answer is None and Receipt.objects.filter(provider_id="n-7").exists()
+
+
+@pytest.mark.django_db
+def test_a_worker_asked_to_stop_finishes_its_batch_and_stops():
+    for _ in range(5):
+        queued()
+    batches = []
+
+    totals = outbox.work(
+        FakeProvider(), batch=2, stop=lambda: len(batches) > 0 or batches.append(1)
+    )
+
+    assert totals.batches == 1
+    assert Message.objects.filter(status__in=[Status.SENT, Status.DELIVERED]).count() == 2
+    assert Message.objects.filter(status=Status.QUEUED).count() == 3
+    assert not Message.objects.filter(status=Status.SENDING).exists(), "nothing left mid-send"
+
+
+@pytest.mark.django_db
+def test_when_notify_refuses_everyone_the_messages_wait_and_the_sender_pauses():
+    class BadKey(Provider):
+        name = "fake"
+
+        def send(self, message):
+            raise ProviderDown("Notify 403: Invalid token")
+
+    message = queued()
+    now = timezone.now()
+
+    outbox.deliver(BadKey(), outbox.claim("fake", now=now), now=now)
+
+    message.refresh_from_db()
+    assert message.status == Status.QUEUED and message.attempts == 0
+    assert "403" in message.status_detail
+    assert ProviderState.objects.get(provider="fake").paused_until > now
