@@ -263,8 +263,9 @@ KEEPWELL_MESSAGING_DAILY_LIMIT = env_int("KEEPWELL_MESSAGING_DAILY_LIMIT", 25000
 # Message bodies are kept this long, then redacted; who, when, channel and status stay.
 KEEPWELL_MESSAGE_RETENTION_DAYS = env_int("KEEPWELL_MESSAGE_RETENTION_DAYS", 365, minimum=1)
 # A text from a number keepwell does not know becomes a help request for the group that last
-# texted that number, else for this organisation (its id); unset, it waits for the coordinators.
-KEEPWELL_SMS_INTAKE_ORGANISATION = env_int("KEEPWELL_SMS_INTAKE_ORGANISATION", 0, minimum=0)
+# texted that number, else for this organisation (its slug or id); unset, it waits for the
+# coordinators.
+KEEPWELL_SMS_INTAKE_ORGANISATION = env_str("KEEPWELL_SMS_INTAKE_ORGANISATION", "")
 # Estimated costs, in pence, for the broadcast preview (Notify's published prices change).
 KEEPWELL_SMS_PART_PENCE = env_int("KEEPWELL_SMS_PART_PENCE", 2, minimum=0)
 KEEPWELL_LETTER_PENCE = env_int("KEEPWELL_LETTER_PENCE", 68, minimum=0)

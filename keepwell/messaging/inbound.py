@@ -373,7 +373,7 @@ def start(inbound: InboundMessage, person: Person) -> str:
 
 def intake_organisation_id(number: str) -> int | None:
     """Who a stranger's plea goes to: the organisation that last texted that number, else the
-    one ``KEEPWELL_SMS_INTAKE_ORGANISATION`` names (by id), else nobody."""
+    one ``KEEPWELL_SMS_INTAKE_ORGANISATION`` names (by slug or id), else nobody."""
     last = (
         Message.objects.filter(to=number)
         .exclude(sender_organisation=None)
@@ -383,12 +383,13 @@ def intake_organisation_id(number: str) -> int | None:
     )
     if last is not None:
         return last
-    configured = getattr(settings, "KEEPWELL_SMS_INTAKE_ORGANISATION", None)
+    configured = str(getattr(settings, "KEEPWELL_SMS_INTAKE_ORGANISATION", "") or "").strip()
     if not configured:
         return None
     from keepwell.directory.models import Organisation
 
-    return Organisation.objects.filter(pk=configured).values_list("pk", flat=True).first()
+    by = {"pk": int(configured)} if configured.isdigit() else {"slug": configured}
+    return Organisation.objects.filter(**by).values_list("pk", flat=True).first()
 
 
 def _help_request(inbound: InboundMessage) -> str:

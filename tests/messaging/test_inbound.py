@@ -209,8 +209,14 @@ def test_a_stranger_asking_for_help_becomes_a_request_in_triage(world, settings,
     assert "can&#x27;t get out" in triage.content.decode() or STRANGER in triage.content.decode()
 
 
+def test_the_intake_group_may_be_named_by_its_slug(world, settings):
+    settings.KEEPWELL_SMS_INTAKE_ORGANISATION = world.other_group.slug
+    text(STRANGER, "I need a lift to the hospital on Monday")
+    assert PublicRequest.objects.get().organisation == world.other_group
+
+
 def test_a_stranger_goes_to_the_group_that_last_texted_that_number(world, settings):
-    settings.KEEPWELL_SMS_INTAKE_ORGANISATION = world.other_group.pk
+    settings.KEEPWELL_SMS_INTAKE_ORGANISATION = str(world.other_group.pk)
     send(
         event="contact:1",
         kind="reply",
