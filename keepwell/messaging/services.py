@@ -408,7 +408,9 @@ def _message(
     if person is not None:
         values.setdefault("name", person.known_as or person.given_name)
     if url:
-        values.setdefault("link", url)
+        # Texts, emails and letters carry a full address; the inbox keeps the path.
+        full = f"{settings.SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
+        values.setdefault("url", full)
     message = Message(
         idempotency_key=f"{event}|{to.key}|{channel}"[:255],
         event=event[:120],

@@ -207,3 +207,39 @@ MATRIX += [
         data=lambda world: {"decision": "approve"},
     ),
 ]
+
+# --- How a person would like to be contacted: the person themselves, and staff who may open
+# their record. Calls to make: coordinators, connectors and admins, each call only where
+# they may see its person or their organisation sent it (Olly: not found).
+CONTACTS_MARGARET = {"margaret": OK, **SEES_MARGARET}
+MAKES_CALLS = {"alex": OK, "priya": OK, "sam": OK, "olly": OK}
+
+
+def _call_to_margaret(world):
+    from keepwell.messaging.models import Channel, Message, Purpose
+
+    call = Message.objects.create(
+        idempotency_key=f"matrix-call:{world.margaret_person.pk}",
+        event="matrix-call",
+        kind="outcome_follow_up",
+        purpose=Purpose.CARE,
+        channel=Channel.PHONE,
+        person=world.margaret_person,
+        recipient_label="Margaret Evans",
+        to="+441632960001",
+        sender_organisation=world.mutual_aid,
+        body="Ask Margaret how she has been since the befriending started.",
+        provider="phone",
+    )
+    return {"message_id": call.pk}
+
+
+MATRIX += [
+    Row("messaging:preferences", {**SIGNED_IN_ONLY, **CONTACTS_MARGARET}, kwargs=_margaret),
+    Row("messaging:calls", {**SIGNED_IN_ONLY, **MAKES_CALLS}),
+    Row(
+        "messaging:call",
+        {**SIGNED_IN_ONLY, "alex": OK, "priya": OK, "sam": OK, "olly": 404},
+        kwargs=_call_to_margaret,
+    ),
+]
