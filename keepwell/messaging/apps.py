@@ -14,7 +14,7 @@ class MessagingConfig(AppConfig):
         # Scheduled broadcasts that are due write their messages, in batches; every minute.
         ("keepwell.messaging.broadcasts.release_due_task", 60),
         # The communication audit's daily tallies of the last days, as receipts come in.
-        ("keepwell.messaging.report.roll_up_messages", 3600),
+        ("keepwell.messaging.report.roll_up_messages", 900),
         # The outbox, where no messaging_worker runs (the demo); and leases a dead one left.
         ("keepwell.messaging.tasks.send_due_messages", 30),
         ("keepwell.messaging.tasks.reap_expired_leases", 60),

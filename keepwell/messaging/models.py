@@ -660,9 +660,9 @@ class MessageTally(models.Model):
 
 
 class TalliedDay(models.Model):
-    """A day whose ``MessageTally`` rows have been written. ``final`` once the tally was
-    counted after the day had settled (receipts, replies and call outcomes come in late):
-    only final days are read from tallies, every other day is counted live."""
+    """A day whose ``MessageTally`` rows have been written: the audit reads its tallies
+    (today and days never rolled up are counted live). ``final`` once the tally was counted
+    after the day had settled (receipts, replies and call outcomes come in late)."""
 
     day = models.DateField(primary_key=True)
     tallied_at = models.DateTimeField(default=timezone.now)

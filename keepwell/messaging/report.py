@@ -1,11 +1,13 @@
 """The communication audit: what reached whom, by channel, language, purpose, audience and area.
 
 Counting two million ``Message`` rows on every page view is too slow, so each day is
-counted once into ``MessageTally`` rows (:func:`roll_up`). Receipts, replies and call
-outcomes arrive late, so a day is only read from its tally once it was counted after
-``SETTLE_DAYS`` had passed (``TalliedDay.final``); every other day in the period is
-counted live from the messages themselves. Both paths count with the same expressions
-(:func:`_counts`), so the report always equals a live GROUP BY over the period.
+counted into ``MessageTally`` rows (:func:`roll_up`). The report reads the tallies of
+every day rolled up before today and counts the rest live (today, and any day never rolled
+up), so no message is ever missing. Receipts, replies and call outcomes arrive late: the
+periodic task counts the last ``SETTLE_DAYS`` days again every quarter of an hour, so a
+figure for a recent day is at most that far behind; a day tallied after it settled is
+marked ``final``. Tallies and the live part count with the same expressions
+(:func:`_counts`), so the report equals a live GROUP BY over the period once rolled up.
 
 Channels keepwell does not send itself (``HandLog``) are few rows and always read live.
 The audit counts people and messages; it never names anyone.
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django_tasks import task
@@ -233,11 +235,12 @@ def _fields(dims: Iterable[str]) -> list[str]:
     return ["area_id" if d == "area" else d for d in dims]
 
 
-def _final_days(start: date, end: date, today: date) -> list[date]:
+def _tallied_days(start: date, end: date, today: date) -> list[date]:
+    """The days of the period read from tallies: rolled up, and over (today is live)."""
     return list(
-        TalliedDay.objects.filter(
-            day__gte=start, day__lte=end, day__lt=today - timedelta(days=SETTLE_DAYS), final=True
-        ).values_list("day", flat=True)
+        TalliedDay.objects.filter(day__gte=start, day__lte=end, day__lt=today).values_list(
+            "day", flat=True
+        )
     )
 
 
@@ -269,12 +272,12 @@ def communication_audit(
 ) -> Audit:
     """The audit of messages queued from ``start`` to ``end`` (Europe/London dates, both
     included), grouped by any of ``DIMENSIONS``; ``area_ids`` limits it to those areas
-    (None: everywhere). Messages read from final tallies and live rows for the other days."""
+    (None: everywhere). Tallies for the days rolled up, live rows for the others."""
     dims = _grouping(group_by)
     fields = _fields(dims)
     today = local_today(now)
-    final = _final_days(start, end, today)
-    runs = _runs(final)
+    tallied = _tallied_days(start, end, today)
+    runs = _runs(tallied)
 
     messages = Message.objects.filter(_in_days(start, end))
     tallies = MessageTally.objects.filter(day__gte=start, day__lte=end)
@@ -340,7 +343,7 @@ def communication_audit(
         by_channel=_by_channel(messages, tallies.filter(settled) if runs else None),
         unreached_people=len({person for person, _ in unreached}),
         unreached_by_purpose=_by_purpose(unreached),
-        tallied_days=len(final),
+        tallied_days=len(tallied),
     )
 
 
@@ -386,24 +389,20 @@ def unreached_people(
 ) -> set[tuple[int, str]]:
     """(person id, purpose) for everyone messaged in the period about a purpose whose every
     attempt failed: bounced, gave up, or a coordinator's call that did not get through."""
-    period = _in_days(start, end)
-    attempts = Message.objects.filter(period, person__isnull=False).exclude(status=Status.CANCELLED)
+    failed = _failed_attempt()
+    attempts = Message.objects.filter(_in_days(start, end), person__isnull=False).exclude(
+        status=Status.CANCELLED
+    )
     if area_ids is not None:
         attempts = attempts.filter(area_id__in=area_ids)
-    # Only people with a failure are candidates; one message that did not fail (delivered,
-    # answered, or still on its way) means a channel reaches them for that purpose.
-    other = (
-        Message.objects.filter(period, person_id=OuterRef("person_id"), purpose=OuterRef("purpose"))
-        .exclude(status=Status.CANCELLED)
-        .exclude(_failed_attempt())
-    )
+    # One message that did not fail (delivered, answered, or still on its way) means a
+    # channel reaches them for that purpose.
     return set(
-        attempts.filter(_failed_attempt())
-        .annotate(reached=Exists(other))
-        .filter(reached=False)
-        .order_by()
+        attempts.order_by()
+        .values("person_id", "purpose")
+        .annotate(failures=Count("id", filter=failed), others=Count("id", filter=~failed))
+        .filter(failures__gt=0, others=0)
         .values_list("person_id", "purpose")
-        .distinct()
     )
 
 
