@@ -180,3 +180,18 @@ def test_coordinators_find_the_texts_to_answer_from_the_menu(world, as_user):
     home = as_user(world.sam).get("/").content.decode()
     assert reverse("messaging:replies") in home
     assert reverse("messaging:replies") not in as_user(world.jo).get("/").content.decode()
+
+
+def test_redaction_runs_by_itself_every_hour(world, settings):
+    from keepwell.core.periodic import registered
+    from keepwell.messaging.retention import redact_expired_task
+
+    hourly = {p.path: p.every_seconds for p in registered()}
+    assert hourly["keepwell.messaging.retention.redact_expired_task"] == 3600
+    settings.KEEPWELL_MESSAGE_RETENTION_DAYS = 30
+    old = MessageFactory(
+        person=world.margaret_person, queued_at=timezone.now() - timedelta(days=31)
+    )
+    assert redact_expired_task.call() == 1
+    old.refresh_from_db()
+    assert old.body == "" and old.redacted_at is not None
