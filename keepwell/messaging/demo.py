@@ -174,6 +174,9 @@ def load(place) -> None:
     _fallback_to_a_call(people, coordinator)
     _by_hand(place, coordinator, group, broadcast)
     _history(place, coordinator)
+    # Whatever the stories queued last (a confirmation, Jo's thanks) goes now, so a second
+    # load finds nothing left to send.
+    send_now()
     from keepwell.messaging.report import roll_up_all
 
     roll_up_all()
@@ -290,7 +293,7 @@ def _fallback_to_a_call(people, coordinator) -> None:
     from keepwell.people import services as people_services
 
     ernest = people["Ernest Harris"]
-    if Message.objects.filter(person=ernest, kind="reply").exists():
+    if Message.objects.filter(person=ernest, kind="reply", sent_by=coordinator).exists():
         return
     people_services.update_person(ernest, by=coordinator, mobile=BROKEN_MOBILE)
     conversation.reply(
