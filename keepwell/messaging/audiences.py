@@ -123,6 +123,7 @@ class Reach:
 def reach_of(user) -> Reach:
     """The organisations, banks, services and areas ``user`` may send a broadcast to."""
     from keepwell.directory.models import Service
+    from keepwell.places.models import Area
     from keepwell.timebank.models import TimeBank
 
     if not user.is_authenticated:
@@ -137,7 +138,13 @@ def reach_of(user) -> Reach:
             "pk", flat=True
         )
     )
-    areas = user.led_area_ids() if user.has_role(Role.AREA_LEAD) or _leads(user) else set()
+    # Residents who said yes to news: of the neighbourhoods a user leads, or that their
+    # organisations serve (a place served includes its neighbourhoods).
+    areas = set(user.led_area_ids()) if user.has_role(Role.AREA_LEAD) or _leads(user) else set()
+    served = Area.objects.filter(organisations_serving__in=coordinates | connects).values_list(
+        "pk", flat=True
+    )
+    areas |= Area.objects.with_descendants(set(served))
     return Reach(coordinates, banks, services, connects, areas)
 
 

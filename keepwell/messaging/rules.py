@@ -30,7 +30,10 @@ rules.add_perm(
     is_the_person
     | ((is_coordinator | is_nhs_connector | is_platform_admin | is_area_lead) & can_open_person),
 )
-rules.add_perm("messaging.send_broadcast", is_coordinator | is_nhs_connector | is_platform_admin)
+# Coordinators and connectors reach their own people; area leads, their neighbourhoods' residents.
+rules.add_perm(
+    "messaging.send_broadcast", is_coordinator | is_nhs_connector | is_area_lead | is_platform_admin
+)
 rules.add_perm(
     "messaging.view_audit", is_coordinator | is_nhs_connector | is_area_lead | is_platform_admin
 )

@@ -411,6 +411,7 @@ def _message(
         # Texts, emails and letters carry a full address; the inbox keeps the path.
         full = f"{settings.SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
         values.setdefault("url", full)
+        values.setdefault("link", full)  # a broadcast's words say ((link))
     message = Message(
         idempotency_key=f"{event}|{to.key}|{channel}"[:255],
         event=event[:120],

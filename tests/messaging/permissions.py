@@ -87,8 +87,19 @@ MATRIX += [
 
 # --- Broadcasts: coordinators, connectors and admins write them; each sees only their own
 # organisations' (another group's is not found); area leads, volunteers and residents, none.
-SENDS = {"alex": OK, "priya": OK, "sam": OK, "olly": OK}
-SAMS_BROADCAST = {**SIGNED_IN_ONLY, "alex": OK, "sam": OK, "priya": 404, "olly": 404}
+SENDS = {"alex": OK, "priya": OK, "sam": OK, "olly": OK, "ana": OK, "tom": OK}
+# Ana and Tom lead Riverside for Wellbrook Mutual Aid: they see its broadcasts too, but
+# only a sender who may reach the audience (the group's volunteers) changes one.
+SEES_SAMS_BROADCAST = {
+    **SIGNED_IN_ONLY,
+    "alex": OK,
+    "sam": OK,
+    "ana": OK,
+    "tom": OK,
+    "priya": 404,
+    "olly": 404,
+}
+SAMS_BROADCAST = {**SEES_SAMS_BROADCAST, "ana": 403, "tom": 403}
 
 
 def _sams_broadcast(world):
@@ -107,7 +118,7 @@ def _sams_broadcast(world):
 MATRIX += [
     Row("messaging:broadcasts", {**SIGNED_IN_ONLY, **SENDS}),
     Row("messaging:broadcast_new", {**SIGNED_IN_ONLY, **SENDS}),
-    Row("messaging:broadcast", SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row("messaging:broadcast", SEES_SAMS_BROADCAST, kwargs=_sams_broadcast),
     Row("messaging:broadcast_edit", SAMS_BROADCAST, kwargs=_sams_broadcast),
     Row("messaging:broadcast_schedule", SAMS_BROADCAST, kwargs=_sams_broadcast),
     Row("messaging:broadcast_cancel", SAMS_BROADCAST, kwargs=_sams_broadcast),
@@ -117,8 +128,8 @@ MATRIX += [
         kwargs=_sams_broadcast,
         method="post",
     ),
-    Row("messaging:broadcast_share", SAMS_BROADCAST, kwargs=_sams_broadcast),
-    Row("messaging:broadcast_leaflet", SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row("messaging:broadcast_share", SEES_SAMS_BROADCAST, kwargs=_sams_broadcast),
+    Row("messaging:broadcast_leaflet", SEES_SAMS_BROADCAST, kwargs=_sams_broadcast),
 ]
 
 # --- The outbox: coordinators, connectors and admins, each seeing their own organisations'
