@@ -82,7 +82,7 @@ def _a_week_of_messages(world):
         person=margaret,
         area=area,
         channel=Channel.PHONE,
-        status=Status.SENT,
+        status=Status.QUEUED,  # to be tried again tomorrow
         call_outcome=CallOutcome.NO_ANSWER,
         queued_at=_days_ago(1),
     )
@@ -181,14 +181,14 @@ def test_people_no_channel_reaches_are_counted_by_purpose(world):
     MessageFactory(
         person=ann, channel=Channel.EMAIL, status=Status.TEMPORARY_FAILURE, queued_at=_days_ago(2)
     )
-    # Bob: the text failed but the letter after it arrived.
-    MessageFactory(person=bob, status=Status.PERMANENT_FAILURE, queued_at=_days_ago(3))
-    MessageFactory(person=bob, channel=Channel.LETTER, queued_at=_days_ago(2))
+    # Bob: the text failed but the letter keepwell tried next arrived.
+    bounced = MessageFactory(person=bob, status=Status.PERMANENT_FAILURE, queued_at=_days_ago(3))
+    MessageFactory(person=bob, channel=Channel.LETTER, fallback_of=bounced, queued_at=_days_ago(2))
     # Cat: nothing digital, and the coordinator's call was to a wrong number.
     MessageFactory(
         person=cat,
         channel=Channel.PHONE,
-        status=Status.SENT,
+        status=Status.PERMANENT_FAILURE,
         call_outcome=CallOutcome.WRONG_NUMBER,
         queued_at=_days_ago(2),
     )
