@@ -59,6 +59,7 @@ from keepwell.messaging.providers import FakeProvider
 logger = logging.getLogger(__name__)
 
 BROADCAST_TITLE = "Flu jabs at St Mary's church hall on Saturday"
+BROADCAST_LINK = "https://wellbrook.example/flu-jabs"
 BROADCAST_TEXTS = {
     "en": (
         "Free flu jabs this Saturday",
@@ -243,6 +244,7 @@ def _broadcast(coordinator, group) -> Broadcast:
         audience_kind="group_members",
         audience_params={"organisation": group.pk},
         texts=BROADCAST_TEXTS,
+        link=BROADCAST_LINK,
     )
     broadcasts.schedule(draft, timezone.now(), coordinator)
     broadcasts.release(draft)

@@ -93,6 +93,7 @@ def test_the_broadcast_goes_out_in_three_languages_and_is_delivered(wellbrook, s
     text = page.content.decode()
     assert page.status_code == 200
     assert "vacina da gripe gratuita" in text
+    assert demo.BROADCAST_LINK in rui.body
     assert "Delivered" in text
 
 
