@@ -336,7 +336,11 @@ def communication_audit(
         rows=rows,
         hand_rows=hand_rows,
         total=total,
-        by_channel=_by_channel(messages, tallies.filter(settled) if runs else None),
+        by_channel=(
+            _channels_of(rows)
+            if "channel" in dims
+            else _by_channel(messages, tallies.filter(settled) if runs else None)
+        ),
         unreached_people=len({person for person, _ in unreached}),
         unreached_by_purpose=_by_purpose(unreached),
         tallied_days=len(tallied),
@@ -357,6 +361,21 @@ def _by_channel(messages, tallies) -> list[ChannelBar]:
     for values in found:
         sent[values["channel"]] = sent.get(values["channel"], 0) + values["sent"]
         delivered[values["channel"]] = delivered.get(values["channel"], 0) + values["delivered"]
+    return [
+        ChannelBar(channel, CHANNEL_NAMES.get(channel, channel), sent[channel], delivered[channel])
+        for channel in Channel.values
+        if sent.get(channel)
+    ]
+
+
+def _channels_of(rows: list[Row]) -> list[ChannelBar]:
+    """The chart's figures from rows already grouped by channel: no second count."""
+    sent: dict[str, int] = {}
+    delivered: dict[str, int] = {}
+    for row in rows:
+        channel = str(row.key["channel"])
+        sent[channel] = sent.get(channel, 0) + row.sent
+        delivered[channel] = delivered.get(channel, 0) + row.delivered
     return [
         ChannelBar(channel, CHANNEL_NAMES.get(channel, channel), sent[channel], delivered[channel])
         for channel in Channel.values
