@@ -185,11 +185,19 @@ def test_the_audit_covers_a_year_and_the_channels_logged_by_hand(wellbrook, sam)
         reverse("messaging:audit"),
         {"start": start.isoformat(), "end": end.isoformat(), "group_by": "channel"},
     )
-    text = page.content.decode()
     assert page.status_code == 200
-    assert "WhatsApp group post" in text
-    assert "Radio slot" in text
-    assert "Text message" in text and "Letter" in text
+    audit = page.context["audit"]
+    # A year of messages, most of it read from the daily tallies, and every channel.
+    assert audit.total.messages > demo.HISTORY_SIZE
+    assert audit.tallied_days > 300
+    assert {bar.channel for bar in audit.by_channel} == set(Channel.values)
+    reach = sum(HandLog.objects.values_list("reach", flat=True))
+    assert f"About <strong>{reach}</strong> people reached" in page.content.decode()
+    hand = {row.labels["channel"] for row in audit.hand_rows}
+    assert {"WhatsApp group post", "Radio slot", "Poster", "Leaflets delivered"} <= hand
+
+    review = sam.get(reverse("messaging:audit_review")).content.decode()
+    assert "Task offers answered YES or NO by text" in review
 
 
 def test_loading_the_demo_twice_changes_nothing(wellbrook):
