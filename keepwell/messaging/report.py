@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django_tasks import task
@@ -44,6 +44,8 @@ from keepwell.places.models import Area
 # A message's fate is known within this many days of its queueing (Notify gives up on a
 # text after 72 hours; letters take a few days more): tallies of older days are final.
 SETTLE_DAYS = 8
+# Up to this long, people no channel reaches are found through the queued_at index.
+SHORT_PERIOD_DAYS = 45
 
 DIMENSIONS = ("channel", "language", "purpose", "audience", "area")
 DIMENSION_LABELS = {
@@ -412,7 +414,12 @@ def unreached_people(
         # unanswered call waits in the queue for the next try. Channel and status spelled
         # out, and the period kept off the queued_at index, so the database walks the
         # (channel, status) index: a few failures, not a year of messages.
-        Message.objects.annotate(queued=Coalesce("queued_at", "queued_at"))
+        Message.objects.annotate(
+            # A few weeks of messages are fewer than a year's failures: let those use it.
+            queued=Coalesce("queued_at", "queued_at")
+            if (end - start).days > SHORT_PERIOD_DAYS
+            else F("queued_at")
+        )
         .filter(
             Q(channel__in=Channel.values, status__in=FAILED)
             | Q(channel=Channel.PHONE, status=Status.QUEUED, call_outcome__in=CALL_FAILURES),

@@ -202,6 +202,9 @@ def test_people_no_channel_reaches_are_counted_by_purpose(world):
     audit = report.communication_audit(start=today - timedelta(days=7), end=today)
 
     assert audit.unreached_people == 3
+    # A long period looks for them another way, and finds the same people.
+    year = report.unreached_people(start=today - timedelta(days=365), end=today)
+    assert year == report.unreached_people(start=today - timedelta(days=7), end=today)
     assert dict(audit.unreached_by_purpose) == {
         "About their own help, referral or wellbeing": 2,
         "News and broadcasts": 1,
