@@ -21,6 +21,8 @@
 
 Everything but the history goes through messaging's own services, so the rows are what
 the real code writes. The demo always sends through the fake provider, never Notify.
+Loaded between 21:00 and 08:00, the broadcast's texts wait for the end of quiet hours, as
+anyone's would; ``serve`` (run beside the demo's web server) sends them then.
 
 Loading twice changes nothing: each story checks it has not happened yet (received texts
 are idempotent by their provider id, history rows by ``demo-history:<n>`` keys).
@@ -55,6 +57,7 @@ from keepwell.messaging.models import (
     Status,
 )
 from keepwell.messaging.providers import FakeProvider
+from keepwell.messaging.report import roll_up_all
 
 logger = logging.getLogger(__name__)
 
@@ -178,8 +181,6 @@ def load(place) -> None:
     # Whatever the stories queued last (a confirmation, Jo's thanks) goes now, so a second
     # load finds nothing left to send.
     send_now()
-    from keepwell.messaging.report import roll_up_all
-
     roll_up_all()
 
 
