@@ -1036,6 +1036,9 @@ def create_volunteer(
         raise HelpError(f"{user} is already a volunteer")
     Membership.objects.get_or_create(user=user, role=Role.VOLUNTEER, organisation=organisation)
     postcode = Postcode(home_postcode).value
+    if fields.get("phone"):
+        # Stored as E.164, so a text they send back is matched to them.
+        fields["phone"] = normalise_or_keep(fields["phone"])
     volunteer = Volunteer.objects.create(
         user=user, home_postcode=postcode, area=area_for_postcode(postcode), **fields
     )
@@ -1067,6 +1070,8 @@ def update_volunteer(
     if "home_postcode" in fields:
         fields["home_postcode"] = Postcode(fields["home_postcode"]).value
         fields["area"] = area_for_postcode(fields["home_postcode"])
+    if fields.get("phone"):
+        fields["phone"] = normalise_or_keep(fields["phone"])
     for name, value in fields.items():
         setattr(volunteer, name, value)
     volunteer.save(update_fields=list(fields))
