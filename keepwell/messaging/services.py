@@ -21,6 +21,7 @@ Who gets what:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -42,6 +43,8 @@ from keepwell.messaging.models import (
     PurposeChoice,
     Status,
 )
+
+logger = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_QUIET = (time(21, 0), time(8, 0))
@@ -334,6 +337,7 @@ class _Words:
         self.kind = kind
         self.wording = dict(wording or {})
         self._cache: dict[tuple[str, tuple[str, ...]], tuple] = {}
+        self.missing: set[str] = set()  # channels with no approved words for this kind
 
     def pick(self, channel: str, languages: list[str]):
         """(template or None, language, fallback, subject, body)."""
@@ -350,8 +354,14 @@ class _Words:
 
                 try:
                     choice = wording.choose(self.kind, channel, languages)
-                except wording.NoTemplate as exc:
-                    raise MessagingError(f"No approved words for {self.kind!r}: {exc}") from exc
+                except wording.NoTemplate:
+                    # Words retired with nothing approved in their place: the event still
+                    # happens; the message is written as failed, for the outbox and the
+                    # audit to show, and the error logged for whoever looks after keepwell.
+                    logger.error("No approved words for %r on %s", self.kind, channel)
+                    self._cache[key] = (None, "en", False, "", "")
+                    self.missing.add(channel)
+                    return self._cache[key]
                 template = choice.template
                 self._cache[key] = (
                     template,
@@ -453,7 +463,10 @@ def _message(
         message.sms_encoding, message.sms_parts, message.cost_pence = _sms_shape(message.body)
     elif channel == Channel.LETTER:
         message.cost_pence = settings.KEEPWELL_LETTER_PENCE
-    if channel == Channel.INBOX:
+    if channel in words.missing:
+        message.status, message.failed_at = Status.TECHNICAL_FAILURE, now
+        message.status_detail = "No approved words for this kind of message"
+    elif channel == Channel.INBOX:
         # Written straight into the inbox: there is nothing to send.
         message.provider = "inbox"
         message.status = Status.DELIVERED

@@ -285,3 +285,16 @@ class PlanInvariants(HypothesisTestCase):
             assert not set(order) & {Channel.SMS, Channel.EMAIL}
         assert Channel.SMS not in order or mobile
         assert Channel.EMAIL not in order or email
+
+
+def test_a_kind_with_no_approved_words_fails_the_message_not_the_event(db, caplog):
+    maria = _person()
+
+    sent = send(
+        event="nowords:1", kind="no_such_words", to=[To(person=maria)], purpose=Purpose.CARE
+    )
+
+    (message,) = sent.messages
+    assert message.status == Status.TECHNICAL_FAILURE and message.failed_at is not None
+    assert "No approved words" in message.status_detail
+    assert "no_such_words" in caplog.text
