@@ -44,8 +44,8 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from datetime import timedelta
 from pathlib import Path
 
 from _common import Emitter, postgres_server, run_per_backend
