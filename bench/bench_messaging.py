@@ -23,8 +23,11 @@ Cases:
   limit per second; goal ≥ 0.9), ``rate_limited`` (429s the fake answered; 0),
   ``duplicates`` (the fake's sends sharing a reference beyond the first; 0), ``lost``
   (messages not delivered at the end, the test number's deliberate failures aside; 0),
-  ``orphaned_by_kill`` (rows the killed worker left ``sending``: shows it died mid-batch),
-  ``write_s`` and ``deliver_s``.
+  ``steady_rate_ratio`` (the same without the rows sent a second time after the kill),
+  ``orphaned_by_kill`` (rows the killed worker left ``sending`` 3 s after it died: 0 when
+  the fake already had its batch, whose receipts then carry them on; otherwise the reaper
+  asks the fake once their lease of ``outbox.LEASE_SECONDS`` runs out), ``write_s`` and
+  ``deliver_s``.
 * ``<backend>/send/write_overhead``: one event's transaction (a person's row updated) with
   and without ``services.send`` of a task offer to one person; ``write_overhead_p95_ms`` is
   the p95 of the time ``send`` takes inside the transaction (goal ≤ 2 ms), beside the
