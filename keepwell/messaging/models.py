@@ -640,6 +640,14 @@ class MessageTally(models.Model):
     area = models.ForeignKey(
         "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who sent them: a coordinator's audit counts only their organisations' messages.
+    sender_organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     messages = models.PositiveIntegerField(default=0)
     sent = models.PositiveIntegerField(default=0)
     delivered = models.PositiveIntegerField(default=0)
@@ -657,6 +665,66 @@ class MessageTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel} {self.language} {self.purpose}: {self.messages}"
+
+
+class MonthTally(models.Model):
+    """A whole month's ``MessageTally`` rows added up, written by the rollup whenever every
+    day of the month has been tallied: a year's audit reads twelve months of these, not
+    365 days. ``month`` is the month's first day."""
+
+    month = models.DateField()
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=12)
+    purpose = models.CharField(max_length=20)
+    audience = models.CharField(max_length=40, blank=True)
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sender_organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    messages = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    acted = models.PositiveIntegerField(default=0)
+    fallbacks = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    calls_answered = models.PositiveIntegerField(default=0)
+    cost_pence = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "channel"]
+        indexes = [models.Index(fields=["month"], name="month_tally_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y} {self.channel} {self.language} {self.purpose}: {self.messages}"
+
+
+class Unreached(models.Model):
+    """A message of a tallied day that no channel got through: it failed for good and
+    nothing was tried after it. Written by the rollup beside the day's tallies, so the
+    audit counts people no channel reaches from a few rows instead of every message."""
+
+    message_id = models.BigIntegerField(primary_key=True)
+    day = models.DateField()  # the Europe/London date the message was queued
+    person_id = models.BigIntegerField()
+    purpose = models.CharField(max_length=20)
+    area_id = models.BigIntegerField(null=True, blank=True)
+    sender_organisation_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "person_id", "purpose"], name="unreached_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: message {self.message_id}"
 
 
 class TalliedDay(models.Model):

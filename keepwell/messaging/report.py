@@ -1,10 +1,15 @@
 """The communication audit: what reached whom, by channel, language, purpose, audience and area.
 
 Counting two million ``Message`` rows on every page view is too slow, so each day is
-counted into ``MessageTally`` rows (:func:`roll_up`). The report reads the tallies of
-every day rolled up before today and counts the rest live (today, and any day never rolled
-up), so no message is ever missing. Receipts, replies and call outcomes arrive late: the
-periodic task counts the last ``SETTLE_DAYS`` days again every quarter of an hour, so a
+counted into ``MessageTally`` rows (:func:`roll_up`), and a month whose every day is
+tallied is added up again into ``MonthTally`` rows. The report reads a month's tallies for
+each whole month of the period rolled up, the day tallies of the other days rolled up
+before today, and counts the rest live (today, and any day never rolled up), so no message
+is ever missing and a year reads a dozen months instead of 365 days. The messages no
+channel reached are kept by the rollup too (``Unreached``), a few rows per day.
+
+Receipts, replies and call outcomes arrive late: the periodic task counts the last
+``SETTLE_DAYS`` days again every quarter of an hour (and adds their months up again), so a
 figure for a recent day is at most that far behind; a day tallied after it settled is
 marked ``final``. Tallies and the live part count with the same expressions
 (:func:`_counts`), so the report equals a live GROUP BY over the period once rolled up.
@@ -27,6 +32,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django_tasks import task
 
+from keepwell.accounts.models import Membership
 from keepwell.messaging.models import (
     FAILED,
     CallOutcome,
@@ -35,9 +41,11 @@ from keepwell.messaging.models import (
     HandLog,
     Message,
     MessageTally,
+    MonthTally,
     Purpose,
     Status,
     TalliedDay,
+    Unreached,
 )
 from keepwell.places.models import Area
 
@@ -47,6 +55,9 @@ SETTLE_DAYS = 8
 # Up to this long, people no channel reaches are found through the queued_at index.
 SHORT_PERIOD_DAYS = 45
 
+# Every column a tally counts by; the audit groups by any of DIMENSIONS, and scopes
+# coordinators by sending organisation.
+TALLY_FIELDS = ("channel", "language", "purpose", "audience", "area_id", "sender_organisation_id")
 DIMENSIONS = ("channel", "language", "purpose", "audience", "area")
 DIMENSION_LABELS = {
     "channel": "Channel",
@@ -129,21 +140,71 @@ def roll_up(first: date, last: date, *, now: datetime | None = None) -> int:
             Message.objects.filter(_in_days(chunk_first, chunk_last))
             .annotate(day=TruncDate("queued_at", tzinfo=_zone()))
             .order_by()
-            .values("day", "channel", "language", "purpose", "audience", "area_id")
+            .values("day", *TALLY_FIELDS)
             .annotate(**_counts())
         )
         rows = [MessageTally(**group) for group in grouped]
+        unreached = [
+            Unreached(
+                message_id=pk,
+                day=local_today(queued_at),
+                person_id=person,
+                purpose=purpose,
+                area_id=area,
+                sender_organisation_id=sender,
+            )
+            for pk, queued_at, person, purpose, area, sender in _unreached_messages(
+                chunk_first, chunk_last
+            ).values_list(
+                "pk", "queued_at", "person_id", "purpose", "area_id", "sender_organisation_id"
+            )
+            if person is not None
+        ]
         days = [chunk_first + timedelta(days=n) for n in range((chunk_last - chunk_first).days + 1)]
         with transaction.atomic():
             MessageTally.objects.filter(day__gte=chunk_first, day__lte=chunk_last).delete()
             MessageTally.objects.bulk_create(rows, batch_size=2_000)
+            Unreached.objects.filter(day__gte=chunk_first, day__lte=chunk_last).delete()
+            Unreached.objects.bulk_create(unreached, batch_size=2_000)
             TalliedDay.objects.filter(day__in=days).delete()
             TalliedDay.objects.bulk_create(
                 TalliedDay(day=day, tallied_at=now, final=day < settled_before) for day in days
             )
         written += len(rows)
         chunk_first = chunk_last + timedelta(days=1)
+    month = first.replace(day=1)
+    while month <= last:
+        _add_up_month(month)
+        month = _next_month(month)
     return written
+
+
+def _next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_days(month: date) -> int:
+    return (_next_month(month) - month).days
+
+
+def _add_up_month(month: date) -> None:
+    """Write the month's tally from its days' tallies, if every day of it is tallied; a
+    month with a day not yet tallied has none (the report reads its days instead)."""
+    end = _next_month(month) - timedelta(days=1)
+    whole = TalliedDay.objects.filter(day__gte=month, day__lte=end).count() == _month_days(month)
+    with transaction.atomic():
+        MonthTally.objects.filter(month=month).delete()
+        if not whole:
+            return
+        grouped = (
+            MessageTally.objects.filter(day__gte=month, day__lte=end)
+            .order_by()
+            .values(*TALLY_FIELDS)
+            .annotate(**{name: Sum(name) for name in COUNTS})
+        )
+        MonthTally.objects.bulk_create(
+            (MonthTally(month=month, **group) for group in grouped), batch_size=2_000
+        )
 
 
 def roll_up_recent(now: datetime | None = None) -> int:
@@ -266,29 +327,49 @@ def communication_audit(
     end: date,
     group_by: Sequence[str] = ("channel",),
     area_ids: set[int] | None = None,
+    organisation_ids: set[int] | None = None,
     now: datetime | None = None,
 ) -> Audit:
     """The audit of messages queued from ``start`` to ``end`` (Europe/London dates, both
-    included), grouped by any of ``DIMENSIONS``; ``area_ids`` limits it to those areas
-    (None: everywhere). Tallies for the days rolled up, live rows for the others."""
+    included), grouped by any of ``DIMENSIONS``; ``area_ids`` limits it to those areas and
+    ``organisation_ids`` to what those organisations sent and logged (None: no limit).
+    Month tallies for the whole months rolled up, day tallies for the other days rolled up,
+    live rows for the rest."""
     dims = _grouping(group_by)
     fields = _fields(dims)
     today = local_today(now)
-    tallied = _tallied_days(start, end, today)
+    tallied = set(_tallied_days(start, end, today))
+    months = _whole_months(start, end, tallied)
+    in_months = {m + timedelta(days=n) for m in months for n in range(_month_days(m))}
     runs = _runs(tallied)
+    day_runs = _runs(tallied - in_months)
 
     messages = Message.objects.filter(_in_days(start, end))
-    tallies = MessageTally.objects.filter(day__gte=start, day__lte=end)
     hand_logs = HandLog.objects.filter(happened_on__gte=start, happened_on__lte=end)
+    tallies = []
+    if day_runs:
+        tallies.append(MessageTally.objects.filter(_days(day_runs)))
+    if months:
+        tallies.append(MonthTally.objects.filter(month__in=months))
     if area_ids is not None:
         messages = messages.filter(area_id__in=area_ids)
-        tallies = tallies.filter(area_id__in=area_ids)
         hand_logs = hand_logs.filter(area_id__in=area_ids)
+        tallies = [t.filter(area_id__in=area_ids) for t in tallies]
+    if organisation_ids is not None:
+        messages = messages.filter(sender_organisation_id__in=organisation_ids)
+        # Hand logs logged before they named an organisation count for their logger's.
+        hand_logs = hand_logs.filter(
+            Q(organisation_id__in=organisation_ids)
+            | Q(
+                organisation=None,
+                logged_by_id__in=Membership.objects.filter(
+                    organisation_id__in=organisation_ids
+                ).values("user_id"),
+            )
+        )
+        tallies = [t.filter(sender_organisation_id__in=organisation_ids) for t in tallies]
     for first, last in runs:
         messages = messages.exclude(_in_days(first, last))
-    settled = Q()
-    for first, last in runs:
-        settled |= Q(day__gte=first, day__lte=last)
 
     groups: dict[tuple, Row] = {}
 
@@ -303,9 +384,9 @@ def communication_audit(
 
     for values in _grouped(messages, fields, _counts()):
         row_for(values).add(values)
-    if runs:
-        sums = {name: Coalesce(Sum(name), 0) for name in COUNTS}
-        for values in _grouped(tallies.filter(settled), fields, sums):
+    sums = {name: Coalesce(Sum(name), 0) for name in COUNTS}
+    for counted in tallies:
+        for values in _grouped(counted, fields, sums):
             row_for(values).add(values)
     for values in _grouped(
         hand_logs,
@@ -330,7 +411,13 @@ def communication_audit(
     total.reach = sum(r.reach for r in hand_rows)
     total.replied += sum(r.replied for r in hand_rows)
 
-    unreached = unreached_people(start=start, end=end, area_ids=area_ids)
+    unreached = unreached_people(
+        start=start,
+        end=end,
+        area_ids=area_ids,
+        organisation_ids=organisation_ids,
+        tallied=tallied,
+    )
     return Audit(
         start=start,
         end=end,
@@ -338,25 +425,43 @@ def communication_audit(
         rows=rows,
         hand_rows=hand_rows,
         total=total,
-        by_channel=(
-            _channels_of(rows)
-            if "channel" in dims
-            else _by_channel(messages, tallies.filter(settled) if runs else None)
-        ),
+        by_channel=_channels_of(rows) if "channel" in dims else _by_channel(messages, tallies),
         unreached_people=len({person for person, _ in unreached}),
         unreached_by_purpose=_by_purpose(unreached),
         tallied_days=len(tallied),
     )
 
 
-def _by_channel(messages, tallies) -> list[ChannelBar]:
+def _days(runs: list[tuple[date, date]]) -> Q:
+    """Tally rows of the days of ``runs``."""
+    days = Q()
+    for first, last in runs:
+        days |= Q(day__gte=first, day__lte=last)
+    return days
+
+
+def _whole_months(start: date, end: date, tallied: set[date]) -> list[date]:
+    """The months wholly inside ``start``..``end`` whose every day is tallied: the rollup
+    has added each of them up into ``MonthTally`` rows."""
+    months = []
+    month = start.replace(day=1)
+    if month < start:
+        month = _next_month(month)
+    while _next_month(month) - timedelta(days=1) <= end:
+        if all(month + timedelta(days=n) in tallied for n in range(_month_days(month))):
+            months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def _by_channel(messages, tallies: list) -> list[ChannelBar]:
     sent: dict[str, int] = {}
     delivered: dict[str, int] = {}
     counts = {"sent": _counts()["sent"], "delivered": _counts()["delivered"]}
     found = list(messages.order_by().values("channel").annotate(**counts))
-    if tallies is not None:
+    for counted in tallies:
         found += list(
-            tallies.order_by()
+            counted.order_by()
             .values("channel")
             .annotate(sent=Coalesce(Sum("sent"), 0), delivered=Coalesce(Sum("delivered"), 0))
         )
@@ -402,40 +507,71 @@ def _label(rows: list[Row]) -> None:
 
 
 def unreached_people(
-    *, start: date, end: date, area_ids: set[int] | None = None
+    *,
+    start: date,
+    end: date,
+    area_ids: set[int] | None = None,
+    organisation_ids: set[int] | None = None,
+    tallied: Iterable[date] = (),
 ) -> set[tuple[int, str]]:
     """(person id, purpose) for everyone a message of the period could not reach: it failed
     (bounced, gave up, or a coordinator's call that did not get through) and nothing was
     tried after it. When a channel fails for good, keepwell tries the next one, then a
     phone call, each pointing back with ``fallback_of``; so a failure with no fallback is
-    the end of the line: every attempt failed."""
+    the end of the line: every attempt failed. For the ``tallied`` days the rollup has kept
+    those messages (``Unreached``); the other days are looked for among the messages."""
+    runs = _runs(day for day in tallied if start <= day <= end)
+    pairs: set[tuple[int, str]] = set()
+    if runs:
+        kept = Unreached.objects.filter(_days(runs))
+        if area_ids is not None:
+            kept = kept.filter(area_id__in=area_ids)
+        if organisation_ids is not None:
+            kept = kept.filter(sender_organisation_id__in=organisation_ids)
+        pairs |= set(kept.order_by().values_list("person_id", "purpose").distinct())
+    live_days = (end - start).days + 1 - sum((last - first).days + 1 for first, last in runs)
+    if live_days <= 0:
+        return pairs
+    failed = _unreached_messages(start, end, long=live_days > SHORT_PERIOD_DAYS)
+    for first, last in runs:
+        failed = failed.exclude(_in_days(first, last))
+    if area_ids is not None:
+        failed = failed.filter(area_id__in=area_ids)
+    if organisation_ids is not None:
+        failed = failed.filter(sender_organisation_id__in=organisation_ids)
+    # Contacts who are not person records (a safeguarding contact) are left out here, in
+    # Python, for the same reason: the person index would be a year of messages too.
+    pairs |= {
+        (person, purpose)
+        for person, purpose in failed.values_list("person_id", "purpose")
+        if person is not None
+    }
+    return pairs
+
+
+def _unreached_messages(first: date, last: date, *, long: bool = False):
+    """The messages of the days ``first``..``last`` no channel got through (see
+    :func:`unreached_people`); those to contacts who are not person records too."""
     failed = (
         # Wrong and missing numbers, and a third unanswered call, are failures already; an
         # unanswered call waits in the queue for the next try. Channel and status spelled
-        # out, and the period kept off the queued_at index, so the database walks the
-        # (channel, status) index: a few failures, not a year of messages.
+        # out, and for a long period kept off the queued_at index, so the database walks
+        # the (channel, status) index: a few failures, not a year of messages.
         Message.objects.annotate(
             # A few weeks of messages are fewer than a year's failures: let those use it.
-            queued=Coalesce("queued_at", "queued_at")
-            if (end - start).days > SHORT_PERIOD_DAYS
-            else F("queued_at")
+            queued=Coalesce("queued_at", "queued_at") if long else F("queued_at")
         )
         .filter(
             Q(channel__in=Channel.values, status__in=FAILED)
             | Q(channel=Channel.PHONE, status=Status.QUEUED, call_outcome__in=CALL_FAILURES),
         )
         .filter(
-            queued__gte=day_start(start),
-            queued__lt=day_start(end + timedelta(days=1)),
+            queued__gte=day_start(first),
+            queued__lt=day_start(last + timedelta(days=1)),
         )
     )
-    if area_ids is not None:
-        failed = failed.filter(area_id__in=area_ids)
     tried_again = Message.objects.filter(fallback_of=OuterRef("pk"))
-    pairs = failed.filter(~Exists(tried_again)).order_by().values_list("person_id", "purpose")
-    # Contacts who are not person records (a safeguarding contact) are left out here, in
-    # Python, for the same reason: the person index would be a year of messages too.
-    return {(person, purpose) for person, purpose in pairs if person is not None}
+    return failed.filter(~Exists(tried_again)).order_by()
 
 
 def _by_purpose(pairs: set[tuple[int, str]]) -> list[tuple[str, int]]:

@@ -25,9 +25,11 @@ from keepwell.messaging.models import (
     HandLog,
     Message,
     MessageTally,
+    MonthTally,
     Purpose,
     Status,
     TalliedDay,
+    Unreached,
 )
 from tests.factories import PersonFactory
 from tests.messaging.factories import HandLogFactory, MessageFactory
@@ -50,19 +52,23 @@ def _a_week_of_messages(world):
     """What went out last week in Riverside, and one text in Northgate."""
     john, margaret = world.riverside_person, world.margaret_person
     area = world.riverside
+
+    def ours(**fields):  # sent by Sam's group, Wellbrook Mutual Aid
+        return MessageFactory(sender_organisation=world.mutual_aid, **fields)
+
     # Three texts delivered: John replied to one, Margaret accepted what another offered.
-    MessageFactory(person=john, area=area, queued_at=_days_ago(3), replied_at=_days_ago(3))
-    MessageFactory(
+    ours(person=john, area=area, queued_at=_days_ago(3), replied_at=_days_ago(3))
+    ours(
         person=margaret,
         area=area,
         purpose=Purpose.VOLUNTEERING,
         queued_at=_days_ago(3),
         acted_at=_days_ago(2),
     )
-    MessageFactory(person=margaret, area=area, queued_at=_days_ago(2))
+    ours(person=margaret, area=area, queued_at=_days_ago(2))
     # One bounced; an email went in English because the Portuguese words were not approved.
-    MessageFactory(person=john, area=area, status=Status.PERMANENT_FAILURE, queued_at=_days_ago(2))
-    MessageFactory(
+    ours(person=john, area=area, status=Status.PERMANENT_FAILURE, queued_at=_days_ago(2))
+    ours(
         person=john,
         area=area,
         channel=Channel.EMAIL,
@@ -71,14 +77,14 @@ def _a_week_of_messages(world):
         queued_at=_days_ago(1),
     )
     # Two coordinator's calls: one got through, one rang out.
-    MessageFactory(
+    ours(
         person=margaret,
         area=area,
         channel=Channel.PHONE,
         call_outcome=CallOutcome.GOT_THROUGH,
         queued_at=_days_ago(1),
     )
-    MessageFactory(
+    ours(
         person=margaret,
         area=area,
         channel=Channel.PHONE,
@@ -86,7 +92,7 @@ def _a_week_of_messages(world):
         call_outcome=CallOutcome.NO_ANSWER,
         queued_at=_days_ago(1),
     )
-    MessageFactory(area=world.northgate, queued_at=_days_ago(1))
+    ours(area=world.northgate, queued_at=_days_ago(1))
     HandLogFactory(
         channel="leaflet",
         happened_on=timezone.localdate() - timedelta(days=2),
@@ -209,6 +215,14 @@ def test_people_no_channel_reaches_are_counted_by_purpose(world):
         "About their own help, referral or wellbeing": 2,
         "News and broadcasts": 1,
     }
+    # Once the days are rolled up, the rollup's record of them finds the same people.
+    report.roll_up_all()
+    rolled = report.communication_audit(start=today - timedelta(days=7), end=today)
+    assert rolled.tallied_days == 3  # from the first message to yesterday
+    assert (rolled.unreached_people, rolled.unreached_by_purpose) == (
+        3,
+        audit.unreached_by_purpose,
+    )
 
 
 def test_a_message_still_on_its_way_means_the_person_may_yet_be_reached(world):
@@ -223,9 +237,8 @@ def test_a_message_still_on_its_way_means_the_person_may_yet_be_reached(world):
 
 
 def test_an_area_lead_sees_only_their_areas(world, as_user):
-    MessageFactory(area=world.riverside, queued_at=_days_ago(1))
-    MessageFactory(area=world.northgate, queued_at=_days_ago(1))
-    MessageFactory(area=world.northgate, queued_at=_days_ago(1))
+    for area in (world.riverside, world.northgate, world.northgate):
+        MessageFactory(area=area, sender_organisation=world.mutual_aid, queued_at=_days_ago(1))
 
     ana_sees = as_user(world.ana).get(AUDIT, _period()).context["audit"]
     sam_sees = as_user(world.sam).get(AUDIT, _period()).context["audit"]
@@ -269,7 +282,11 @@ def test_bad_dates_show_the_error_summary_not_an_error_page(world, as_user, quer
 
 
 def test_the_csv_export_escapes_what_people_typed(world, as_user):
-    MessageFactory(audience='=HYPERLINK("http://evil")', queued_at=_days_ago(1))
+    MessageFactory(
+        audience='=HYPERLINK("http://evil")',
+        sender_organisation=world.mutual_aid,
+        queued_at=_days_ago(1),
+    )
     HandLogFactory(channel="whatsapp", audience="@everyone", reach=80, logged_by=world.sam)
 
     response = as_user(world.sam).get(
@@ -354,9 +371,14 @@ def test_a_hand_log_for_a_future_date_or_with_no_reach_is_refused_plainly(world,
 def test_the_twelve_month_review_shows_each_channels_figures_and_records_what_worked(
     world, as_user
 ):
-    MessageFactory(queued_at=_days_ago(30))
-    MessageFactory(queued_at=_days_ago(30), status=Status.PERMANENT_FAILURE)
-    HandLogFactory(channel="radio", reach=3000, logged_by=world.sam)
+    # What Priya's practice sent and logged: her review counts it.
+    MessageFactory(sender_organisation=world.practice, queued_at=_days_ago(30))
+    MessageFactory(
+        sender_organisation=world.practice,
+        queued_at=_days_ago(30),
+        status=Status.PERMANENT_FAILURE,
+    )
+    HandLogFactory(channel="radio", reach=3000, logged_by=world.priya)
     client = as_user(world.priya)
     url = reverse("messaging:audit_review")
 
@@ -403,6 +425,114 @@ def test_rollup_command_counts_every_day_and_the_report_stays_the_same(world):
     ]
 
 
+def test_a_coordinator_counts_only_what_their_own_organisations_sent(world, as_user):
+    today = timezone.localdate()
+    for days in (0, 40, 70):  # today's counted live, the others from tallies
+        MessageFactory(sender_organisation=world.mutual_aid, queued_at=_days_ago(days))
+        MessageFactory(
+            sender_organisation=world.other_group,
+            status=Status.PERMANENT_FAILURE,
+            queued_at=_days_ago(days),
+        )
+    HandLogFactory(happened_on=today, reach=300, logged_by=world.sam)
+    HandLogFactory(happened_on=today, reach=40, logged_by=world.olly)
+    report.roll_up_all()
+    assert MonthTally.objects.exists()
+    year = {"start": (today - timedelta(days=364)).isoformat(), "end": today.isoformat()}
+
+    def sees(user):
+        audit = as_user(user).get(AUDIT, year).context["audit"]
+        return audit.total.messages, audit.total.failed, audit.total.reach, audit.unreached_people
+
+    # Sam sees Wellbrook Mutual Aid's three texts and leaflets, none of the other town's.
+    assert sees(world.sam) == (3, 0, 300, 0)
+    # Olly, in the other town, sees his group's three bounced texts, not ours.
+    assert sees(world.olly) == (3, 3, 40, 3)
+    # A platform admin sees everything.
+    assert sees(world.alex) == (6, 3, 340, 3)
+
+
+def test_a_hand_log_counts_for_the_organisation_of_who_logged_it(world, as_user):
+    today = timezone.localdate()
+    as_user(world.olly).post(
+        reverse("messaging:audit_log"),
+        {
+            "channel": "leaflet",
+            "happened_on": today.isoformat(),
+            "reach": "75",
+            "language": "en",
+            "purpose": "news",
+        },
+    )
+
+    assert HandLog.objects.get().organisation == world.other_group
+    period = {"start": today.isoformat(), "end": today.isoformat()}
+    assert as_user(world.olly).get(AUDIT, period).context["audit"].total.reach == 75
+    assert as_user(world.sam).get(AUDIT, period).context["audit"].total.reach == 0
+
+
+def test_rolling_up_twice_writes_the_same_tallies_and_months_add_up_their_days(world):
+    for days in range(0, 100, 3):
+        MessageFactory(area=world.riverside, queued_at=_days_ago(days), cost_pence=days)
+        MessageFactory(
+            person=PersonFactory(), status=Status.PERMANENT_FAILURE, queued_at=_days_ago(days)
+        )
+    today = timezone.localdate()
+    live = report.communication_audit(start=today - timedelta(days=120), end=today)
+
+    report.roll_up_all()
+    first = (
+        sorted(MessageTally.objects.values_list("day", "messages", "cost_pence")),
+        sorted(MonthTally.objects.values_list("month", "messages", "cost_pence")),
+        sorted(Unreached.objects.values_list("message_id", "day")),
+    )
+    report.roll_up_all()
+    report.roll_up_recent()
+    again = (
+        sorted(MessageTally.objects.values_list("day", "messages", "cost_pence")),
+        sorted(MonthTally.objects.values_list("month", "messages", "cost_pence")),
+        sorted(Unreached.objects.values_list("message_id", "day")),
+    )
+    tallied = report.communication_audit(start=today - timedelta(days=120), end=today)
+
+    assert first == again
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    in_last_month = Message.objects.filter(
+        queued_at__gte=report.day_start(last_month),
+        queued_at__lt=report.day_start(today.replace(day=1)),
+    )
+    assert sum(MonthTally.objects.filter(month=last_month).values_list("messages", flat=True)) == (
+        in_last_month.count()
+    )
+    assert (tallied.total.messages, tallied.total.cost_pence, tallied.unreached_people) == (
+        live.total.messages,
+        live.total.cost_pence,
+        live.unreached_people,
+    )
+    assert tallied.unreached_people == 34
+
+
+def test_late_receipts_and_fallbacks_count_once_recent_days_roll_up_again(world):
+    person = PersonFactory()
+    on_its_way = MessageFactory(status=Status.SENT, queued_at=_days_ago(3))
+    bounced = MessageFactory(person=person, status=Status.PERMANENT_FAILURE, queued_at=_days_ago(3))
+    report.roll_up_all()
+    today = timezone.localdate()
+    week = {"start": today - timedelta(days=7), "end": today - timedelta(days=1)}
+    before = report.communication_audit(**week)
+    # The receipt comes in, and the letter keepwell tried after the bounce arrives.
+    Message.objects.filter(pk=on_its_way.pk).update(status=Status.DELIVERED)
+    MessageFactory(
+        person=person, channel=Channel.LETTER, fallback_of=bounced, queued_at=_days_ago(3)
+    )
+
+    report.roll_up_recent()
+    after = report.communication_audit(**week)
+
+    assert (before.total.delivered, before.unreached_people) == (0, 1)
+    assert (after.total.delivered, after.unreached_people) == (2, 0)
+
+
 # --- report == live GROUP BY, for any messages --------------------------------------
 
 DIMS = report.DIMENSIONS
@@ -417,6 +547,7 @@ messages = st.lists(
             "purpose": st.sampled_from(Purpose.values),
             "audience": st.sampled_from(["person", "volunteer", ""]),
             "area": st.sampled_from([None, "riverside", "northgate"]),
+            "sender": st.sampled_from([None, "mutual_aid", "other_group"]),
             "status": st.sampled_from(Status.values),
             "replied": st.booleans(),
             "acted": st.booleans(),
@@ -429,11 +560,13 @@ messages = st.lists(
 )
 
 
-def _expected(rows, start, end, dims):
+def _expected(rows, start, end, dims, senders=None):
     """The audit counted the plain way, in Python, from every message in the period."""
     found: dict[tuple, dict] = {}
     for m in rows:
         if not start <= timezone.localtime(m.queued_at).date() <= end:
+            continue
+        if senders is not None and m.sender_organisation_id not in senders:
             continue
         key = tuple(m.area_id if d == "area" else getattr(m, d) for d in dims)
         c = found.setdefault(key, dict.fromkeys(report.COUNTS, 0))
@@ -461,13 +594,17 @@ def _expected(rows, start, end, dims):
     rolled_days_ago=st.integers(0, 20),
     late=st.booleans(),
     rolled_lately=st.booleans(),
+    scoped=st.booleans(),
 )
 def test_the_report_equals_a_live_count_of_the_messages(
-    world, data, dims, back, length, rolled_days_ago, late, rolled_lately
+    world, data, dims, back, length, rolled_days_ago, late, rolled_lately, scoped
 ):
     Message.objects.all().delete()
     MessageTally.objects.all().delete()
+    MonthTally.objects.all().delete()
+    Unreached.objects.all().delete()
     TalliedDay.objects.all().delete()
+    senders = {"mutual_aid": world.mutual_aid, "other_group": world.other_group}
     areas = {"riverside": world.riverside, "northgate": world.northgate}
     for n, m in enumerate(data):
         MessageFactory(
@@ -479,6 +616,7 @@ def test_the_report_equals_a_live_count_of_the_messages(
             purpose=m["purpose"],
             audience=m["audience"],
             area=areas.get(m["area"]),
+            sender_organisation=senders.get(m["sender"]),
             status=m["status"],
             replied_at=timezone.now() if m["replied"] else None,
             acted_at=timezone.now() if m["acted"] else None,
@@ -501,9 +639,16 @@ def test_the_report_equals_a_live_count_of_the_messages(
     end = start + timedelta(days=length)
     dims = tuple(d for d in DIMS if d in dims)
 
-    audit = report.communication_audit(start=start, end=end, group_by=dims)
+    ours = {world.mutual_aid.pk} if scoped else None
+
+    audit = report.communication_audit(start=start, end=end, group_by=dims, organisation_ids=ours)
 
     got = {
         tuple(r.key[d] for d in dims): {c: getattr(r, c) for c in report.COUNTS} for r in audit.rows
     }
-    assert got == _expected(Message.objects.all(), start, end, dims)
+    assert got == _expected(Message.objects.all(), start, end, dims, ours)
+    live = report.unreached_people(start=start, end=end, organisation_ids=ours)
+    assert (audit.unreached_people, audit.unreached_by_purpose) == (
+        len({person for person, _ in live}),
+        report._by_purpose(live),
+    )

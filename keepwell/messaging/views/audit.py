@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from keepwell.accounts.models import Role
 from keepwell.core import csvio
 from keepwell.core.forms import form_status
+from keepwell.directory.models import Organisation
 from keepwell.messaging import handlogs, report
 from keepwell.messaging.audit_forms import AuditFilterForm, HandLogForm, ReviewForm
 from keepwell.messaging.models import Broadcast
@@ -31,6 +32,15 @@ def audit_area_ids(user) -> set[int] | None:
     if user.is_platform_admin or user.has_role(Role.COORDINATOR, Role.NHS_CONNECTOR):
         return None
     return user.led_area_ids()
+
+
+def audit_organisation_ids(user) -> set[int] | None:
+    """The organisations whose messages and hand logs a user may count: a coordinator or
+    NHS connector only what their own organisations sent and logged (another town's group
+    is not theirs to count); admins and area leads are not limited by sender."""
+    if user.is_platform_admin or not user.has_role(Role.COORDINATOR, Role.NHS_CONNECTOR):
+        return None
+    return user.organisation_ids(Role.COORDINATOR, Role.NHS_CONNECTOR)
 
 
 def _chosen_areas(scope: set[int] | None, area: Area | None) -> set[int] | None:
@@ -128,6 +138,7 @@ def audit(request):
             end=data["end"],
             group_by=data["group_by"],
             area_ids=_chosen_areas(scope, data["area"]),
+            organisation_ids=audit_organisation_ids(request.user),
         )
         if request.GET.get("format") == "csv":
             header, rows = report.csv_rows(result)
@@ -188,6 +199,7 @@ def hand_log(request):
                 delivered_by=data["delivered_by"],
                 notes=data["notes"],
                 broadcast=broadcast,
+                organisation=_own_organisation(request.user),
                 by=request.user,
             )
             return redirect("messaging:audit_log")
@@ -202,6 +214,13 @@ def hand_log(request):
         {"form": form, "logs": handlogs.recent_logs(), "broadcast": broadcast},
         status=form_status(form),
     )
+
+
+def _own_organisation(user) -> Organisation | None:
+    """The organisation a hand log counts for: the logger's own (their first, if several),
+    so their audit, scoped to what their organisations did, includes it."""
+    ids = user.organisation_ids(Role.COORDINATOR, Role.NHS_CONNECTOR)
+    return Organisation.objects.filter(pk__in=ids).order_by("pk").first() if ids else None
 
 
 def _broadcast(value) -> Broadcast | None:
@@ -224,7 +243,13 @@ def review(request):
             initial={"period_start": today - timedelta(days=364), "period_end": today}
         )
     period = _review_period(form, today)
-    figures = report.communication_audit(start=period[0], end=period[1], group_by=["channel"])
+    figures = report.communication_audit(
+        start=period[0],
+        end=period[1],
+        group_by=["channel"],
+        area_ids=audit_area_ids(request.user),
+        organisation_ids=audit_organisation_ids(request.user),
+    )
     return render(
         request,
         "messaging/audit_review.html",
