@@ -154,7 +154,7 @@ def roll_up(first: date, last: date, *, now: datetime | None = None) -> int:
                 sender_organisation_id=sender,
             )
             for pk, queued_at, person, purpose, area, sender in _unreached_messages(
-                chunk_first, chunk_last
+                [(chunk_first, chunk_last)]
             ).values_list(
                 "pk", "queued_at", "person_id", "purpose", "area_id", "sender_organisation_id"
             )
@@ -341,10 +341,11 @@ def communication_audit(
     tallied = set(_tallied_days(start, end, today))
     months = _whole_months(start, end, tallied)
     in_months = {m + timedelta(days=n) for m in months for n in range(_month_days(m))}
-    runs = _runs(tallied)
+    live = _live_runs(start, end, tallied)
     day_runs = _runs(tallied - in_months)
 
-    messages = Message.objects.filter(_in_days(start, end))
+    # Only the days not tallied, each a range of the queued_at index (today, usually).
+    messages = Message.objects.filter(_any_days(live)) if live else Message.objects.none()
     hand_logs = HandLog.objects.filter(happened_on__gte=start, happened_on__lte=end)
     tallies = []
     if day_runs:
@@ -368,8 +369,6 @@ def communication_audit(
             )
         )
         tallies = [t.filter(sender_organisation_id__in=organisation_ids) for t in tallies]
-    for first, last in runs:
-        messages = messages.exclude(_in_days(first, last))
 
     groups: dict[tuple, Row] = {}
 
@@ -430,6 +429,23 @@ def communication_audit(
         unreached_by_purpose=_by_purpose(unreached),
         tallied_days=len(tallied),
     )
+
+
+def _live_runs(start: date, end: date, tallied: Iterable[date]) -> list[tuple[date, date]]:
+    """The runs of days of ``start``..``end`` not read from tallies: counted live."""
+    skip = set(tallied)
+    days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+    return _runs(day for day in days if day not in skip)
+
+
+def _any_days(runs: list[tuple[date, date]], field: str = "queued_at") -> Q:
+    """Messages queued on the days of ``runs``."""
+    found = Q()
+    for first, last in runs:
+        found |= Q(
+            **{f"{field}__gte": day_start(first), f"{field}__lt": day_start(last + timedelta(1))}
+        )
+    return found
 
 
 def _days(runs: list[tuple[date, date]]) -> Q:
@@ -529,12 +545,11 @@ def unreached_people(
         if organisation_ids is not None:
             kept = kept.filter(sender_organisation_id__in=organisation_ids)
         pairs |= set(kept.order_by().values_list("person_id", "purpose").distinct())
-    live_days = (end - start).days + 1 - sum((last - first).days + 1 for first, last in runs)
-    if live_days <= 0:
+    live = _live_runs(start, end, tallied)
+    if not live:
         return pairs
-    failed = _unreached_messages(start, end, long=live_days > SHORT_PERIOD_DAYS)
-    for first, last in runs:
-        failed = failed.exclude(_in_days(first, last))
+    live_days = sum((last - first).days + 1 for first, last in live)
+    failed = _unreached_messages(live, long=live_days > SHORT_PERIOD_DAYS)
     if area_ids is not None:
         failed = failed.filter(area_id__in=area_ids)
     if organisation_ids is not None:
@@ -549,8 +564,8 @@ def unreached_people(
     return pairs
 
 
-def _unreached_messages(first: date, last: date, *, long: bool = False):
-    """The messages of the days ``first``..``last`` no channel got through (see
+def _unreached_messages(runs: list[tuple[date, date]], *, long: bool = False):
+    """The messages of the days of ``runs`` no channel got through (see
     :func:`unreached_people`); those to contacts who are not person records too."""
     failed = (
         # Wrong and missing numbers, and a third unanswered call, are failures already; an
@@ -565,10 +580,7 @@ def _unreached_messages(first: date, last: date, *, long: bool = False):
             Q(channel__in=Channel.values, status__in=FAILED)
             | Q(channel=Channel.PHONE, status=Status.QUEUED, call_outcome__in=CALL_FAILURES),
         )
-        .filter(
-            queued__gte=day_start(first),
-            queued__lt=day_start(last + timedelta(days=1)),
-        )
+        .filter(_any_days(runs, "queued"))
     )
     tried_again = Message.objects.filter(fallback_of=OuterRef("pk"))
     return failed.filter(~Exists(tried_again)).order_by()
