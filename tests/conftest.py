@@ -127,6 +127,16 @@ def world(db) -> World:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_words():
+    """Each test reads approved message words afresh (each process keeps them a minute)."""
+    from keepwell.messaging import wording
+
+    wording.forget()
+    yield
+    wording.forget()
+
+
 @pytest.fixture
 def as_user(client):
     """Sign the test client in as a user (two-factor treated as passed)."""

@@ -47,3 +47,22 @@ class MessagingConfig(AppConfig):
             61,
         ),
     ]
+
+    def ready(self):
+        from django.db import transaction
+        from django.db.models.signals import post_delete, post_save
+
+        from keepwell.messaging import wording
+        from keepwell.messaging.models import Template
+
+        def forget_words(**kwargs):
+            # At once, and again at commit: a rolled-back approval leaves nothing behind.
+            wording.forget()
+            transaction.on_commit(wording.forget)
+
+        post_save.connect(
+            forget_words, sender=Template, weak=False, dispatch_uid="messaging-words-saved"
+        )
+        post_delete.connect(
+            forget_words, sender=Template, weak=False, dispatch_uid="messaging-words-gone"
+        )

@@ -8,6 +8,7 @@ the audit, that the person did not get their first language.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -42,18 +43,41 @@ def wanted(languages: Iterable[str]) -> list[str]:
     return order
 
 
+# Approved words per kind, kept by each process for a short while: an event's transaction
+# then spends no query on them. A save in this process forgets them at once (a signal in
+# apps.py); another process picks up newly approved words within CACHE_SECONDS.
+CACHE_SECONDS = 60.0
+_approved: dict[str, tuple[float, list[Template]]] = {}
+
+
+def forget() -> None:
+    _approved.clear()
+
+
+def approved_rows(kind: str) -> list[Template]:
+    now = time.monotonic()
+    cached = _approved.get(kind)
+    if cached is None or cached[0] < now:
+        rows = list(
+            Template.objects.filter(key=kind, state=Template.State.APPROVED).order_by(
+                "-version", "-id"
+            )
+        )
+        cached = (now + CACHE_SECONDS, rows)
+        _approved[kind] = cached
+    return cached[1]
+
+
 def choose(kind: str, channel: str, languages: list[str]) -> Choice:
     """The words for ``kind`` on ``channel`` for someone who reads ``languages`` in order.
 
-    One query fetches every candidate row; the choice is made here.
+    Every approved row of the kind is read at once (and kept a minute); the choice is made
+    here.
     """
     order = wanted(languages)
-    rows = Template.objects.filter(
-        key=kind,
-        state=Template.State.APPROVED,
-        channel__in={channel, ""},
-        language__in=order,
-    ).order_by("-version", "-id")
+    rows = [
+        row for row in approved_rows(kind) if row.channel in (channel, "") and row.language in order
+    ]
     best: dict[str, Template] = {}
     for row in rows:
         current = best.get(row.language)
