@@ -320,6 +320,15 @@ def _requests(place, group, coordinator, volunteers) -> None:
         window_end=now + timedelta(days=1, hours=4),
     )
     services.offer_task(offered.tasks.get(), jo, by=coordinator)
+    # Also offered to Jo by text: the messaging demo has her answer YES from her phone.
+    by_text = ask(
+        people[5],
+        "dog_walking",
+        window_start=now + timedelta(days=2, hours=1),
+        window_end=now + timedelta(days=2, hours=3),
+        notes="Pepper, an old and gentle terrier",
+    )
+    services.offer_task(by_text.tasks.get(), jo, by=coordinator)
     # Held by Jo.
     held = ask(
         people[0],

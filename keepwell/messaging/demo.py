@@ -9,7 +9,7 @@
   letters go as PDFs (large print, or Polish).
 * **Two ways**: George Taylor's question lands with the coordinators and Sam answers it; Rui
   writes in Portuguese and is answered in Portuguese; Helena Ferreira's thanks still waits
-  on the replies page. Jo Bell answers her shopping task offer YES by text and the task is
+  on the replies page. Jo Bell answers a task offer YES by text and the task is
   hers.
 * **A fallback**: Ernest Harris's mobile no longer works, so Sam's text to him fails and
   becomes a coordinator's call, which Sam makes and records.
@@ -278,7 +278,8 @@ def _replies(people, coordinator) -> None:
 
 
 def _jo_says_yes(coordinator) -> None:
-    """Help's demo offered Jo a shopping task by text; she answers YES and it is hers."""
+    """Help's demo offered Jo two tasks by text; she answers YES to the latest (collecting a
+    prescription) and it is hers. The first stays offered, for her to weigh up on screen."""
     from keepwell.help import services as help_services
     from keepwell.help.models import Volunteer
 
