@@ -170,10 +170,13 @@ def claim(
     batch: int = 100,
     now: datetime | None = None,
     lease_seconds: float = LEASE_SECONDS,
+    worker_id: str = "",
 ) -> Claim:
-    """Lease up to ``batch`` due messages for provider ``name``, within its rate budget."""
+    """Lease up to ``batch`` due messages for provider ``name``, within its rate budget.
+    With a ``worker_id`` the lease names the worker, so that worker restarted can take its
+    own leases back at once (see ``reap``) instead of waiting for them to expire."""
     now = now or timezone.now()
-    token = str(uuid.uuid4())
+    token = lease_token_for(worker_id)
     with transaction.atomic():
         state = _lock_state(name)
         if state.paused_until and state.paused_until > now:
@@ -388,16 +391,38 @@ def _move(message_id: int, token: str, status: Status, at: datetime, **extra) ->
     )
 
 
+def lease_token_for(worker_id: str = "") -> str:
+    """A fresh lease token (36 characters at most), led by the worker's name if it has one."""
+    if not worker_id:
+        return str(uuid.uuid4())
+    return f"{worker_id[:12]}:{uuid.uuid4().hex[:23]}"
+
+
 def reap(
-    provider: Provider | None = None, *, now: datetime | None = None, batch: int = 500
+    provider: Provider | None = None,
+    *,
+    now: datetime | None = None,
+    batch: int = 500,
+    worker_id: str = "",
 ) -> dict[str, int]:
-    """Rows left ``sending`` past their lease: the provider has them (sent) or not (queued)."""
+    """Rows left ``sending`` past their lease: the provider has them (sent) or not (queued).
+
+    With ``worker_id``, that worker has just started: whatever it held when it last ran
+    (killed mid-send) is taken back at once, lease expired or not. Worker names must be
+    unique among running workers (``keepwell messaging_worker --worker-id``)."""
     provider = provider or configured_provider()
     now = now or timezone.now()
     token = str(uuid.uuid4())
-    expired = Message.objects.filter(
-        status=Status.SENDING, lease_expires_at__lt=now, provider=provider.name
-    )
+    if worker_id:
+        expired = Message.objects.filter(
+            status=Status.SENDING,
+            lease_token__startswith=f"{worker_id[:12]}:",
+            provider=provider.name,
+        )
+    else:
+        expired = Message.objects.filter(
+            status=Status.SENDING, lease_expires_at__lt=now, provider=provider.name
+        )
     ids = list(expired.order_by().values_list("pk", flat=True)[:batch])
     if not ids:
         return {}
@@ -608,13 +633,20 @@ def work(
     reap_every: float = 5.0,
     receipts_every: float = 1.0,
     log: Callable[[str], None] | None = None,
+    worker_id: str = "",
 ) -> Totals:
     """Claim, send, record, until ``stop()`` (checked between batches) or, with ``once``,
     until nothing more may go now. Reaps expired leases and, with the fake, writes its
-    receipts as it goes."""
+    receipts as it goes. A named worker first takes back what it held when it last ran."""
     provider = provider or configured_provider()
     totals = Totals()
     last_reap = last_receipts = float("-inf")
+    if worker_id:
+        while found := reap(provider, worker_id=worker_id):
+            for key, value in found.items():
+                totals.counts[key] += value
+            if "unanswered" in found:
+                break
 
     def housekeeping(tick: float, *, now: bool = False) -> None:
         nonlocal last_reap, last_receipts
@@ -627,7 +659,7 @@ def work(
             last_receipts = tick
 
     while not stop():
-        claimed = claim(provider.name, batch=batch)
+        claimed = claim(provider.name, batch=batch, worker_id=worker_id)
         if claimed.messages:
             totals.batches += 1
             for key, value in deliver(provider, claimed).items():

@@ -164,6 +164,36 @@ def test_a_worker_killed_before_sending_leaves_its_messages_to_be_sent_by_anothe
 
 
 @pytest.mark.django_db
+def test_a_named_worker_restarted_after_a_kill_takes_its_batch_back_at_once():
+    held = [queued() for _ in range(2)]  # the provider took these before the kill
+    lost = [queued() for _ in range(2)]  # these never reached it
+    now = timezone.now()
+    with pytest.raises(KeyboardInterrupt):
+        outbox.deliver(
+            DiesAfterSending(), outbox.claim("fake", now=now, worker_id="w1", batch=2), now=now
+        )
+    with pytest.raises(KeyboardInterrupt):
+        outbox.deliver(
+            DiesBeforeSending(), outbox.claim("fake", now=now, worker_id="w1", batch=2), now=now
+        )
+    other = [queued()]
+    assert outbox.claim("fake", worker_id="w2").messages == other  # alive and busy
+
+    # Restarted under its name, w1 does not wait out the leases: it asks the provider about
+    # its own rows straight away, and leaves w2's alone.
+    totals = outbox.work(FakeProvider(), once=True, worker_id="w1")
+
+    assert totals.counts["sent"] >= 2 and totals.counts["requeued"] == 2
+    assert FakeSend.objects.count() == 4, "the two it had were not sent again"
+    assert {m.status for m in Message.objects.filter(pk__in=[m.pk for m in held + lost])} <= {
+        Status.SENT,
+        Status.DELIVERED,
+    }
+    assert Message.objects.get(pk=other[0].pk).status == Status.SENDING
+    assert Message.objects.get(pk=other[0].pk).lease_token.startswith("w2:")
+
+
+@pytest.mark.django_db
 def test_a_timeout_after_notify_took_a_message_is_asked_about_not_resent():
     class TimesOutAfterTaking(FakeProvider):
         def send_many(self, messages, **kwargs):

@@ -22,7 +22,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="send what may go now, then stop")
         parser.add_argument("--batch", type=int, default=100, help="messages per claim")
-        parser.add_argument("--worker-id", default="", help="a name for this worker's log lines")
+        parser.add_argument(
+            "--worker-id",
+            default="",
+            help="a name unique among running workers: restarted under the same name, the "
+            "worker takes back at once what it held when it stopped (killed mid-send)",
+        )
 
     def handle(self, *args, once: bool, batch: int, worker_id: str, **options):
         if batch < 1:
@@ -39,6 +44,7 @@ class Command(BaseCommand):
             batch=batch,
             once=once,
             stop=lambda: bool(stopping),
+            worker_id=worker_id,
             log=lambda line: (
                 self.stdout.write(f"{name}: {line}") if options["verbosity"] > 1 else None
             ),
