@@ -21,6 +21,7 @@ Who gets what:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from keepwell.core.phone import normalise_or_keep
@@ -110,8 +112,22 @@ class Planned:
 
 @dataclass
 class Sent:
-    messages: list[Message] = field(default_factory=list)
     unreachable: list[tuple[To, str]] = field(default_factory=list)
+    # The outbox rows, read back only when someone asks: most events never look.
+    keys: list[str] = field(default_factory=list)
+    _messages: list[Message] | None = None
+
+    @property
+    def messages(self) -> list[Message]:
+        if self._messages is None:
+            self._messages = (
+                list(Message.objects.filter(idempotency_key__in=self.keys)) if self.keys else []
+            )
+        return self._messages
+
+    @messages.setter
+    def messages(self, value: list[Message]) -> None:
+        self._messages = list(value)
 
 
 # --- consent and preferences ----------------------------------------------------------------
@@ -170,13 +186,53 @@ def preferences_for(person_ids: Iterable[int]) -> dict[int, Preference]:
     return {p.person_id: p for p in Preference.objects.filter(person_id__in=set(person_ids))}
 
 
-def _person_languages(person, preference: Preference | None) -> list[str]:
-    codes: list[str] = list(preference.languages) if preference and preference.languages else []
-    if not codes:
-        codes = sorted(language.code for language in person.languages.all())
+def _languages(preference: Preference | None, spoken: list[str]) -> list[str]:
+    """Their languages in order: as they set them, else those on their record; English last."""
+    codes = list(preference.languages) if preference and preference.languages else sorted(spoken)
     if "en" not in codes:
         codes.append("en")
     return codes
+
+
+def _person_languages(person, preference: Preference | None) -> list[str]:
+    return _languages(preference, [language.code for language in person.languages.all()])
+
+
+def _facts(person_ids: list[int], purpose: str):
+    """For these people, in two queries whatever their number: who may be messaged for
+    ``purpose`` (their latest choice, else the purpose's default), their preferences, and
+    the languages on their record (only for those whose preferences name none)."""
+    if not person_ids:
+        return set(), {}, {}
+    from keepwell.people.models import Person
+
+    latest = (
+        PurposeChoice.objects.filter(person=OuterRef("pk"), purpose=purpose)
+        .order_by("-at", "-id")
+        .values("allowed")[:1]
+    )
+    default = OPTED_IN_BY_DEFAULT.get(purpose, False)
+    allowed, preferences = set(), {}
+    rows = (
+        Person.objects.filter(pk__in=set(person_ids))
+        .select_related("messaging_preference")
+        .annotate(said=Subquery(latest))
+        .only("pk", *(f"messaging_preference__{f.name}" for f in Preference._meta.concrete_fields))
+    )
+    for row in rows:
+        if row.said if row.said is not None else default:
+            allowed.add(row.pk)
+        with contextlib.suppress(Preference.DoesNotExist):
+            preferences[row.pk] = row.messaging_preference
+    unset = [pid for pid in set(person_ids) if not getattr(preferences.get(pid), "languages", None)]
+    spoken: dict[int, list[str]] = {}
+    if unset:
+        through = Person.languages.through
+        for person_id, code in through.objects.filter(person_id__in=unset).values_list(
+            "person_id", "language__code"
+        ):
+            spoken.setdefault(person_id, []).append(code)
+    return allowed, preferences, spoken
 
 
 def channel_order(person, preference: Preference | None) -> list[str]:
@@ -257,8 +313,7 @@ def plan(
     recipients = list(to)
     people = [r.person for r in recipients if r.person is not None]
     person_ids = [p.pk for p in people]
-    allowed = allowed_people(person_ids, purpose) if person_ids else set()
-    preferences = preferences_for(person_ids) if person_ids else {}
+    allowed, preferences, spoken = _facts(person_ids, purpose)
     plans = []
     for recipient in recipients:
         planned = Planned(recipient)
@@ -280,7 +335,7 @@ def plan(
                     # Staff asked for particular channels; a coordinator's call still ends it.
                     order = limited + ([Channel.PHONE] if Channel.PHONE not in limited else [])
                 planned.channel, planned.next_channels = order[0], order[1:]
-                planned.languages = _person_languages(person, preference)
+                planned.languages = _languages(preference, spoken.get(person.pk, []))
                 planned.large_print = bool(preference and preference.large_print)
                 if planned.channel == Channel.LETTER:
                     planned.address_lines = _address_lines(person)
@@ -528,9 +583,7 @@ def send(
             )
     if rows:
         Message.objects.bulk_create(rows, ignore_conflicts=True)
-        sent.messages = list(
-            Message.objects.filter(idempotency_key__in=[m.idempotency_key for m in rows])
-        )
+        sent.keys = [m.idempotency_key for m in rows]
     return sent
 
 
