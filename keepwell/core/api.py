@@ -23,6 +23,7 @@ from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
 
 from keepwell.accounts.models import is_signed_in
 from keepwell.accounts.services import user_for_token
+from keepwell.core.permissions import require as require  # API routers import it from here
 
 
 class BearerToken(HttpBearer):
@@ -151,11 +152,6 @@ def on_http_error(request, exc):
 def on_too_big(request, exc):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return _error(request, 413, f"The request body is over {limit:,} bytes")
-
-
-def require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied("You do not have permission to do that")
 
 
 def _mount_routers() -> None:
