@@ -209,6 +209,15 @@ def update_person(
     return person
 
 
+def hold_record(person: Person, organisation) -> bool:
+    """The organisation now holds this person's record, so its coordinators may open it.
+    Returns whether it was added (False when it held the record already)."""
+    if person.organisations.filter(pk=organisation.pk).exists():
+        return False
+    person.organisations.add(organisation)
+    return True
+
+
 @transaction.atomic
 def record_consent(
     person: Person, *, by, purpose: str, lawful_basis: str, how: str, notes: str = "", given_at=None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from keepwell.audit.models import AuditEvent
 from keepwell.people.models import Consent, Household, Person
-from tests.factories import PersonFactory
+from keepwell.people.services import hold_record
+from tests.factories import OrganisationFactory, PersonFactory
 
 GOOD = {
     "given_name": "Ivy",
@@ -184,3 +185,11 @@ def test_a_coordinator_reaches_referrals_timeline_and_outcomes_from_the_person_p
         assert label in page
         assert f'href="{url}"' in page
         assert as_user(world.sam).get(url).status_code == 200
+
+
+def test_an_organisation_holds_a_record_once_however_often_it_is_asked(world):
+    surgery = OrganisationFactory(name="Wellbrook Health Centre")
+    assert hold_record(world.riverside_person, surgery) is True
+    assert hold_record(world.riverside_person, surgery) is False
+    assert hold_record(world.riverside_person, world.mutual_aid) is False
+    assert set(world.riverside_person.organisations.all()) == {world.mutual_aid, surgery}
