@@ -13,6 +13,7 @@ from importlib import import_module
 
 from django.apps import apps
 
+from keepwell.directory import doors
 from keepwell.outcomes import services
 from keepwell.outcomes.models import How, Measure, OutcomePlan, Response
 from keepwell.people.models import Consent
@@ -63,10 +64,7 @@ def _journey(place, key: str, person, service, days: int, rng: random.Random, ga
     referral = Referral.objects.filter(source=key).first()
     if referral is None:
         sent = referrals_demo._at(days + 3)
-        Service = type(service)
-        was = (service.accepts_referrals, service.taking_new_people)
-        Service.objects.filter(pk=service.pk).update(accepts_referrals=True, taking_new_people=True)
-        try:
+        with doors.held_open(service):
             referral = referral_services.create_referral(
                 person=person,
                 service=service,
@@ -78,10 +76,6 @@ def _journey(place, key: str, person, service, days: int, rng: random.Random, ga
                 source=key,
                 via="demo",
                 now=sent,
-            )
-        finally:
-            Service.objects.filter(pk=service.pk).update(
-                accepts_referrals=was[0], taking_new_people=was[1]
             )
         for status, after in ((Status.ACCEPTED, 1), (Status.CONTACTED, 2), (Status.ENGAGED, 3)):
             referral_services.change_status(

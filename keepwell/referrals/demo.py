@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from keepwell.directory import doors
 from keepwell.directory.models import Service, ServiceCategory
 from keepwell.people.models import Consent, Person
 from keepwell.referrals import services
@@ -216,9 +217,7 @@ def _to_community(place, story: Story, found: dict[str, Service]) -> None:
     sent = _at(story.days_ago)
     target = found[story.service]
     # The story's service was open when she was referred, even if it is full today.
-    was = (target.accepts_referrals, target.taking_new_people)
-    Service.objects.filter(pk=target.pk).update(accepts_referrals=True, taking_new_people=True)
-    try:
+    with doors.held_open(target):
         referral = services.create_referral(
             person=person,
             service=target,
@@ -233,10 +232,6 @@ def _to_community(place, story: Story, found: dict[str, Service]) -> None:
             source=f"demo:{story.key}",
             via="demo",
             now=sent,
-        )
-    finally:
-        Service.objects.filter(pk=target.pk).update(
-            accepts_referrals=was[0], taking_new_people=was[1]
         )
     for status, after, note in story.path:
         extra = {}
