@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
@@ -262,6 +264,41 @@ def withdraw_consent(consent: Consent, *, by) -> Consent:
 
 def has_consent(person: Person, purpose: str) -> bool:
     return person.consents.filter(purpose=purpose, withdrawn_at__isnull=True).exists()
+
+
+@transaction.atomic
+def record_strengths(
+    person: Person, strengths: Iterable[tuple[str, str]], *, by, source: str = ""
+) -> list[Strength]:
+    """Record what someone could give (skills, time, knowledge), ready for the time bank.
+
+    ``strengths`` is (kind, description) pairs; blank descriptions are skipped. ``source``
+    says where they were asked: "referral:12", "help:34".
+    """
+    made = []
+    for kind, description in strengths:
+        description = description.strip()
+        if not description:
+            continue
+        if kind not in Strength.Kind.values:
+            raise ValueError(f"unknown kind of strength {kind!r}")
+        strength = Strength.objects.create(
+            person=person,
+            kind=kind,
+            description=description[:300],
+            recorded_by=by if getattr(by, "is_authenticated", False) else None,
+            source=source[:50],
+        )
+        audit.record(
+            by,
+            Action.CREATE,
+            strength,
+            person_id=person.pk,
+            purpose=Purpose.TIMEBANK,
+            summary=f"Recorded a strength: {strength.get_kind_display().lower()}",
+        )
+        made.append(strength)
+    return made
 
 
 @transaction.atomic
