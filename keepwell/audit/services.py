@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import models
@@ -80,6 +81,26 @@ def record_many(
     AuditEvent.objects.bulk_create(rows)
 
 
+def insert_sql(values: Mapping[str, str], quote_name: Callable[[str], str]) -> tuple[str, str]:
+    """``(columns, expressions)`` for a raw ``INSERT INTO audit (columns) SELECT expressions``
+    that writes audit rows in bulk inside a larger statement (the time bank's fast path).
+
+    ``values`` gives, for every AuditEvent field by name, the SQL expression its value comes
+    from; both lists follow its order (the order of the statement's parameters). A field
+    left out, or a name that is no field, raises: a column added to the model cannot be
+    silently missed by a statement written by hand.
+    """
+    fields = {f.name: f for f in AuditEvent._meta.concrete_fields if not f.primary_key}
+    missing, unknown = set(fields) - set(values), set(values) - set(fields)
+    if missing or unknown:
+        raise ValueError(
+            "An audit INSERT must give every column of AuditEvent: "
+            f"missing {sorted(missing)}, unknown {sorted(unknown)}"
+        )
+    columns = ", ".join(quote_name(fields[name].column) for name in values)
+    return columns, ", ".join(values.values())
+
+
 def log_for_person(person, *, by, via: str = "web"):
     """The log of one person's record as ``by`` may see it; reading it is logged too.
 
@@ -113,4 +134,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-__all__ = ["Action", "Purpose", "diff", "log_for_person", "record", "record_many"]
+__all__ = [
+    "Action",
+    "Purpose",
+    "diff",
+    "insert_sql",
+    "log_for_person",
+    "record",
+    "record_many",
+]

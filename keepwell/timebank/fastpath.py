@@ -47,6 +47,7 @@ from django.db.models import CharField, TextField
 
 from keepwell.audit.models import Action, AuditEvent, Purpose
 from keepwell.audit.services import actor_label as audit_label
+from keepwell.audit.services import insert_sql as audit_insert_sql
 from keepwell.timebank.models import Account, Exchange, Movement, TimeBank
 
 _SQL: str | None = None
@@ -63,6 +64,21 @@ _AS_IS = frozenset(
     }
 )
 _COLUMNS: list[tuple[str, Any]] = []
+# Where each audit row's values come from (``w`` below): the person from the locked
+# account, the object from the exchange written, the rest parameters, in this order.
+_AUDIT_VALUES = {
+    "at": "%s::timestamptz",
+    "actor": "%s::bigint",
+    "actor_label": "%s::text",
+    "via": "%s::text",
+    "action": "%s::text",
+    "purpose": "%s::text",
+    "person_id": "l.person_id",
+    "object_type": "%s::text",
+    "object_id": "x.id::text",
+    "summary": "%s::text",
+    "changes": "'{}'::jsonb",
+}
 
 
 def available() -> bool:
@@ -101,22 +117,7 @@ def _build() -> str:
     columns = ", ".join(qn(f.column) for f in fields)
     values = ", ".join(f"%s::{_cast(f)}" for f in fields)
     approved, chest = _q(Account.Status.APPROVED), _q(Account.Kind.CHEST)
-    audit_columns = ", ".join(
-        qn(AuditEvent._meta.get_field(name).column)
-        for name in (
-            "at",
-            "actor",
-            "actor_label",
-            "via",
-            "action",
-            "purpose",
-            "person_id",
-            "object_type",
-            "object_id",
-            "summary",
-            "changes",
-        )
-    )
+    audit_columns, audit_values = audit_insert_sql(_AUDIT_VALUES, qn)
     _SQL = f"""
 WITH d AS (
     SELECT leg.account_id, leg.minutes, leg.ord
@@ -162,8 +163,7 @@ WITH d AS (
     RETURNING a.id, a.balance
 ), w AS (
     INSERT INTO {audit} ({audit_columns})
-    SELECT %s::timestamptz, %s::bigint, %s::text, %s::text, %s::text, %s::text, l.person_id,
-           %s::text, x.id::text, %s::text, '{{}}'::jsonb
+    SELECT {audit_values}
     FROM x CROSS JOIN d JOIN l ON l.id = d.account_id
     WHERE l.person_id IS NOT NULL
     ORDER BY d.ord

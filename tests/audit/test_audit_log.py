@@ -153,3 +153,19 @@ def test_every_person_the_api_lists_gets_an_audit_row(client, world):
     assert len(listed) == 2
     audited = set(AuditEvent.objects.filter(via="api").values_list("person_id", flat=True))
     assert audited == {p["id"] for p in listed}
+
+
+def test_a_raw_audit_insert_must_name_every_column_of_the_model():
+    from keepwell.audit.services import insert_sql
+
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    every = {f.name: f"'{f.name}'" for f in fields}
+    columns, expressions = insert_sql(every, lambda name: f'"{name}"')
+    assert columns.split(", ") == [f'"{f.column}"' for f in fields]
+    assert expressions == ", ".join(every.values())
+    missing = dict(every)
+    del missing["changes"]
+    with pytest.raises(ValueError, match="missing \\['changes'\\]"):
+        insert_sql(missing, str)
+    with pytest.raises(ValueError, match="unknown \\['mood'\\]"):
+        insert_sql(every | {"mood": "'calm'"}, str)

@@ -152,6 +152,15 @@ def test_an_account_of_another_bank_cannot_be_on_the_other_side(world, tb):
 # --- PostgreSQL: the statement is the whole transaction ---------------------------------
 
 
+def test_the_statements_audit_rows_fill_every_column_of_the_audit_log():
+    columns, _values = audit.insert_sql(fastpath._AUDIT_VALUES, connection.ops.quote_name)
+    assert sorted(columns.split(", ")) == sorted(
+        connection.ops.quote_name(f.column)
+        for f in AuditEvent._meta.concrete_fields
+        if not f.primary_key
+    )
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_a_brokers_entry_is_one_statement(world, tb, django_assert_num_queries):
