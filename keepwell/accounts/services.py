@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from keepwell.accounts.models import ApiToken, LoginFailure, User, hash_token
 
@@ -76,3 +77,13 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def free_username(base: str) -> str:
+    """A username made from ``base`` ("Sam.Jones" gives "sam.jones"), numbered when taken."""
+    base = slugify(base.strip(".")).replace("-", ".")[:140] or "volunteer"
+    name, n = base, 1
+    while User.objects.filter(username=name).exists():
+        n += 1
+        name = f"{base}{n}"
+    return name

@@ -129,9 +129,14 @@ class CallForm(Form):
         label="Record it anyway, flagged as a possible duplicate", required=False
     )
 
-    def __init__(self, *args, found=(), **kwargs):
+    def __init__(self, *args, found=(), groups=(), public=None, **kwargs):
+        """``found``: the people the caller may be; ``groups``: those the user may arrange the
+        help for (asked only when more than one); ``public``: the public request answered."""
+        if public is not None:
+            kwargs["initial"] = {**kwargs.get("initial", {}), **_answering(public)}
         super().__init__(*args, **kwargs)
         self.found = {str(p.pk): p for p in found}
+        self.groups = list(groups)
         self.fields["day"].widget.attrs["min"] = timezone.localdate().isoformat()
         choices = [
             (
@@ -148,6 +153,13 @@ class CallForm(Form):
         if not self.data.get("allow_duplicate"):
             # Offered only once the coordinator has been told about the open request.
             self.fields["allow_duplicate"].widget = forms.HiddenInput()
+        if len(self.groups) > 1:
+            self.fields["organisation"] = forms.ModelChoiceField(
+                label="The group arranging the help",
+                queryset=Organisation.objects.filter(pk__in=[g.pk for g in self.groups]),
+                error_messages={"required": "Choose the group"},
+            )
+            self.fields["organisation"].widget.attrs["class"] = "nhsuk-select"
 
     def clean_new_postcode(self):
         return _postcode(self.cleaned_data.get("new_postcode", ""), required=False)
@@ -179,6 +191,8 @@ class CallForm(Form):
         if start and end and end <= start:
             self.add_error("end", "The time it is needed until must be after the start")
         data["window_start"], data["window_end"] = _window(data.get("day"), start, end)
+        if "organisation" not in self.fields and self.groups:
+            data["organisation"] = self.groups[0]  # the one group, not asked
         return data
 
     def ask_about_duplicate(self, message: str) -> None:
@@ -186,6 +200,31 @@ class CallForm(Form):
             attrs={"class": "nhsuk-checkboxes__input"}
         )
         self.add_error("need_type", message)
+
+
+def _answering(public) -> dict:
+    """The call form filled in from a public request, for the coordinator to check."""
+    return {
+        "public": public.pk,
+        "given_name": public.given_name,
+        "family_name": public.family_name,
+        "phone": public.phone,
+        "address_line_1": public.address,
+        "new_postcode": public.postcode,
+        "need_type": public.need_type_id,
+        "language": public.language_id,
+        "notes": public.details,
+        "on_behalf": public.on_behalf,
+        "requested_by": " ".join(
+            p
+            for p in (
+                public.requester_name,
+                public.requester_phone,
+                f"({public.requester_relationship})" if public.requester_relationship else "",
+            )
+            if p
+        ),
+    }
 
 
 class PersonSearchForm(Form):

@@ -1,0 +1,101 @@
+"""Mutual aid pages. Each view checks a rule, calls a service, and renders; none writes.
+
+A module for each part of the work; every view urls.py names is imported here."""
+
+from keepwell.help.views.concerns import (
+    concern_acknowledge,
+    concern_close,
+    concern_detail,
+    concern_list,
+    concern_raise,
+)
+from keepwell.help.views.help_requests import (
+    area_queue,
+    dashboard,
+    request_cancel,
+    request_detail,
+    request_list,
+    request_merge,
+    request_not_duplicate,
+    task_assign,
+)
+from keepwell.help.views.intake import (
+    ask,
+    ask_done,
+    ask_index,
+    call,
+    nhs_list,
+    nhs_lists,
+    triage,
+    triage_dismiss,
+)
+from keepwell.help.views.own_tasks import (
+    my_task,
+    my_tasks,
+    task_respond,
+)
+from keepwell.help.views.routing import (
+    concern_contact_add,
+    concern_contact_delete,
+    concern_contact_edit,
+    concern_routing,
+    concern_routing_groups,
+    routing_rule_add,
+    routing_rule_delete,
+    routing_rule_edit,
+)
+from keepwell.help.views.volunteers import (
+    authorisation_add,
+    authorisation_revoke,
+    check_add,
+    expiring,
+    volunteer_add,
+    volunteer_detail,
+    volunteer_edit,
+    volunteer_list,
+    volunteer_status,
+)
+
+__all__ = [
+    "area_queue",
+    "ask",
+    "ask_done",
+    "ask_index",
+    "authorisation_add",
+    "authorisation_revoke",
+    "call",
+    "check_add",
+    "concern_acknowledge",
+    "concern_close",
+    "concern_contact_add",
+    "concern_contact_delete",
+    "concern_contact_edit",
+    "concern_detail",
+    "concern_list",
+    "concern_raise",
+    "concern_routing",
+    "concern_routing_groups",
+    "dashboard",
+    "expiring",
+    "my_task",
+    "my_tasks",
+    "nhs_list",
+    "nhs_lists",
+    "request_cancel",
+    "request_detail",
+    "request_list",
+    "request_merge",
+    "request_not_duplicate",
+    "routing_rule_add",
+    "routing_rule_delete",
+    "routing_rule_edit",
+    "task_assign",
+    "task_respond",
+    "triage",
+    "triage_dismiss",
+    "volunteer_add",
+    "volunteer_detail",
+    "volunteer_edit",
+    "volunteer_list",
+    "volunteer_status",
+]
