@@ -327,3 +327,22 @@ def eligible_volunteers_for_matching(organisation=None, *, at: datetime | None =
             )
         )
     return out
+
+
+# --- For other rooms ----------------------------------------------------------------------
+
+
+def task_key(task_id) -> str:
+    """How another room refers to a help task (the time bank's ``source_ref`` and
+    idempotency key for the hours it credits): the one place the form is written."""
+    return f"help-task:{task_id}"
+
+
+def done_tasks_for(user_id: int, *, limit: int = 50):
+    """The help tasks done by the volunteer who signs in as ``user_id``, newest first, with
+    what was needed and for whom (the time bank credits hours for them)."""
+    return (
+        Task.objects.filter(volunteer__user_id=user_id, state=TaskState.DONE)
+        .select_related("request__need_type", "request__person")
+        .order_by("-finished_at", "-pk")[:limit]
+    )

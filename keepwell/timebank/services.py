@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.help import queries as help_queries
 from keepwell.people.models import Consent, Person, Strength
 from keepwell.places.geo import haversine_km
 from keepwell.places.models import PostcodeLocation
@@ -1147,7 +1148,7 @@ def credit_help_task(
     cover them under an enforced limit, the credit waits, pending, for a broker.
     """
     _check_minutes(minutes)
-    key = f"help-task:{task_ref}"
+    key = help_queries.task_key(task_ref)
     if len(key) > 100:
         raise LedgerError("task_ref is too long")
     found = Exchange.objects.filter(idempotency_key=key).first()
@@ -1177,6 +1178,21 @@ def credit_help_task(
         beneficiary=receiver_person,
         via=via,
     )
+
+
+def help_tasks_to_claim(account: Account) -> list:
+    """Done help tasks of the account's volunteer not yet credited, newest first."""
+    user_id = account.person.user_id if account.person_id else None
+    if user_id is None:
+        return []
+    done = list(help_queries.done_tasks_for(user_id))
+    refs = [help_queries.task_key(task.pk) for task in done]
+    taken = set(
+        Exchange.objects.exclude(source_ref="")
+        .filter(source_ref__in=refs)
+        .values_list("source_ref", flat=True)
+    )
+    return [task for task in done if help_queries.task_key(task.pk) not in taken]
 
 
 def people_to_invite(bank: TimeBank, user):

@@ -713,27 +713,6 @@ def suggestions(request, slug: str):
     )
 
 
-def _help_tasks(account: Account):
-    """Done help tasks of the account's volunteer not yet credited, newest first."""
-    from keepwell.help.models import Task, TaskState
-
-    user_id = account.person.user_id if account.person_id else None
-    if user_id is None:
-        return []
-    done = (
-        Task.objects.filter(volunteer__user_id=user_id, state=TaskState.DONE)
-        .select_related("request__need_type", "request__person")
-        .order_by("-finished_at", "-pk")[:50]
-    )
-    refs = [f"help-task:{t.pk}" for t in done]
-    taken = set(
-        Exchange.objects.exclude(source_ref="")
-        .filter(source_ref__in=refs)
-        .values_list("source_ref", flat=True)
-    )
-    return [t for t in done if f"help-task:{t.pk}" not in taken]
-
-
 @login_required
 def help_hours(request, account_id: int):
     """A volunteer who chose to earn hours claims them for help tasks they finished."""
@@ -741,7 +720,7 @@ def help_hours(request, account_id: int):
     if account.kind != Account.Kind.PERSON or not account.earn_help_hours:
         messages.info(request, "Turn on “Earn hours for help tasks” in the profile first.")
         return redirect("timebank:account_edit", account_id=account.pk)
-    tasks = _help_tasks(account)
+    tasks = services.help_tasks_to_claim(account)
     choices = [
         (t.pk, f"{t.request.need_type.name}, finished {t.finished_at:%-d %b %Y}") for t in tasks
     ]
