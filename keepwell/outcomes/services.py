@@ -333,8 +333,14 @@ class Trend:
 CHART_W, CHART_H, PAD_X, PAD_Y = 480, 200, 40, 20
 
 
-def person_trend(person: Person, *, by, purpose: str = Purpose.OUTCOMES) -> list[Trend]:
-    """Each measure's answers over time, ready for a table and a small line chart."""
+def person_trend(person: Person, *, by, purpose: str | None = None) -> list[Trend]:
+    """Each measure's answers over time, ready for a table and a small line chart.
+
+    Audited as read for ``purpose``; by default the person's own access to their record
+    when they read their own answers, and measuring outcomes when anyone else does."""
+    if purpose is None:
+        own = person.user_id is not None and person.user_id == getattr(by, "pk", None)
+        purpose = Purpose.SUBJECT_ACCESS if own else Purpose.OUTCOMES
     responses = list(
         Response.objects.filter(person=person)
         .select_related("measure")

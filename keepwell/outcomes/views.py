@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from keepwell.audit.models import Purpose
 from keepwell.core.forms import form_status
+from keepwell.core.permissions import require
 from keepwell.outcomes import forms, services
 from keepwell.outcomes.models import How, Measure, OutcomePlan, Question, Response
 from keepwell.people.models import Person
-from keepwell.referrals.models import Referral
-
-
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
+from keepwell.referrals import queries as referrals
 
 
 def _person(request, person_id: int, perm: str) -> Person:
     person = get_object_or_404(Person.objects.select_related("area", "user"), pk=person_id)
-    _require(request, perm, person)
+    require(request, perm, person)
     return person
 
 
@@ -39,7 +33,9 @@ def _plan_for(request, person: Person):
     if plan_id:
         return get_object_or_404(OutcomePlan, pk=plan_id, person=person), None
     if referral_id:
-        referral = get_object_or_404(Referral, pk=referral_id, person=person)
+        referral = referrals.referral_of(person, referral_id)
+        if referral is None:
+            raise Http404("No such referral of this person")
         return OutcomePlan.objects.filter(referral=referral).first(), referral
     if params.get("new"):
         return None, None
@@ -101,10 +97,7 @@ def record(request, person_id: int):
 @login_required
 def person_outcomes(request, person_id: int):
     person = _person(request, person_id, "outcomes.view_person_outcomes")
-    own = person.user_id == request.user.pk
-    trends = services.person_trend(
-        person, by=request.user, purpose=Purpose.SUBJECT_ACCESS if own else Purpose.OUTCOMES
-    )
+    trends = services.person_trend(person, by=request.user)
     plans = (
         OutcomePlan.objects.filter(person=person)
         .select_related("service", "organisation", "referral")
@@ -135,7 +128,7 @@ def _cohort(request):
 
 @login_required
 def cohort(request):
-    _require(request, "outcomes.view_cohort")
+    require(request, "outcomes.view_cohort")
     form, weeks, group_by, rows = _cohort(request)
     by_measure: dict[str, list] = {}
     names = {}
@@ -159,7 +152,7 @@ def cohort(request):
 
 @login_required
 def cohort_csv(request):
-    _require(request, "outcomes.view_cohort")
+    require(request, "outcomes.view_cohort")
     form, weeks, group_by, rows = _cohort(request)
     response = HttpResponse(
         services.cohort_csv(rows, weeks=weeks, group_by=group_by),

@@ -14,3 +14,9 @@ from keepwell.referrals.models import Referral
 def visible_referral_ids(user) -> QuerySet:
     """The ids of the referrals ``user`` may open, as a subquery (one query, any number)."""
     return Referral.objects.visible_to(user).values("pk")
+
+
+def referral_of(person, referral_id: int) -> Referral | None:
+    """This person's referral by its id, or None: for rooms that hang their work on one
+    (outcomes' answers to a referral)."""
+    return Referral.objects.filter(pk=referral_id, person=person).first()
