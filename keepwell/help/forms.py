@@ -42,6 +42,17 @@ def _postcode(raw: str, required: bool = True) -> str:
         raise forms.ValidationError(str(exc)) from None
 
 
+def _radios(label: str, choices, *, required: str, **options) -> forms.ChoiceField:
+    """A choice asked as radio buttons, saying what to choose when none is."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": required},
+        **options,
+    )
+
+
 class NeedChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: NeedType) -> str:
         return obj.name
@@ -326,11 +337,8 @@ class NhsListForm(Form):
         queryset=Organisation.objects.filter(kind__in=NHS_KINDS),
         error_messages={"required": "Choose the NHS organisation that shared the list"},
     )
-    lawful_basis = forms.ChoiceField(
-        label="Lawful basis for sharing",
-        choices=Consent.LawfulBasis.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the lawful basis"},
+    lawful_basis = _radios(
+        "Lawful basis for sharing", Consent.LawfulBasis.choices, required="Choose the lawful basis"
     )
     sharing_basis = forms.CharField(
         label="Data-sharing agreement or notice",
@@ -481,7 +489,25 @@ class VolunteerForm(Form):
         label="The group they volunteer with", queryset=Organisation.objects.none(), required=False
     )
 
-    def __init__(self, *args, groups=None, adding=False, **kwargs):
+    def __init__(self, *args, groups=None, adding=False, volunteer=None, **kwargs):
+        if volunteer is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "first_name": volunteer.user.first_name,
+                    "last_name": volunteer.user.last_name,
+                    "email": volunteer.user.email,
+                    "phone": volunteer.phone,
+                    "home_postcode": volunteer.home_postcode,
+                    "max_km": volunteer.max_km,
+                    "transport": volunteer.transport,
+                    "max_tasks_per_week": volunteer.max_tasks_per_week,
+                    "notes": volunteer.notes,
+                    "skills": list(volunteer.skills.all()),
+                    "languages": list(volunteer.languages.all()),
+                    "availability": format_availability(volunteer.availability.all()),
+                },
+            )
         super().__init__(*args, **kwargs)
         self.fields["skills"].label_from_instance = lambda n: (
             f"{n.name} (needs: {n.requirements_text})"
@@ -499,23 +525,31 @@ class VolunteerForm(Form):
     def clean_availability(self):
         return parse_availability(self.cleaned_data.get("availability", ""))
 
+    def volunteer_fields(self) -> dict:
+        """The cleaned data as the services' arguments (the group apart)."""
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "phone": data["phone"],
+            "home_postcode": data["home_postcode"],
+            "max_km": data["max_km"],
+            "transport": data["transport"],
+            "max_tasks_per_week": data["max_tasks_per_week"],
+            "notes": data["notes"],
+            "skills": data["skills"],
+            "languages": data["languages"],
+            "availability": data["availability"],
+        }
+
 
 class StatusForm(Form):
-    status = forms.ChoiceField(
-        label="Change their status",
-        choices=VolunteerStatus.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a status"},
-    )
+    status = _radios("Change their status", VolunteerStatus.choices, required="Choose a status")
 
 
 class CheckForm(Form):
-    kind = forms.ChoiceField(
-        label="Check",
-        choices=CheckKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the kind of check"},
-    )
+    kind = _radios("Check", CheckKind.choices, required="Choose the kind of check")
     reference = forms.CharField(
         label="Certificate number or training provider", max_length=50, required=False
     )
@@ -537,12 +571,7 @@ class CheckForm(Form):
 
 
 class AuthorisationForm(Form):
-    kind = forms.ChoiceField(
-        label="Authorisation",
-        choices=AuthorisationKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the authorisation"},
-    )
+    kind = _radios("Authorisation", AuthorisationKind.choices, required="Choose the authorisation")
     authorised_by = forms.CharField(
         label="Who authorised them",
         max_length=150,
@@ -562,11 +591,10 @@ class AuthorisationForm(Form):
 
 
 class ConcernForm(Form):
-    kind = forms.ChoiceField(
-        label="What are you worried about?",
-        choices=ConcernKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what you are worried about"},
+    kind = _radios(
+        "What are you worried about?",
+        ConcernKind.choices,
+        required="Choose what you are worried about",
     )
     urgent = forms.BooleanField(
         label="It is urgent: they need someone today",
@@ -757,25 +785,20 @@ class RoutingRuleForm(ShowsServiceProblems, Form):
             "max_value": "Enter an order of 32767 or less",
         },
     )
-    kind = forms.ChoiceField(
-        label="Which concerns",
-        choices=[(ANY_CONCERN, "Any concern"), *ConcernKind.choices],
-        widget=forms.RadioSelect,
+    kind = _radios(
+        "Which concerns",
+        [(ANY_CONCERN, "Any concern"), *ConcernKind.choices],
+        required="Choose which concerns the rule is for",
         initial=ANY_CONCERN,
-        error_messages={"required": "Choose which concerns the rule is for"},
     )
-    urgent = forms.ChoiceField(
-        label="Urgent or not",
-        choices=URGENCY_CHOICES,
-        widget=forms.RadioSelect,
+    urgent = _radios(
+        "Urgent or not",
+        URGENCY_CHOICES,
+        required="Choose urgent, not urgent, or either",
         initial="either",
-        error_messages={"required": "Choose urgent, not urgent, or either"},
     )
-    target = forms.ChoiceField(
-        label="Send them to",
-        choices=RoutingTarget.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose where to send these concerns"},
+    target = _radios(
+        "Send them to", RoutingTarget.choices, required="Choose where to send these concerns"
     )
     contact = ContactChoiceField(
         label="The named contact",

@@ -1,10 +1,13 @@
-"""What the help pages share: the page size, reading a form's POST, and the groups a user
-arranges help for."""
+"""What the help pages share: the page size, reading a form's POST, the groups a user
+arranges help for, and saying how a service call went."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+
 from keepwell.accounts.models import Role
 from keepwell.directory.models import Organisation
+from keepwell.help import services
 
 PAGE_SIZE = 25
 
@@ -31,3 +34,14 @@ def coordinated_groups(user):
     return Organisation.objects.filter(pk__in=user.organisation_ids(Role.COORDINATOR)).order_by(
         "name"
     )
+
+
+def carry_out(request, success: str, service, *args, **kwargs) -> bool:
+    """Call ``service``; tell the user it is done, or why it could not be (a HelpError)."""
+    try:
+        service(*args, **kwargs)
+    except services.HelpError as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, success)
+    return True

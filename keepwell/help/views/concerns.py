@@ -16,7 +16,7 @@ from keepwell.help.models import (
     Concern,
     Task,
 )
-from keepwell.help.views.common import PAGE_SIZE, posted
+from keepwell.help.views.common import PAGE_SIZE, carry_out, posted
 from keepwell.help.views.routing import routing_link
 
 
@@ -115,12 +115,10 @@ def concern_acknowledge(request, concern_id: int):
     concern = _concern(request, concern_id, "help.act_on_concern")
     form = forms.AcknowledgeForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        services.acknowledge_concern(concern, by=request.user, note=note)
-    except services.HelpError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Acknowledged. Record the outcome when it is dealt with.")
+    acknowledged = "Acknowledged. Record the outcome when it is dealt with."
+    carry_out(
+        request, acknowledged, services.acknowledge_concern, concern, by=request.user, note=note
+    )
     return redirect("help:concern", concern_id=concern.pk)
 
 
@@ -131,10 +129,7 @@ def concern_close(request, concern_id: int):
     form = forms.OutcomeForm(request.POST)
     if not form.is_valid():
         return _render_concern(request, concern, form)
-    try:
-        services.close_concern(concern, by=request.user, outcome=form.cleaned_data["outcome"])
-    except services.HelpError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Closed with the outcome recorded.")
+    outcome = form.cleaned_data["outcome"]
+    closed = "Closed with the outcome recorded."
+    carry_out(request, closed, services.close_concern, concern, by=request.user, outcome=outcome)
     return redirect("help:concern", concern_id=concern.pk)

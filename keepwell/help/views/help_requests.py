@@ -23,7 +23,7 @@ from keepwell.help.models import (
     Task,
     Volunteer,
 )
-from keepwell.help.views.common import PAGE_SIZE
+from keepwell.help.views.common import PAGE_SIZE, carry_out
 from keepwell.places.models import Area
 
 
@@ -150,12 +150,9 @@ def request_merge(request, request_id: int):
         messages.error(request, "This request is not flagged as a duplicate of another")
         return redirect("help:request", request_id=duplicate.pk)
     require(request, "help.change_request", into)
-    try:
-        services.merge_requests(duplicate, into, by=request.user)
-    except services.HelpError as exc:
-        messages.error(request, str(exc))
+    merged = f"#{duplicate.pk} merged into #{into.pk}."
+    if not carry_out(request, merged, services.merge_requests, duplicate, into, by=request.user):
         return redirect("help:request", request_id=duplicate.pk)
-    messages.success(request, f"#{duplicate.pk} merged into #{into.pk}.")
     return redirect("help:request", request_id=into.pk)
 
 
@@ -163,12 +160,8 @@ def request_merge(request, request_id: int):
 @require_POST
 def request_not_duplicate(request, request_id: int):
     help_request = _help_request(request, request_id, "help.change_request")
-    try:
-        services.mark_not_duplicate(help_request, by=request.user)
-    except services.HelpError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"#{help_request.pk} is kept as a request of its own.")
+    kept = f"#{help_request.pk} is kept as a request of its own."
+    carry_out(request, kept, services.mark_not_duplicate, help_request, by=request.user)
     return redirect("help:request", request_id=help_request.pk)
 
 
@@ -180,12 +173,15 @@ def request_cancel(request, request_id: int):
     if not form.is_valid():
         messages.error(request, "Say why the request is cancelled")
         return redirect("help:request", request_id=help_request.pk)
-    try:
-        services.cancel_request(help_request, by=request.user, reason=form.cleaned_data["reason"])
-    except services.HelpError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Request cancelled.")
+    reason = form.cleaned_data["reason"]
+    carry_out(
+        request,
+        "Request cancelled.",
+        services.cancel_request,
+        help_request,
+        by=request.user,
+        reason=reason,
+    )
     return redirect("help:request", request_id=help_request.pk)
 
 

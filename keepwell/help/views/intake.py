@@ -27,7 +27,13 @@ from keepwell.help.models import (
     PublicRequest,
     PublicRequestStatus,
 )
-from keepwell.help.views.common import PAGE_SIZE, arranging_groups, coordinated_groups, posted
+from keepwell.help.views.common import (
+    PAGE_SIZE,
+    arranging_groups,
+    carry_out,
+    coordinated_groups,
+    posted,
+)
 
 
 @login_required
@@ -182,12 +188,15 @@ def triage_dismiss(request, public_id: int):
     if not form.is_valid():
         messages.error(request, "Say why it is dismissed")
         return redirect("help:triage")
-    try:
-        services.dismiss_public_request(public, by=request.user, reason=form.cleaned_data["reason"])
-    except services.HelpError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Dismissed.")
+    reason = form.cleaned_data["reason"]
+    carry_out(
+        request,
+        "Dismissed.",
+        services.dismiss_public_request,
+        public,
+        by=request.user,
+        reason=reason,
+    )
     return redirect("help:triage")
 
 

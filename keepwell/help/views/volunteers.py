@@ -27,7 +27,7 @@ from keepwell.help.models import (
     Volunteer,
     VolunteerStatus,
 )
-from keepwell.help.views.common import PAGE_SIZE, coordinated_groups, posted
+from keepwell.help.views.common import PAGE_SIZE, carry_out, coordinated_groups, posted
 
 EXPIRING_DAYS = 30
 
@@ -74,30 +74,13 @@ def _volunteer(request, volunteer_id: int, perm: str = "help.view_volunteer") ->
     return volunteer
 
 
-def _volunteer_form_data(data: dict) -> dict:
-    return {
-        "first_name": data["first_name"],
-        "last_name": data["last_name"],
-        "email": data["email"],
-        "phone": data["phone"],
-        "home_postcode": data["home_postcode"],
-        "max_km": data["max_km"],
-        "transport": data["transport"],
-        "max_tasks_per_week": data["max_tasks_per_week"],
-        "notes": data["notes"],
-        "skills": data["skills"],
-        "languages": data["languages"],
-        "availability": data["availability"],
-    }
-
-
 @login_required
 def volunteer_add(request):
     require(request, "help.add_volunteer")
     groups = coordinated_groups(request.user)
     form = forms.VolunteerForm(posted(request), groups=groups, adding=True)
     if request.method == "POST" and form.is_valid():
-        data = _volunteer_form_data(form.cleaned_data)
+        data = form.volunteer_fields()
         organisation = form.cleaned_data["organisation"]
         require(request, "help.add_volunteer")
         if organisation not in groups:
@@ -164,25 +147,9 @@ def volunteer_detail(request, volunteer_id: int):
 @login_required
 def volunteer_edit(request, volunteer_id: int):
     volunteer = _volunteer(request, volunteer_id, "help.change_volunteer")
-    initial = {
-        "first_name": volunteer.user.first_name,
-        "last_name": volunteer.user.last_name,
-        "email": volunteer.user.email,
-        "phone": volunteer.phone,
-        "home_postcode": volunteer.home_postcode,
-        "max_km": volunteer.max_km,
-        "transport": volunteer.transport,
-        "max_tasks_per_week": volunteer.max_tasks_per_week,
-        "notes": volunteer.notes,
-        "skills": list(volunteer.skills.all()),
-        "languages": list(volunteer.languages.all()),
-        "availability": forms.format_availability(volunteer.availability.all()),
-    }
-    form = forms.VolunteerForm(posted(request), initial=initial)
+    form = forms.VolunteerForm(posted(request), volunteer=volunteer)
     if request.method == "POST" and form.is_valid():
-        services.update_volunteer(
-            volunteer, by=request.user, **_volunteer_form_data(form.cleaned_data)
-        )
+        services.update_volunteer(volunteer, by=request.user, **form.volunteer_fields())
         messages.success(request, "Changes saved.")
         return redirect("help:volunteer", volunteer_id=volunteer.pk)
     return render(
@@ -206,14 +173,15 @@ def volunteer_status(request, volunteer_id: int):
     if not form.is_valid():
         messages.error(request, "Choose a status")
     else:
-        try:
-            services.change_volunteer_status(
-                volunteer, form.cleaned_data["status"], by=request.user
-            )
-        except services.HelpError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Status changed.")
+        status = form.cleaned_data["status"]
+        carry_out(
+            request,
+            "Status changed.",
+            services.change_volunteer_status,
+            volunteer,
+            status,
+            by=request.user,
+        )
     return redirect("help:volunteer", volunteer_id=volunteer.pk)
 
 
