@@ -1,4 +1,4 @@
-"""Account use cases: throttled sign-in, API tokens, two-factor enrolment."""
+"""Account use cases: throttled sign-in, two-factor enrolment, API tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keepwell.accounts.models import ApiToken, LoginFailure, User, hash_token
 
@@ -42,6 +43,30 @@ def record_login_failure(username: str, ip: str | None) -> None:
 
 def clear_login_failures(username: str) -> None:
     LoginFailure.objects.filter(username__iexact=username).delete()
+
+
+def confirmed_device(user: User) -> TOTPDevice | None:
+    """The authenticator app ``user`` has proved they hold, if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def has_confirmed_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def start_totp_device(user: User) -> TOTPDevice:
+    """The authenticator app ``user`` is enrolling: one unconfirmed device, kept between
+    visits so the QR code they scanned stays valid until they enter a code from it."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
+    return device
+
+
+def confirm_totp_device(device: TOTPDevice) -> None:
+    """A code from the app was right: from now on it is the user's second factor."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
 
 
 @transaction.atomic

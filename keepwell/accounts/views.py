@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keepwell.accounts import services
 from keepwell.accounts.forms import SignInForm, TokenForm, TwoFactorForm
@@ -67,7 +66,7 @@ def account(request):
         {
             "tokens": tokens,
             "form": TokenForm(),
-            "has_device": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+            "has_device": services.has_confirmed_device(request.user),
         },
     )
 
@@ -103,12 +102,10 @@ def revoke_token(request, token_id: int):
 def two_factor(request):
     """Enrol an authenticator app (first time) or enter a code (every sign-in)."""
     user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = services.confirmed_device(user)
     enrolling = device is None
     if enrolling:
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, confirmed=False, defaults={"name": "Authenticator app"}
-        )
+        device = services.start_totp_device(user)
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
@@ -117,8 +114,7 @@ def two_factor(request):
             form.add_error("token", "Too many wrong codes. Wait a minute, then try again.")
         elif device.verify_token(form.cleaned_data["token"]):
             if enrolling:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+                services.confirm_totp_device(device)
             otp_login(request, device)
             return redirect(safe_next(request))
         else:
