@@ -19,8 +19,11 @@ step "ruff format --check and ruff check"
 $BIN/ruff format --check keepwell tests bench
 $BIN/ruff check keepwell tests bench
 
-step "mypy on the pure cores"
-$BIN/mypy keepwell/places/geo.py keepwell/places/postcodes.py keepwell/matching/engine.py keepwell/matching/routing.py
+step "mypy on the pure cores (the files listed under [tool.mypy] in pyproject.toml)"
+$BIN/mypy
+
+step "architecture contract (tests/test_architecture.py; the suite runs it again)"
+$BIN/python -m pytest -q -p no:xdist tests/test_architecture.py
 
 step "manage.py check and makemigrations --check"
 mkdir -p var  # the default SQLite database lives here; makemigrations looks at its history
