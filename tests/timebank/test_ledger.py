@@ -377,7 +377,7 @@ def test_an_organisation_donates_hours_to_the_chest(world, tb):
         by=world.priya,
         idempotency_key="talk",
     )
-    exchange = services.Exchange.objects.get(idempotency_key="talk")
+    exchange = Exchange.objects.get(idempotency_key="talk")
     services.confirm_exchange(exchange, by=world.sam, as_broker=True)
     services.donate_to_chest(donor=practice, minutes=60, by=world.priya, idempotency_key="d")
     assert balances(practice, tb.chest) == [0, 60]
