@@ -16,8 +16,6 @@ from django.urls import reverse
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from keepwell.audit import services as audit
-from keepwell.audit.models import Action, Purpose
 from keepwell.core.api import error_format
 from keepwell.referrals import fhir
 from keepwell.referrals.models import Referral
@@ -114,16 +112,7 @@ def referral_as_fhir(request, referral_id: int):
         return _outcome([fhir.Problem("No such referral", None, "not-found")], 404)
     if not request.user.has_perm("referrals.fhir_export", referral):
         return _outcome([fhir.Problem("You may not export this referral", None, "forbidden")], 403)
-    audit.record(
-        request.user,
-        Action.EXPORT,
-        referral,
-        person_id=referral.person_id,
-        purpose=Purpose.REFERRAL,
-        via="api",
-        summary="Exported the referral as FHIR",
-    )
-    return _fhir(fhir.referral_bundle(referral))
+    return _fhir(fhir.exported_bundle(referral, by=request.user))
 
 
 @router.post(
