@@ -395,6 +395,29 @@ def _related_writer(receiver: ast.expr, accessor: str, instances: dict[str, str]
     return related_writers().get(accessor, frozenset())
 
 
+@cache
+def model_names() -> dict[str, str]:
+    """Model name, lower case -> "room.Model", for names only one room uses."""
+    rooms: dict[str, set[str]] = {}
+    for model in apps.get_models():
+        room = room_of(model.__module__)
+        if room is not None:
+            rooms.setdefault(model.__name__.lower(), set()).add(f"{room}.{model.__name__}")
+    return {name: next(iter(found)) for name, found in rooms.items() if len(found) == 1}
+
+
+def _instance_model(receiver: ast.expr, instances: dict[str, str], room: str | None) -> str | None:
+    """The foreign model ``receiver`` is an instance of: bound from one, or named as one.
+
+    ``person.save()`` and ``referral.person.save()`` in help both write people's Person.
+    """
+    if isinstance(receiver, ast.Name) and receiver.id in instances:
+        return instances[receiver.id]
+    name = receiver.id if isinstance(receiver, ast.Name) else getattr(receiver, "attr", "")
+    model = model_names().get(name.strip("_").replace("_", "").lower())
+    return model if model and room_of(f"keepwell.{model}") != room else None
+
+
 def check_writes(modules: Iterable[Module]) -> list[Violation]:
     found = []
     for module in modules:
@@ -409,8 +432,8 @@ def check_writes(modules: Iterable[Module]) -> list[Violation]:
                 method = node.func.attr
                 target = node.func.value
                 model = _chain_model(target, foreign) if method in QUERYSET_WRITES else None
-                if model is None and method in INSTANCE_WRITES and isinstance(target, ast.Name):
-                    model = instances.get(target.id)
+                if model is None and method in INSTANCE_WRITES:
+                    model = _instance_model(target, instances, module.room)
                 if model is not None:
                     found.append(
                         Violation(
@@ -790,6 +813,7 @@ def test_it_catches_a_room_importing_another_rooms_models_module_whole():
         "person = Person.objects.get(pk=1)\n    person.delete()",
         "for p in Person.objects.all():\n        p.save(update_fields=['x'])",
         "person.organisations.add(organisation)",
+        "request.person.save(update_fields=['given_name'])",
     ],
 )
 def test_it_catches_a_room_writing_another_rooms_model(body):
