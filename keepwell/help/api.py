@@ -71,6 +71,19 @@ def _act(action, task: Task, volunteer: Volunteer, request, **options) -> Task:
     return _task(task.pk)
 
 
+def _give(action, request, task_id: int, body: VolunteerIn) -> Task:
+    """Offer or assign: the coordinator's two ways of giving a task to a volunteer."""
+    task = _task(task_id)
+    require(request, "help.change_task", task)
+    return _act(
+        action,
+        task,
+        _volunteer(task, body.volunteer_id),
+        request,
+        language_reason=body.language_reason,
+    )
+
+
 @router.get("/tasks/{task_id}", response={200: TaskOut, **LOOKED_UP})
 def get_task(request, task_id: int):
     task = _task(task_id)
@@ -82,29 +95,13 @@ def get_task(request, task_id: int):
 @router.post("/tasks/{task_id}/offer", response={200: TaskOut, 409: Error, **LOOKED_UP})
 def offer(request, task_id: int, body: VolunteerIn):
     """Offer a waiting task to a volunteer of the group running it."""
-    task = _task(task_id)
-    require(request, "help.change_task", task)
-    return _act(
-        services.offer_task,
-        task,
-        _volunteer(task, body.volunteer_id),
-        request,
-        language_reason=body.language_reason,
-    )
+    return _give(services.offer_task, request, task_id, body)
 
 
 @router.post("/tasks/{task_id}/assign", response={200: TaskOut, 409: Error, **LOOKED_UP})
 def assign(request, task_id: int, body: VolunteerIn):
     """Give a waiting task to a volunteer who has agreed to it."""
-    task = _task(task_id)
-    require(request, "help.change_task", task)
-    return _act(
-        services.assign_task,
-        task,
-        _volunteer(task, body.volunteer_id),
-        request,
-        language_reason=body.language_reason,
-    )
+    return _give(services.assign_task, request, task_id, body)
 
 
 @router.post("/tasks/{task_id}/accept", response={200: TaskOut, 409: Error, **LOOKED_UP})

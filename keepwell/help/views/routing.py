@@ -16,10 +16,7 @@ from keepwell.core.forms import form_status
 from keepwell.core.permissions import require
 from keepwell.directory.models import Organisation
 from keepwell.help import forms, services
-from keepwell.help.models import (
-    ConcernContact,
-    RoutingRule,
-)
+from keepwell.help.models import ConcernContact, RoutingRule
 from keepwell.help.views.common import coordinated_groups, posted
 
 
@@ -43,8 +40,18 @@ def _routing_group(request, slug: str) -> Organisation:
 
 
 def _routing_form_page(
-    request, group, form, *, title: str, submit: str, delete_url=None, delete_label=""
+    request, group, form, save, said, *, title: str, submit: str, delete_url=None, delete_label=""
 ):
+    """The page to add or change a contact or a rule. A valid POST is saved by ``save()``
+    and the user is told ``said(saved)``; the service's problems go beside their fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save()
+        except services.RoutingProblems as exc:
+            form.add_problems(exc.problems)
+        else:
+            messages.success(request, said(saved))
+            return redirect("help:concern_routing", slug=group.slug)
     return render(
         request,
         "help/routing_form.html",
@@ -99,16 +106,14 @@ def _duration(delay: timedelta) -> str:
 def concern_contact_add(request, slug: str):
     group = _routing_group(request, slug)
     form = forms.ConcernContactForm(posted(request), group=group)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.add_concern_contact(group, by=request.user, **form.contact_fields())
-        except services.RoutingProblems as exc:
-            form.add_problems(exc.problems)
-        else:
-            messages.success(request, f"{contact.name} added. Add a rule to send concerns to them.")
-            return redirect("help:concern_routing", slug=group.slug)
     return _routing_form_page(
-        request, group, form, title="Add a contact for concerns", submit="Add contact"
+        request,
+        group,
+        form,
+        lambda: services.add_concern_contact(group, by=request.user, **form.contact_fields()),
+        lambda contact: f"{contact.name} added. Add a rule to send concerns to them.",
+        title="Add a contact for concerns",
+        submit="Add contact",
     )
 
 
@@ -125,20 +130,12 @@ def concern_contact_edit(request, slug: str, contact_id: int):
     group = _routing_group(request, slug)
     contact = _group_contact(group, contact_id)
     form = forms.ConcernContactForm(posted(request), group=group, contact=contact)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.update_concern_contact(
-                contact, by=request.user, **form.contact_fields()
-            )
-        except services.RoutingProblems as exc:
-            form.add_problems(exc.problems)
-        else:
-            messages.success(request, f"{contact.name}: changes saved.")
-            return redirect("help:concern_routing", slug=group.slug)
     return _routing_form_page(
         request,
         group,
         form,
+        lambda: services.update_concern_contact(contact, by=request.user, **form.contact_fields()),
+        lambda saved: f"{saved.name}: changes saved.",
         title=f"Change {contact.name}",
         submit="Save",
         delete_url=reverse(
@@ -183,15 +180,15 @@ def routing_rule_add(request, slug: str):
     data = posted(request)
     initial = None if data is not None else {"order": services.next_rule_order(group)}
     form = forms.RoutingRuleForm(data, group=group, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_routing_rule(group, by=request.user, **form.rule_fields())
-        except services.RoutingProblems as exc:
-            form.add_problems(exc.problems)
-        else:
-            messages.success(request, "Rule added.")
-            return redirect("help:concern_routing", slug=group.slug)
-    return _routing_form_page(request, group, form, title="Add a routing rule", submit="Add rule")
+    return _routing_form_page(
+        request,
+        group,
+        form,
+        lambda: services.add_routing_rule(group, by=request.user, **form.rule_fields()),
+        lambda _rule: "Rule added.",
+        title="Add a routing rule",
+        submit="Add rule",
+    )
 
 
 def _group_rule(group, rule_id: int) -> RoutingRule:
@@ -207,18 +204,12 @@ def routing_rule_edit(request, slug: str, rule_id: int):
     group = _routing_group(request, slug)
     rule = _group_rule(group, rule_id)
     form = forms.RoutingRuleForm(posted(request), group=group, rule=rule)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_routing_rule(rule, by=request.user, **form.rule_fields())
-        except services.RoutingProblems as exc:
-            form.add_problems(exc.problems)
-        else:
-            messages.success(request, "Rule saved.")
-            return redirect("help:concern_routing", slug=group.slug)
     return _routing_form_page(
         request,
         group,
         form,
+        lambda: services.update_routing_rule(rule, by=request.user, **form.rule_fields()),
+        lambda _rule: "Rule saved.",
         title=f"Change rule {rule.order}",
         submit="Save",
         delete_url=reverse(
