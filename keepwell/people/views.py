@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,8 @@ from keepwell.audit.services import log_for_person
 from keepwell.audit.wording import describe
 from keepwell.core.forms import form_status
 from keepwell.core.navigation import person_links_for
+from keepwell.core.pages import form_page
+from keepwell.core.permissions import require
 from keepwell.people import services
 from keepwell.people.forms import (
     ConsentForm,
@@ -25,16 +28,15 @@ from keepwell.people.forms import (
 from keepwell.people.models import Consent, Person
 
 
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
+def _detail_url(person: Person) -> str:
+    return reverse("people:detail", kwargs={"person_id": person.pk})
 
 
 def _person_for(request, person_id: int, perm: str = "people.view_person") -> Person:
     person = get_object_or_404(
         Person.objects.select_related("area", "gp_practice", "user"), pk=person_id
     )
-    _require(request, perm, person)
+    require(request, perm, person)
     # A merged record holds nothing any more: nothing is added to it or changed on it.
     if person.merged_into_id is not None:
         raise Http404("This record was merged into another")
@@ -43,7 +45,7 @@ def _person_for(request, person_id: int, perm: str = "people.view_person") -> Pe
 
 @login_required
 def person_list(request):
-    _require(request, "people.list_people")
+    require(request, "people.list_people")
     form = PersonSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     # A search that cannot be made (a NUL in it) lists no one, rather than everyone.
@@ -62,26 +64,29 @@ def person_list(request):
 
 @login_required
 def person_create(request):
-    _require(request, "people.add_person")
+    require(request, "people.add_person")
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> Person | None:
         data = dict(form.cleaned_data)
         languages = data.pop("languages")
         orgs = request.user.organisation_ids()
         try:
-            person = services.create_person(
+            return services.create_person(
                 by=request.user, languages=languages, organisations=orgs, **data
             )
         except services.DuplicateNhsNumber as duplicate:
             form.refuse_duplicate_nhs_number(duplicate.existing, request.user)
-        else:
-            messages.success(request, f"{person.full_name} added.")
-            return redirect("people:detail", person_id=person.pk)
-    return render(
+            return None
+
+    return form_page(
         request,
+        form,
         "people/form.html",
-        {"form": form, "title": "Add a person"},
-        status=form_status(form),
+        {"title": "Add a person"},
+        save=save,
+        success=lambda person: f"{person.full_name} added.",
+        redirect_to=_detail_url,
     )
 
 
@@ -104,7 +109,7 @@ def person_detail(request, person_id: int):
             f"{timezone.localtime(person.merged_at):%-d %B %Y}.",
         )
         return redirect("people:detail", person_id=person.merged_into_id)
-    _require(request, "people.view_person", person)
+    require(request, "people.view_person", person)
     purpose = Purpose.SUBJECT_ACCESS if person.user_id == request.user.pk else Purpose.DIRECT_CARE
     services.view_person(person, by=request.user, purpose=purpose)
     return render(
@@ -136,7 +141,8 @@ def person_detail(request, person_id: int):
 def person_edit(request, person_id: int):
     person = _person_for(request, person_id, "people.change_person")
     form = PersonForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = dict(form.cleaned_data)
         languages = data.pop("languages")
         fresh = Person.objects.get(pk=person.pk)
@@ -144,14 +150,15 @@ def person_edit(request, person_id: int):
             services.update_person(fresh, by=request.user, languages=languages, **data)
         except services.DuplicateNhsNumber as duplicate:
             form.refuse_duplicate_nhs_number(duplicate.existing, request.user)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("people:detail", person_id=person.pk)
-    return render(
+
+    return form_page(
         request,
+        form,
         "people/form.html",
-        {"form": form, "title": f"Change {person.full_name}'s details", "person": person},
-        status=form_status(form),
+        {"title": f"Change {person.full_name}'s details", "person": person},
+        save=save,
+        success="Changes saved.",
+        redirect_to=_detail_url(person),
     )
 
 
@@ -159,15 +166,14 @@ def person_edit(request, person_id: int):
 def consent_add(request, person_id: int):
     person = _person_for(request, person_id, "people.record_consent")
     form = ConsentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.record_consent(person, by=request.user, **form.cleaned_data)
-        messages.success(request, "Consent recorded.")
-        return redirect("people:detail", person_id=person.pk)
-    return render(
+    return form_page(
         request,
+        form,
         "people/consent_form.html",
-        {"form": form, "person": person},
-        status=form_status(form),
+        {"person": person},
+        save=lambda: services.record_consent(person, by=request.user, **form.cleaned_data),
+        success="Consent recorded.",
+        redirect_to=_detail_url(person),
     )
 
 
@@ -185,15 +191,14 @@ def consent_withdraw(request, person_id: int, consent_id: int):
 def household_add(request, person_id: int):
     person = _person_for(request, person_id, "people.change_person")
     form = HouseholdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.add_to_household(person, by=request.user, **form.cleaned_data)
-        messages.success(request, "Household saved.")
-        return redirect("people:detail", person_id=person.pk)
-    return render(
+    return form_page(
         request,
+        form,
         "people/household_form.html",
-        {"form": form, "person": person},
-        status=form_status(form),
+        {"person": person},
+        save=lambda: services.add_to_household(person, by=request.user, **form.cleaned_data),
+        success="Household saved.",
+        redirect_to=_detail_url(person),
     )
 
 
@@ -201,7 +206,7 @@ def household_add(request, person_id: int):
 def person_audit(request, person_id: int):
     """Who has seen or changed this record: for the person, and for information governance."""
     person = get_object_or_404(Person, pk=person_id)
-    _require(request, "audit.view_person_audit", person)
+    require(request, "audit.view_person_audit", person)
     own = person.user_id == request.user.pk
     events = log_for_person(person, by=request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -224,7 +229,7 @@ def person_audit(request, person_id: int):
 @login_required
 def duplicates(request):
     """Records that may repeat another, where the user may see (so merge) both."""
-    _require(request, "people.list_duplicates")
+    require(request, "people.list_duplicates")
     found = services.possible_duplicates(by=request.user)
     return render(request, "people/duplicates.html", {"duplicates": found})
 
@@ -236,7 +241,7 @@ def merge(request, person_id: int):
         Person.objects.select_related("possible_duplicate_of", "area", "gp_practice"),
         pk=person_id,
     )
-    _require(request, "people.merge_person", duplicate)
+    require(request, "people.merge_person", duplicate)
     keep = duplicate.possible_duplicate_of
     if keep is None or duplicate.merged_into_id is not None:
         raise Http404("This record is not waiting to be merged")
