@@ -11,6 +11,18 @@ from keepwell.people.models import Consent, ContactChannel, Language, Strength
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.referrals.models import AcceptsFrom, Status, Theme, Urgency
 
+
+def _choose(what: str) -> dict[str, str]:
+    """A choice's error messages: "Choose <what>", and "from the list" for one not offered."""
+    return {"required": f"Choose {what}", "invalid_choice": f"Choose {what} from the list"}
+
+
+def _choose_among(what: str) -> dict[str, str]:
+    """A multiple choice's: however a choice not offered arrives, "Choose <what> from the list"."""
+    words = f"Choose {what} from the list"
+    return {"invalid_choice": words, "invalid_pk_value": words, "invalid_list": words}
+
+
 CONSENT_HOW = [
     (Consent.How.IN_PERSON, "In person"),
     (Consent.How.PHONE, "By phone"),
@@ -43,10 +55,7 @@ class _AboutThePerson(Form):
         choices=Urgency.choices,
         widget=forms.RadioSelect,
         initial=Urgency.ROUTINE,
-        error_messages={
-            "required": "Choose how urgent the referral is",
-            "invalid_choice": "Choose how urgent the referral is from the list",
-        },
+        error_messages=_choose("how urgent the referral is"),
     )
     safety_notes = forms.CharField(
         label="Anything the service must know to keep everyone safe",
@@ -64,10 +73,7 @@ class _AboutThePerson(Form):
         choices=CONSENT_HOW,
         widget=forms.RadioSelect,
         help_text="They agree to us sharing these details with the organisation named above",
-        error_messages={
-            "required": "Choose how they agreed to this referral",
-            "invalid_choice": "Choose how they agreed to this referral from the list",
-        },
+        error_messages=_choose("how they agreed to this referral"),
     )
     consent_given = forms.BooleanField(
         label="They agree to this referral and to their details being shared for it",
@@ -104,10 +110,7 @@ class ReferralForm(_AboutThePerson):
         choices=Theme.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "invalid_choice": "Choose what the referral is about from the list",
-            "invalid_list": "Choose what the referral is about from the list",
-        },
+        error_messages=_choose_among("what the referral is about"),
     )
     needs = forms.CharField(
         label="What they need from the service",
@@ -122,10 +125,7 @@ class ReferralForm(_AboutThePerson):
         label="Best way to contact them",
         choices=ContactChannel.choices,
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose how they want to be contacted",
-            "invalid_choice": "Choose how they want to be contacted from the list",
-        },
+        error_messages=_choose("how they want to be contacted"),
     )
     language = forms.ModelChoiceField(
         label="Language they prefer",
@@ -163,10 +163,7 @@ class PracticeReferralForm(_AboutThePerson):
         label="GP practice",
         queryset=Organisation.objects.filter(kind="gp_practice"),
         empty_label="Choose their practice",
-        error_messages={
-            "required": "Choose their GP practice",
-            "invalid_choice": "Choose their GP practice from the list",
-        },
+        error_messages=_choose("their GP practice"),
     )
     reason = forms.CharField(
         label="What you would like the practice to review, and why",
@@ -211,11 +208,7 @@ class StatusForm(Form):
         queryset=Service.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "invalid_choice": "Choose services that could help instead from the list",
-            "invalid_pk_value": "Choose services that could help instead from the list",
-            "invalid_list": "Choose services that could help instead from the list",
-        },
+        error_messages=_choose_among("services that could help instead"),
     )
     close_reason = forms.CharField(
         label="Why is it closing?",
@@ -282,10 +275,7 @@ class DoorForm(Form):
         label="Who may refer",
         choices=AcceptsFrom.choices,
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose who may refer to this service",
-            "invalid_choice": "Choose who may refer to this service from the list",
-        },
+        error_messages=_choose("who may refer to this service"),
     )
     organisations = forms.ModelMultipleChoiceField(
         label="Organisations that may refer",
@@ -293,11 +283,7 @@ class DoorForm(Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Only used when you choose “Only the organisations listed”",
-        error_messages={
-            "invalid_choice": "Choose organisations that may refer from the list",
-            "invalid_pk_value": "Choose organisations that may refer from the list",
-            "invalid_list": "Choose organisations that may refer from the list",
-        },
+        error_messages=_choose_among("organisations that may refer"),
     )
     accepts_self_referrals = forms.BooleanField(
         label="Residents may refer themselves", required=False
