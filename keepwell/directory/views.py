@@ -8,7 +8,6 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
@@ -22,6 +21,7 @@ from keepwell.core import csvio as shared_csv
 from keepwell.core.forms import form_status
 from keepwell.core.http import safe_next
 from keepwell.core.i18n import public_language
+from keepwell.core.permissions import require
 from keepwell.directory import csvio, oruk
 from keepwell.directory import services as directory
 from keepwell.directory.forms import (
@@ -51,11 +51,6 @@ from keepwell.directory.models import (
 )
 
 
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def _service_for(request, service_id) -> Service:
     service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
     if service.status != Service.Status.PUBLISHED and not request.user.has_perm(
@@ -71,7 +66,7 @@ def _service_for(request, service_id) -> Service:
 
 @public_language
 def search(request):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     form = SearchForm(request.GET or None)
     page = form.results(
         request.GET.get("page"),
@@ -92,7 +87,7 @@ def search(request):
 
 @public_language
 def service_detail(request, service_id):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     service = _service_for(request, service_id)
     venues = list(service.at_locations.select_related("location"))
     show_confidential = request.user.has_perm("directory.view_confidential_address", service)
@@ -115,7 +110,7 @@ def service_detail(request, service_id):
 
 
 def organisation_list(request):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     kind = request.GET.get("kind", "")
     orgs = Organisation.objects.annotate(
         n_services=Count("services", filter=Q(services__status="published"))
@@ -139,7 +134,7 @@ def organisation_list(request):
 
 
 def organisation_detail(request, slug):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     org = get_object_or_404(
         Organisation.objects.select_related("relationship_owner", "parent"), slug=slug
     )
@@ -175,7 +170,7 @@ def organisation_detail(request, slug):
 
 
 def kind_list(request):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     counts = dict(
         Organisation.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
     )
@@ -184,7 +179,7 @@ def kind_list(request):
 
 
 def kind_detail(request, kind):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     guidance = guidance_for(kind)
     if guidance is None:
         raise Http404
@@ -193,7 +188,7 @@ def kind_detail(request, kind):
 
 
 def network(request):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     return render(request, "directory/network.html", {"nodes": directory.networks()})
 
 
@@ -203,7 +198,7 @@ def network(request):
 
 @login_required
 def organisation_create(request):
-    _require(request, "directory.add_organisation")
+    require(request, "directory.add_organisation")
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = directory.create_organisation(by=request.user, **form.cleaned_data)
@@ -220,7 +215,7 @@ def organisation_create(request):
 @login_required
 def organisation_edit(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.change_organisation", org)
+    require(request, "directory.change_organisation", org)
     form = OrganisationForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         fresh = Organisation.objects.get(pk=org.pk)
@@ -238,7 +233,7 @@ def organisation_edit(request, slug):
 @login_required
 def relationship_edit(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.change_relationship", org)
+    require(request, "directory.change_relationship", org)
     form = RelationshipForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         fresh = Organisation.objects.get(pk=org.pk)
@@ -261,7 +256,7 @@ def relationship_edit(request, slug):
 @login_required
 def interaction_add(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.log_interaction", org)
+    require(request, "directory.log_interaction", org)
     form = InteractionForm(
         request.POST or None, initial={"happened_on": timezone.localdate(), "kind": "call"}
     )
@@ -279,7 +274,7 @@ def interaction_add(request, slug):
 
 @login_required
 def follow_ups(request):
-    _require(request, "directory.view_follow_ups")
+    require(request, "directory.view_follow_ups")
     due = list(directory.follow_ups_due(request.user))
     return render(
         request,
@@ -292,7 +287,7 @@ def follow_ups(request):
 @require_POST
 def follow_up_done(request, interaction_id):
     interaction = get_object_or_404(Interaction, pk=interaction_id)
-    _require(request, "directory.log_interaction", interaction.organisation)
+    require(request, "directory.log_interaction", interaction.organisation)
     directory.complete_follow_up(interaction, by=request.user)
     messages.success(request, f"Follow-up with {interaction.organisation} marked done.")
     return redirect("directory:follow_ups")
@@ -301,7 +296,7 @@ def follow_up_done(request, interaction_id):
 @login_required
 def link_add(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.link_organisations", org)
+    require(request, "directory.link_organisations", org)
     form = LinkForm(request.POST or None, source=org)
     if request.method == "POST" and form.is_valid():
         directory.link_organisations(org, by=request.user, **form.cleaned_data)
@@ -322,7 +317,7 @@ def link_add(request, slug):
 @login_required
 def service_create(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.add_service", org)
+    require(request, "directory.add_service", org)
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         service = directory.create_service(org, by=request.user, **form.service_kwargs())
@@ -339,7 +334,7 @@ def service_create(request, slug):
 @login_required
 def service_edit(request, service_id):
     service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
-    _require(request, "directory.change_service", service)
+    require(request, "directory.change_service", service)
     form = ServiceForm(request.POST or None, instance=service)
     if request.method == "POST" and form.is_valid():
         fresh = Service.objects.select_related("organisation").get(pk=service.pk)
@@ -358,7 +353,7 @@ def service_edit(request, service_id):
 @require_POST
 def service_verify(request, service_id):
     service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
-    _require(request, "directory.change_service", service)
+    require(request, "directory.change_service", service)
     directory.verify_service(service, by=request.user)
     messages.success(request, f"Thank you: {service} is marked as checked today.")
     return redirect(safe_next(request, "directory:review_queue"))
@@ -366,7 +361,7 @@ def service_verify(request, service_id):
 
 @login_required
 def review_queue(request):
-    _require(request, "directory.view_review_queue")
+    require(request, "directory.view_review_queue")
     services = directory.review_queue(request.user)
     page = Paginator(services, 50).get_page(request.GET.get("page"))
     return render(
@@ -387,7 +382,7 @@ def review_queue(request):
 @login_required
 def history(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.view_history", org)
+    require(request, "directory.view_history", org)
     changes = ListingChange.objects.filter(organisation=org).select_related("service")
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
     return render(request, "directory/history.html", {"org": org, "page": page})
@@ -422,21 +417,21 @@ def _suggest(request, subject, form_class, instance, title):
 
 @login_required
 def service_suggest(request, service_id):
-    _require(request, "directory.suggest_change")
+    require(request, "directory.suggest_change")
     service = _service_for(request, service_id)
     return _suggest(request, service, ServiceSuggestForm, service, f"Suggest a change to {service}")
 
 
 @login_required
 def organisation_suggest(request, slug):
-    _require(request, "directory.suggest_change")
+    require(request, "directory.suggest_change")
     org = get_object_or_404(Organisation, slug=slug)
     return _suggest(request, org, OrganisationSuggestForm, org, f"Suggest a change to {org}")
 
 
 @login_required
 def suggestion_list(request):
-    _require(request, "directory.review_suggestions")
+    require(request, "directory.review_suggestions")
     suggestions = directory.suggestions_for_reviewer(request.user)
     return render(request, "directory/suggestions.html", {"suggestions": suggestions})
 
@@ -447,7 +442,7 @@ def suggestion_detail(request, suggestion_id):
         Suggestion.objects.select_related("organisation", "service", "suggested_by"),
         pk=suggestion_id,
     )
-    _require(request, "directory.decide_suggestion", suggestion)
+    require(request, "directory.decide_suggestion", suggestion)
     form = DecisionForm(request.POST or None)
     apply_errors = []
     if request.method == "POST" and form.is_valid():
@@ -510,7 +505,7 @@ def _apply_suggestion(suggestion: Suggestion, user) -> list[str]:
 
 @login_required
 def mapping(request):
-    _require(request, "directory.view_mapping")
+    require(request, "directory.view_mapping")
     form = MappingForm(request.GET or None)
     area = form.cleaned_data.get("area") if form.is_valid() else None
     summary = directory.mapping(area)
@@ -531,7 +526,7 @@ def mapping(request):
 
 @login_required
 def mapping_csv(request):
-    _require(request, "directory.view_mapping")
+    require(request, "directory.view_mapping")
     form = MappingForm(request.GET or None)
     area = form.cleaned_data.get("area") if form.is_valid() else None
     out = io.StringIO()
@@ -580,14 +575,14 @@ def _download(text: str, name: str, content_type: str) -> HttpResponse:
 
 
 def csv_template(request):
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     return _download(csvio.template(), "keepwell-services-template.csv", "text/csv")
 
 
 @login_required
 def csv_import(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.import_services", org)
+    require(request, "directory.import_services", org)
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -622,7 +617,7 @@ def csv_import(request, slug):
 
 def export_csv(request):
     """Every published service, in the template's columns plus the organisation."""
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     text = csvio.export_rows(
         Service.objects.published().order_by("organisation__name", "name", "id"),
         with_organisation=True,
@@ -632,7 +627,7 @@ def export_csv(request):
 
 def organisation_csv(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     services = org.services.order_by("name", "id")
     if not request.user.has_perm("directory.change_organisation", org):
         services = services.published()
@@ -645,7 +640,7 @@ def organisation_csv(request, slug):
 
 def export_oruk(request):
     """Every published service as Open Referral UK JSON, in one page (for import-oruk)."""
-    _require(request, "directory.view_directory")
+    require(request, "directory.view_directory")
     document = oruk.export_document(Service.objects.published().order_by("name", "id"))
     response = _download(
         json.dumps(document, ensure_ascii=False, indent=1),

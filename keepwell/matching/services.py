@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from keepwell.audit.models import Action, Purpose
+from keepwell.audit.services import record_many
 from keepwell.help import services as help_services
 from keepwell.help.eligibility import hard_blockers
 from keepwell.help.models import (
@@ -510,3 +512,8 @@ def offer_round(made: DeliveryRound, *, by) -> RoundOffers:
                     offered += 1
             stop.save(update_fields=["offered_at", "offer_refused"])
     return RoundOffers(offered, refused)
+
+
+def record_requests_shown(user, help_requests, summary: str) -> None:
+    """Pages that show who asked for help record that they were shown."""
+    record_many(user, Action.READ, help_requests, purpose=Purpose.HELP_REQUEST, summary=summary)

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from keepwell.accounts.models import Role
-from keepwell.audit.models import Action, Purpose
-from keepwell.audit.services import record_many
+from keepwell.core.permissions import require
 from keepwell.matching import forms, services
 from keepwell.matching.models import DeliveryRound, MatchRun, ProposalStatus, RoundDriver
 
 RECENT = 10
 DRIVER_ROWS = 3
-
-
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _visible(queryset, user):
@@ -34,11 +27,6 @@ def _visible(queryset, user):
     if led:
         q |= Q(area_id__in=led, organisation_id__in=user.organisation_ids(Role.AREA_LEAD))
     return queryset.filter(q)
-
-
-def _audit_requests(user, help_requests, summary: str) -> None:
-    """Pages that show who asked for help record that they were shown."""
-    record_many(user, Action.READ, help_requests, purpose=Purpose.HELP_REQUEST, summary=summary)
 
 
 def _index(request, form, status: int = 200):
@@ -60,14 +48,14 @@ def _index(request, form, status: int = 200):
 
 @login_required
 def index(request):
-    _require(request, "matching.start")
+    require(request, "matching.start")
     return _index(request, forms.ScopeForm(user=request.user))
 
 
 @login_required
 @require_POST
 def suggest(request):
-    _require(request, "matching.start")
+    require(request, "matching.start")
     form = forms.ScopeForm(request.POST, user=request.user)
     if not form.is_valid():
         return _index(request, form, status=400)
@@ -80,7 +68,7 @@ def suggest(request):
 @login_required
 def run_detail(request, run_id: int):
     run = get_object_or_404(MatchRun.objects.select_related("organisation", "area"), pk=run_id)
-    _require(request, "matching.view_run", run)
+    require(request, "matching.view_run", run)
     proposals = list(
         run.proposals.select_related(
             "task__request__person",
@@ -92,7 +80,7 @@ def run_detail(request, run_id: int):
     )
     matched = [p for p in proposals if p.volunteer_id is not None]
     unmatched = [p for p in proposals if p.volunteer_id is None]
-    _audit_requests(
+    services.record_requests_shown(
         request.user,
         [p.task.request for p in proposals],
         f"Shown in matching run {run.pk}",
@@ -114,7 +102,7 @@ def run_detail(request, run_id: int):
 @require_POST
 def run_accept(request, run_id: int):
     run = get_object_or_404(MatchRun, pk=run_id)
-    _require(request, "matching.accept", run)
+    require(request, "matching.accept", run)
     if request.POST.get("which") == "all":
         chosen = None
     else:
@@ -150,7 +138,7 @@ def _driver_forms(data, organisation):
 
 @login_required
 def round_new(request):
-    _require(request, "matching.start")
+    require(request, "matching.start")
     scope = forms.RoundScopeForm(request.GET or None, user=request.user, prefix="round")
     if not scope.is_bound or not scope.is_valid():
         return render(
@@ -191,7 +179,9 @@ def round_new(request):
                 return redirect("matching:round", round_id=made.pk)
         else:
             problems.append("Check the drivers' details")
-    _audit_requests(request.user, [t.request for t in tasks], "Listed for a delivery round")
+    services.record_requests_shown(
+        request.user, [t.request for t in tasks], "Listed for a delivery round"
+    )
     return render(
         request,
         "matching/round_new.html",
@@ -213,7 +203,7 @@ def _round(request, round_id: int) -> DeliveryRound:
     made = get_object_or_404(
         DeliveryRound.objects.select_related("organisation", "area"), pk=round_id
     )
-    _require(request, "matching.view_round", made)
+    require(request, "matching.view_round", made)
     return made
 
 
@@ -226,7 +216,7 @@ def round_detail(request, round_id: int):
     unrouted = []
     for stop in stops:
         (by_driver[stop.driver_id] if stop.driver_id else unrouted).append(stop)
-    _audit_requests(
+    services.record_requests_shown(
         request.user, [s.task.request for s in stops], f"Shown in delivery round {made.pk}"
     )
     return render(
@@ -246,7 +236,7 @@ def round_detail(request, round_id: int):
 @require_POST
 def round_offer(request, round_id: int):
     made = _round(request, round_id)
-    _require(request, "matching.accept", made)
+    require(request, "matching.accept", made)
     done = services.offer_round(made, by=request.user)
     if done.offered:
         messages.success(
@@ -274,7 +264,7 @@ def run_sheet(request, round_id: int, driver_id: int):
             "position"
         )
     )
-    _audit_requests(
+    services.record_requests_shown(
         request.user,
         [s.task.request for s in stops],
         f"Printed the run sheet of delivery round {made.pk}",
