@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from keepwell.core.navigation import NavItem, PublicLink
+from keepwell.core.timeline import TimelineSource
 from keepwell.people.merging import PersonMerge
 
 
@@ -39,3 +40,7 @@ class HelpConfig(AppConfig):
     ]
     # A volunteer's YES or NO texted back to a task offer (keepwell/messaging/inbound.py).
     message_answers = {"task_offer": "keepwell.help.replies.answer_offer"}
+    # Help asked for and concerns raised, on the person's timeline (keepwell/core/timeline.py).
+    timeline_sources = [
+        TimelineSource("Mutual aid", "keepwell.help.timeline.entries", "people.view_person", 20)
+    ]

@@ -26,13 +26,16 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwell.help.models import (
     HELD_STATES,
     Authorisation,
     Availability,
+    Concern,
     NeedType,
     OfferStatus,
     RequestStatus,
@@ -330,6 +333,18 @@ def eligible_volunteers_for_matching(organisation=None, *, at: datetime | None =
 
 
 # --- For other rooms ----------------------------------------------------------------------
+
+
+def visible_concern(user, concern_id: int) -> Concern:
+    """A doorstep concern this user may see, with its person and group: 404 if there is
+    none, 403 if it is not theirs to see (referrals turns one into a review request)."""
+    concern = get_object_or_404(
+        Concern.objects.select_related("person", "person__gp_practice", "organisation"),
+        pk=concern_id,
+    )
+    if not Concern.objects.visible_to(user).filter(pk=concern.pk).exists():
+        raise PermissionDenied
+    return concern
 
 
 def task_key(task_id) -> str:

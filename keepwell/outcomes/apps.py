@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from keepwell.core.navigation import NavItem, PersonLink
+from keepwell.core.timeline import TimelineSource
 from keepwell.people.merging import PersonMerge
 
 
@@ -23,4 +24,13 @@ class OutcomesConfig(AppConfig):
             "Wellbeing over time (outcomes)", "outcomes:person", "outcomes.view_person_outcomes", 40
         ),
         PersonLink("Record wellbeing answers", "outcomes:record", "outcomes.record_answers", 45),
+    ]
+    # Wellbeing answers on the person's timeline (keepwell/core/timeline.py).
+    timeline_sources = [
+        TimelineSource(
+            "Outcomes",
+            "keepwell.outcomes.timeline.entries",
+            "outcomes.view_person_outcomes",
+            30,
+        )
     ]

@@ -17,5 +17,6 @@ urlpatterns = [
     ),
     path("<int:person_id>/household/", views.household_add, name="household_add"),
     path("<int:person_id>/audit/", views.person_audit, name="audit"),
+    path("<int:person_id>/timeline/", views.person_timeline, name="timeline"),
     path("<int:person_id>/merge/", views.merge, name="merge"),
 ]

@@ -17,7 +17,7 @@ from keepwell.core.forms import form_status
 from keepwell.core.navigation import person_links_for
 from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
-from keepwell.people import services
+from keepwell.people import services, timeline
 from keepwell.people.forms import (
     ConsentForm,
     HouseholdForm,
@@ -270,4 +270,26 @@ def merge(request, person_id: int):
             "refusal": refusal,
         },
         status=form_status(form),
+    )
+
+
+@login_required
+def person_timeline(request, person_id: int):
+    """Everything the capabilities did with the person, newest first."""
+    person = get_object_or_404(
+        Person.objects.select_related("gp_practice", "area", "user"), pk=person_id
+    )
+    require(request, "people.view_person", person)
+    entries = timeline.for_person(person, by=request.user)
+    here = reverse("people:timeline", kwargs={"person_id": person.pk})
+    return render(
+        request,
+        "people/timeline.html",
+        {
+            "person": person,
+            "entries": entries,
+            "person_links": [
+                link for link in person_links_for(request.user, person) if link["url"] != here
+            ],
+        },
     )

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from keepwell.core.navigation import NavItem, PersonLink, PublicLink
+from keepwell.core.timeline import TimelineSource
 from keepwell.people.merging import PersonMerge
 
 
@@ -32,12 +33,6 @@ class ReferralsConfig(AppConfig):
     # What the person page offers (keepwell/core/navigation.py), each checked on that person.
     person_links = [
         PersonLink(
-            "Timeline: referrals, help and outcomes",
-            "referrals:timeline",
-            "referrals.view_timeline",
-            10,
-        ),
-        PersonLink(
             "Refer to a community service", "referrals:refer_start", "referrals.make_referral", 20
         ),
         PersonLink(
@@ -52,4 +47,10 @@ class ReferralsConfig(AppConfig):
             "referrals.record_strengths",
             50,
         ),
+    ]
+    # A person's referrals, both ways, on their timeline (keepwell/core/timeline.py).
+    timeline_sources = [
+        TimelineSource(
+            "Referrals", "keepwell.referrals.timeline.entries", "referrals.view_timeline", 10
+        )
     ]

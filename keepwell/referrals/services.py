@@ -261,7 +261,7 @@ def tell_the_person(referral: Referral, to_status: str, *, by=None):
     service: the person signs in to their timeline, or is told on the phone."""
     if to_status not in PERSON_HEARS:
         return None
-    path = reverse("referrals:timeline", kwargs={"person_id": referral.person_id})
+    path = reverse("people:timeline", kwargs={"person_id": referral.person_id})
     return messaging.send(
         event=f"referral_update:{referral.pk}:{to_status}",
         kind="referral_update",

@@ -21,7 +21,12 @@ urlpatterns = [
     path("services/<int:service_id>/door/", views.door, name="door"),
     path("self/", views.self_refer, name="self_refer"),
     path("self/sent/", views.self_refer_done, name="self_refer_done"),
-    path("people/<int:person_id>/timeline/", views.person_timeline, name="timeline"),
+    # The person's timeline moved to people; old bookmarks and texted links still arrive.
+    path(
+        "people/<int:person_id>/timeline/",
+        RedirectView.as_view(pattern_name="people:timeline", permanent=True),
+        name="timeline",
+    ),
     path("people/<int:person_id>/refer/", views.refer_start, name="refer_start"),
     path("people/<int:person_id>/refer/<int:service_id>/", views.refer, name="refer"),
     path("people/<int:person_id>/ask-practice/", views.refer_to_practice, name="refer_to_practice"),

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +19,10 @@ from keepwell.core.http import safe_next
 from keepwell.core.i18n import keep_language, public_language
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
+from keepwell.help.queries import visible_concern
 from keepwell.messaging.inbox import unread_count
 from keepwell.people.models import Person
-from keepwell.referrals import forms, services, timeline
+from keepwell.referrals import forms, services
 from keepwell.referrals.models import Referral, Status
 from keepwell.referrals.rules import referral_org_ids, statuses_for
 
@@ -279,15 +278,7 @@ def refer_to_practice(request, person_id: int):
 
 def _concern(request, concern_id: int):
     """A doorstep concern from ``keepwell.help`` that this user may see and act on."""
-    if not apps.is_installed("keepwell.help"):
-        raise Http404
-    concern_model = apps.get_model("help", "Concern")
-    concern = get_object_or_404(
-        concern_model.objects.select_related("person", "person__gp_practice", "organisation"),
-        pk=concern_id,
-    )
-    if not concern_model.objects.visible_to(request.user).filter(pk=concern.pk).exists():
-        raise PermissionDenied
+    concern = visible_concern(request.user, concern_id)
     _require(request, "referrals.make_referral", concern.person)
     return concern
 
@@ -404,7 +395,7 @@ def strengths(request, person_id: int):
     """At the end of a referral or help: what could they give? (Reciprocity.)"""
     person = _person(request, person_id, "referrals.record_strengths")
     source = (request.POST.get("source") or request.GET.get("source") or "")[:50]
-    next_url = safe_next(request, reverse("referrals:timeline", kwargs={"person_id": person.pk}))
+    next_url = safe_next(request, reverse("people:timeline", kwargs={"person_id": person.pk}))
     form = forms.StrengthsForm(request.POST or None)
     if request.method == "POST" and "not_now" in request.POST:
         return redirect(next_url)
@@ -526,28 +517,3 @@ def _self_referral_search(request, choices) -> dict:
 def self_refer_done(request):
     organisation = request.session.pop("self_referral_to", None)
     return render(request, "referrals/self_refer_done.html", {"organisation": organisation})
-
-
-# --- The person's timeline ----------------------------------------------------------------
-
-
-@login_required
-def person_timeline(request, person_id: int):
-    person = _person(request, person_id, "referrals.view_timeline")
-    own = person.user_id == request.user.pk
-    entries = timeline.for_person(
-        person,
-        by=request.user,
-        purpose=Purpose.SUBJECT_ACCESS if own else Purpose.DIRECT_CARE,
-    )
-    return render(
-        request,
-        "referrals/timeline.html",
-        {
-            "person": person,
-            "entries": entries,
-            "can_refer": request.user.has_perm("referrals.make_referral", person),
-            "can_outcomes": request.user.has_perm("outcomes.record_answers", person),
-            "can_strengths": request.user.has_perm("referrals.record_strengths", person),
-        },
-    )

@@ -59,6 +59,7 @@ MATRIX = [
         kwargs=margaret,
     ),
     Row("people:audit", expect={**SIGNED_IN_ONLY, "alex": OK, "margaret": OK}, kwargs=margaret),
+    Row("people:timeline", expect={**SIGNED_IN_ONLY, **HOLDERS, "margaret": OK}, kwargs=margaret),
     # Information governance, and the coordinators and NHS connectors whose organisations
     # may hold both records of a pair; each sees only the pairs they may merge.
     Row(

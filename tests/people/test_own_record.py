@@ -63,7 +63,7 @@ def test_a_safeguarding_concern_is_recorded_but_not_shown_to_the_person_it_is_ab
     ).exists()
     client = as_user(world.margaret)
     own_log = _text(client.get(f"/people/{world.margaret_person.pk}/audit/"))
-    timeline = _text(client.get(f"/referrals/people/{world.margaret_person.pk}/timeline/"))
+    timeline = _text(client.get(f"/people/{world.margaret_person.pk}/timeline/"))
     for page in (own_log, timeline):
         assert "Jo Bell" not in page
         assert "concern" not in page.lower()
@@ -83,7 +83,5 @@ def test_staff_still_see_the_concern_on_margarets_timeline(as_user, world):
         details="Worried",
         organisation=world.mutual_aid,
     )
-    timeline = _text(
-        as_user(world.sam).get(f"/referrals/people/{world.margaret_person.pk}/timeline/")
-    )
+    timeline = _text(as_user(world.sam).get(f"/people/{world.margaret_person.pk}/timeline/"))
     assert "Concern" in timeline

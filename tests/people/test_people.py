@@ -178,7 +178,7 @@ def test_a_coordinator_reaches_referrals_timeline_and_outcomes_from_the_person_p
     person = world.riverside_person
     page = as_user(world.sam).get(f"/people/{person.pk}/").content.decode()
     for label, url in [
-        ("Timeline: referrals, help and outcomes", f"/referrals/people/{person.pk}/timeline/"),
+        ("Timeline: referrals, help and outcomes", f"/people/{person.pk}/timeline/"),
         ("Refer to a community service", f"/referrals/people/{person.pk}/refer/"),
         ("Record wellbeing answers", f"/outcomes/people/{person.pk}/record/"),
     ]:

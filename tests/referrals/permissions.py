@@ -73,9 +73,8 @@ MATRIX = [
     Row("referrals:door", expect={**SIGNED_IN_ONLY, **MUTUAL_AID}, kwargs=service),
     Row("referrals:self_refer", expect=PUBLIC, default=OK),
     Row("referrals:self_refer_done", expect=PUBLIC, default=OK),
-    Row(
-        "referrals:timeline", expect={**SIGNED_IN_ONLY, **HOLDERS, "margaret": OK}, kwargs=margaret
-    ),
+    # The person's timeline moved to people: the old address sends everyone there (it checks).
+    Row("referrals:timeline", expect={}, default=MOVED, kwargs=margaret),
     Row("referrals:refer_start", expect={**SIGNED_IN_ONLY, **HOLDERS}, kwargs=margaret),
     Row("referrals:refer", expect={**SIGNED_IN_ONLY, **HOLDERS}, kwargs=margaret_and_service),
     Row("referrals:refer_to_practice", expect={**SIGNED_IN_ONLY, **HOLDERS}, kwargs=margaret),

@@ -55,7 +55,7 @@ def test_a_coordinators_referral_and_outcomes_pages_are_accessible(demo, page):
         "/referrals/services/",
         f"/referrals/{sent.pk}/",
         f"/referrals/services/{service}/door/",
-        f"/referrals/people/{margaret.pk}/timeline/",
+        f"/people/{margaret.pk}/timeline/",
         f"/referrals/people/{margaret.pk}/refer/",
         "/outcomes/",
         f"/outcomes/people/{margaret.pk}/",

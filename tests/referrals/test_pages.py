@@ -441,7 +441,7 @@ def test_the_timeline_shows_referrals_outcomes_and_strengths_and_is_audited(
     services.record_strengths(
         world.margaret_person, [("skill", "Knitting")], by=world.sam, source="test"
     )
-    url = reverse("referrals:timeline", kwargs={"person_id": world.margaret_person.pk})
+    url = reverse("people:timeline", kwargs={"person_id": world.margaret_person.pk})
     html = as_user(world.priya).get(url).content.decode()
     assert "Referred to Friendly phone calls" in html
     assert "Control, Contact and Confidence" in html or "3Cs" in html

@@ -34,7 +34,7 @@ def test_maria_is_texted_in_portuguese_when_the_service_answers(world, befriendi
     [text] = _to(maria)
     assert (text.channel, text.language, text.to) == (Channel.SMS, "pt", "+447700900456")
     assert text.body.startswith("Olá Maria, há novidades sobre o seu encaminhamento.")
-    timeline = reverse("referrals:timeline", kwargs={"person_id": maria.pk})
+    timeline = reverse("people:timeline", kwargs={"person_id": maria.pk})
     assert timeline in text.body
     # It names neither the service nor why: she signs in, or is told on the phone.
     assert "Friendly phone calls" not in text.body
