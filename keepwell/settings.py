@@ -128,6 +128,8 @@ WSGI_APPLICATION = "keepwell.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # keepwell/templates holds only the site's shell (base.html, the error pages, shared
+        # includes and the form widgets); each room's pages live in <room>/templates/<room>/.
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
