@@ -7,23 +7,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from keepwell.accounts.models import Role
 from keepwell.core import csvio
 from keepwell.core.forms import form_status
+from keepwell.core.permissions import require
 from keepwell.directory.models import Organisation
 from keepwell.messaging import handlogs, report
 from keepwell.messaging.audit_forms import AuditFilterForm, HandLogForm, ReviewForm
 from keepwell.messaging.models import Broadcast
 from keepwell.places.models import Area
-
-
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 def audit_area_ids(user) -> set[int] | None:
@@ -122,7 +117,7 @@ def table_rows(audit: report.Audit) -> list[TableRow]:
 
 @login_required
 def audit(request):
-    _require(request, "messaging.view_audit")
+    require(request, "messaging.view_audit")
     scope = audit_area_ids(request.user)
     today = report.local_today()
     submitted = any(name in request.GET for name in ("start", "end", "group_by", "area"))
@@ -179,7 +174,7 @@ def _csv_query(request) -> str:
 
 @login_required
 def hand_log(request):
-    _require(request, "messaging.log_by_hand")
+    require(request, "messaging.log_by_hand")
     scope = audit_area_ids(request.user)
     today = report.local_today()
     broadcast = _broadcast(request.GET.get("broadcast") or request.POST.get("broadcast"))
@@ -231,7 +226,7 @@ def _broadcast(value) -> Broadcast | None:
 
 @login_required
 def review(request):
-    _require(request, "messaging.review_channels")
+    require(request, "messaging.review_channels")
     today = report.local_today()
     if request.method == "POST":
         form = ReviewForm(request.POST)

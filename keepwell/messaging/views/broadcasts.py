@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from keepwell.core.forms import form_status
+from keepwell.core.permissions import require
 from keepwell.core.querystring import page_number
 from keepwell.messaging import audiences, broadcasts
 from keepwell.messaging.broadcast_forms import BroadcastForm, ScheduleForm
@@ -20,14 +21,9 @@ PERMISSION = "messaging.send_broadcast"
 PAGE_SIZE = 25
 
 
-def _require(request) -> None:
-    if not request.user.has_perm(PERMISSION):
-        raise PermissionDenied
-
-
 def _broadcast(request, broadcast_id: int) -> Broadcast:
     """A broadcast the user may see; one of another organisation is not found."""
-    _require(request)
+    require(request, PERMISSION)
     found = broadcasts.visible_to(request.user).filter(pk=broadcast_id).first()
     if found is None:
         raise Http404("No such broadcast")
@@ -41,7 +37,7 @@ def _may_change(request, broadcast: Broadcast) -> None:
 
 @login_required
 def broadcast_list(request):
-    _require(request)
+    require(request, PERMISSION)
     found = broadcasts.visible_to(request.user).order_by("-created_at", "-id")
     page = Paginator(found, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     return render(request, "messaging/broadcast_list.html", {"page": page})
@@ -49,7 +45,7 @@ def broadcast_list(request):
 
 @login_required
 def broadcast_new(request):
-    _require(request)
+    require(request, PERMISSION)
     form = BroadcastForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from keepwell.core.permissions import require
 from keepwell.messaging import inbox as inbox_notes
-
-
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 @login_required
 def inbox(request):
-    _require(request, "messaging.view_inbox")
+    require(request, "messaging.view_inbox")
     notes = inbox_notes.notes_for(request.user).select_related("organisation")
     page = Paginator(notes, 50).get_page(request.GET.get("page"))
     return render(request, "messaging/inbox.html", {"page": page})
@@ -28,7 +23,7 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_read(request):
-    _require(request, "messaging.view_inbox")
+    require(request, "messaging.view_inbox")
     count = inbox_notes.mark_read(inbox_notes.notes_for(request.user), by=request.user)
     messages.success(request, f"{count} marked as read.")
     return redirect("messaging:inbox")

@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from keepwell.core.forms import Form, form_status
+from keepwell.core.permissions import require
 from keepwell.core.querystring import page_number
 from keepwell.messaging import services_read, sms
 from keepwell.messaging.kinds import KINDS, LANGUAGE_NAMES
@@ -86,11 +86,6 @@ class OutboxFilterForm(Form):
         return messages
 
 
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
 def recipient(message: Message) -> str:
     """Who it went to, as a coordinator would say it."""
     if message.recipient_label:
@@ -162,7 +157,7 @@ def _row(message: Message) -> dict:
 
 @login_required
 def outbox(request):
-    _require(request, "messaging.view_outbox")
+    require(request, "messaging.view_outbox")
     params = request.GET.copy()
     params.pop("page", None)
     form = OutboxFilterForm(params or None)
@@ -184,7 +179,7 @@ def outbox(request):
 
 @login_required
 def letter(request, message_id: int):
-    _require(request, "messaging.view_outbox")
+    require(request, "messaging.view_outbox")
     message = get_object_or_404(
         visible_messages(request.user).select_related("sender_organisation"),
         pk=message_id,

@@ -5,26 +5,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from keepwell.core.forms import form_status
+from keepwell.core.permissions import require
 from keepwell.messaging import calls, preferences
 from keepwell.messaging.models import Channel, Message, Purpose
 from keepwell.messaging.person_forms import CallForm, PreferencesForm
 from keepwell.people.models import Language, Person
 
 
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def _person(request, person_id: int, perm: str) -> Person:
     person = get_object_or_404(Person.objects.select_related("user"), pk=person_id)
-    _require(request, perm, person)
+    require(request, perm, person)
     if person.merged_into_id is not None:
         raise Http404("This record was merged into another")
     return person
@@ -88,7 +83,7 @@ def person_preferences(request, person_id: int):
 
 @login_required
 def call_list(request):
-    _require(request, "messaging.make_calls")
+    require(request, "messaging.make_calls")
     waiting = (
         calls.calls_for(request.user)
         .select_related("person", "sender_organisation")
@@ -100,7 +95,7 @@ def call_list(request):
 
 @login_required
 def call_detail(request, message_id: int):
-    _require(request, "messaging.make_calls")
+    require(request, "messaging.make_calls")
     message = get_object_or_404(
         calls.calls_for(request.user).select_related("person", "fallback_of"),
         pk=message_id,
