@@ -6,17 +6,15 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from keepwell.audit import services as audit
-from keepwell.audit.models import Action, Purpose
 from keepwell.core import csvio
 from keepwell.core.forms import form_status
+from keepwell.core.permissions import require
 from keepwell.people.models import Person
 from keepwell.timebank import forms, services
 from keepwell.timebank.minutes import Minutes
@@ -31,14 +29,9 @@ from keepwell.timebank.models import (
 )
 
 
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def _bank(request, slug: str, perm: str = "timebank.view_bank") -> TimeBank:
     bank = get_object_or_404(TimeBank.objects.select_related("organisation"), slug=slug)
-    _require(request, perm, bank)
+    require(request, perm, bank)
     return bank
 
 
@@ -46,7 +39,7 @@ def _account(request, account_id: int, perm: str = "timebank.view_account") -> A
     account = get_object_or_404(
         Account.objects.select_related("bank", "person", "organisation"), pk=account_id
     )
-    _require(request, perm, account)
+    require(request, perm, account)
     return account
 
 
@@ -54,7 +47,7 @@ def _exchange(request, exchange_id: int, perm: str = "timebank.view_exchange") -
     exchange = get_object_or_404(
         Exchange.objects.select_related("bank", "awaiting__person", "reverses"), pk=exchange_id
     )
-    _require(request, perm, exchange)
+    require(request, perm, exchange)
     return exchange
 
 
@@ -67,28 +60,12 @@ def _form_page(request, form, *, title: str, back: str = "", submit: str = "Save
     return render(request, "timebank/form.html", context, status=form_status(form))
 
 
-def _read(request, account: Account, summary: str) -> None:
-    if account.person_id:
-        audit.record(
-            request.user,
-            Action.READ,
-            account,
-            person_id=account.person_id,
-            purpose=Purpose.TIMEBANK,
-            summary=summary,
-        )
-
-
-def _fresh_key(form_data) -> dict:
-    return {"key": services.new_key()} if form_data is None else {}
-
-
 # --- banks and joining -------------------------------------------------------------------
 
 
 @login_required
 def index(request):
-    _require(request, "timebank.use_timebank")
+    require(request, "timebank.use_timebank")
     mine = list(
         Account.objects.of_user(request.user)
         .select_related("bank", "person", "organisation")
@@ -230,12 +207,8 @@ def approvals(request, slug: str):
         .prefetch_related("movements__account__person", "movements__account__organisation")
         .order_by("-confirmed_at", "-id")[:50]
     )
-    audit.record_many(
-        request.user,
-        Action.READ,
-        [a for a in pending if a.person_id],
-        purpose=Purpose.TIMEBANK,
-        summary="Listed as waiting for approval",
+    services.record_listed(
+        request.user, [a for a in pending if a.person_id], "Listed as waiting for approval"
     )
     return render(
         request,
@@ -287,7 +260,7 @@ def _by_category(listings) -> list[dict]:
 @login_required
 def account_detail(request, account_id: int):
     account = _account(request, account_id)
-    _read(request, account, "Viewed time bank profile")
+    services.record_read(request.user, account, "Viewed time bank profile")
     listings = list(account.listings.filter(withdrawn_at__isnull=True).order_by("title", "id"))
     recent = list(
         Movement.objects.filter(account=account)
@@ -373,7 +346,7 @@ def listing_add(request, account_id: int):
 @require_POST
 def listing_withdraw(request, listing_id: int):
     listing = get_object_or_404(Listing.objects.select_related("account__bank"), pk=listing_id)
-    _require(request, "timebank.change_listing", listing)
+    require(request, "timebank.change_listing", listing)
     services.withdraw_listing(listing, by=request.user)
     messages.success(request, f"Withdrawn: {listing.title}.")
     return redirect("timebank:account", account_id=listing.account_id)
@@ -403,12 +376,10 @@ def find(request, slug: str):
             bank, postcode=postcode or None, km=km, kind=kind, category=category
         )
     )
-    audit.record_many(
+    services.record_listed(
         request.user,
-        Action.READ,
         [item for item, _ in found if item.account.person_id],
-        purpose=Purpose.TIMEBANK,
-        summary="Listed in find offers and needs",
+        "Listed in find offers and needs",
     )
     return render(
         request,
@@ -504,7 +475,7 @@ def exchange_detail(request, exchange_id: int):
         )
     )
     for leg in legs:
-        _read(request, leg.account, f"Viewed exchange {exchange.pk}")
+        services.record_read(request.user, leg.account, f"Viewed exchange {exchange.pk}")
     user = request.user
     is_broker = _is_broker(request, exchange.bank)
     return render(
@@ -558,7 +529,7 @@ def exchange_cancel(request, exchange_id: int):
 @login_required
 def exchange_reverse(request, exchange_id: int):
     exchange = _exchange(request, exchange_id)
-    _require(request, "timebank.broker", exchange.bank)
+    require(request, "timebank.broker", exchange.bank)
     form = forms.ReverseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -699,12 +670,10 @@ def suggestions(request, slug: str):
         account = Account.objects.filter(bank=bank).approved().of_user(request.user).first()
     found = services.suggestions(bank, account=account)
     shown = {s.need.pk: s.need for s in found} | {s.offer.pk: s.offer for s in found}
-    audit.record_many(
+    services.record_listed(
         request.user,
-        Action.READ,
         [item for item in shown.values() if item.account.person_id],
-        purpose=Purpose.TIMEBANK,
-        summary="Listed in reciprocity suggestions",
+        "Listed in reciprocity suggestions",
     )
     return render(
         request,
@@ -758,13 +727,7 @@ def invite_list(request, slug: str):
     bank = _bank(request, slug, "timebank.broker")
     people = services.people_to_invite(bank, request.user)
     page = Paginator(people, 25).get_page(request.GET.get("page"))
-    audit.record_many(
-        request.user,
-        Action.READ,
-        page.object_list,
-        purpose=Purpose.TIMEBANK,
-        summary="Listed as someone to invite to give",
-    )
+    services.record_listed(request.user, page.object_list, "Listed as someone to invite to give")
     invitations = (
         GiveInvitation.objects.filter(bank=bank)
         .select_related("person")
@@ -794,7 +757,7 @@ def invitation(request, invitation_id: int):
     item = get_object_or_404(
         GiveInvitation.objects.select_related("bank", "person"), pk=invitation_id
     )
-    _require(request, "timebank.answer_invitation", item)
+    require(request, "timebank.answer_invitation", item)
     person = item.person
     as_broker = person.user_id != request.user.pk
     form = forms.AnswerForm(request.POST or None, strengths=person.strengths.all())
@@ -810,14 +773,7 @@ def invitation(request, invitation_id: int):
         )
         messages.success(request, "Thank you." if accept else "Answer saved.")
         return redirect("timebank:invitation", invitation_id=item.pk)
-    audit.record(
-        request.user,
-        Action.READ,
-        item,
-        person_id=person.pk,
-        purpose=Purpose.TIMEBANK,
-        summary="Viewed an invitation to give",
-    )
+    services.record_read(request.user, item, "Viewed an invitation to give")
     return render(
         request,
         "timebank/invitation.html",
@@ -838,12 +794,10 @@ def inactive(request, slug: str):
     page = Paginator(services.inactive_members(bank, months=months), 50).get_page(
         request.GET.get("page")
     )
-    audit.record_many(
+    services.record_listed(
         request.user,
-        Action.READ,
         [a for a in page.object_list if a.person_id],
-        purpose=Purpose.TIMEBANK,
-        summary=f"Listed as inactive for {months} months",
+        f"Listed as inactive for {months} months",
     )
     return render(
         request,
@@ -866,7 +820,7 @@ def _statement(request, account: Account):
 def statement(request, account_id: int):
     account = _account(request, account_id)
     form, opening, lines, closing, since, until = _statement(request, account)
-    _read(request, account, "Viewed a time bank statement")
+    services.record_read(request.user, account, "Viewed a time bank statement")
     return render(
         request,
         "timebank/statement.html",
@@ -891,15 +845,9 @@ def statement_csv(request, account_id: int):
     form, opening, lines, closing, _since, _until = _statement(request, account)
     if form.errors:
         return HttpResponse("Check the dates.", status=400, content_type="text/plain")
-    if account.person_id:
-        audit.record(
-            request.user,
-            Action.EXPORT,
-            account,
-            person_id=account.person_id,
-            purpose=Purpose.TIMEBANK,
-            summary="Downloaded a time bank statement (CSV)",
-        )
+    services.record_read(
+        request.user, account, "Downloaded a time bank statement (CSV)", export=True
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="statement-{account.bank.slug}-{account.pk}.csv"'

@@ -55,6 +55,7 @@ from keepwell.timebank.services.membership import (
     update_settings,
     withdraw_listing,
 )
+from keepwell.timebank.services.reads import record_listed, record_read
 from keepwell.timebank.services.reciprocity import (
     Suggestion,
     answer_invitation,
@@ -112,6 +113,8 @@ __all__ = [
     "record_exchange",
     "record_group_exchange",
     "report",
+    "record_listed",
+    "record_read",
     "reverse_exchange",
     "sorted_legs",
     "statement",
