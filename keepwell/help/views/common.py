@@ -1,11 +1,13 @@
 """What the help pages share: the page size, reading a form's POST, the groups a user
-arranges help for, and saying how a service call went."""
+arranges help for, finding what a page is about, and saying how a service call went."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.shortcuts import get_object_or_404
 
 from keepwell.accounts.models import Role
+from keepwell.core.permissions import require
 from keepwell.directory.models import Organisation
 from keepwell.help import services
 
@@ -34,6 +36,13 @@ def coordinated_groups(user):
     return Organisation.objects.filter(pk__in=user.organisation_ids(Role.COORDINATOR)).order_by(
         "name"
     )
+
+
+def permitted(request, perm: str, queryset, **lookup):
+    """The object ``lookup`` finds (404 if none), once the user may ``perm`` on it (403)."""
+    found = get_object_or_404(queryset, **lookup)
+    require(request, perm, found)
+    return found
 
 
 def carry_out(request, success: str, service, *args, **kwargs) -> bool:

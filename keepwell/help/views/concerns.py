@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -16,7 +16,7 @@ from keepwell.help.models import (
     Concern,
     Task,
 )
-from keepwell.help.views.common import PAGE_SIZE, carry_out, posted
+from keepwell.help.views.common import PAGE_SIZE, carry_out, permitted, posted
 from keepwell.help.views.routing import routing_link
 
 
@@ -41,8 +41,9 @@ def concern_list(request):
 
 @login_required
 def concern_raise(request, task_id: int):
-    task = get_object_or_404(Task.objects.select_related("request__person"), pk=task_id)
-    require(request, "help.raise_concern", task)
+    task = permitted(
+        request, "help.raise_concern", Task.objects.select_related("request__person"), pk=task_id
+    )
     form = forms.ConcernForm(posted(request))
     if request.method == "POST" and form.is_valid():
         concern = services.raise_concern(
@@ -71,7 +72,9 @@ def concern_raise(request, task_id: int):
 
 
 def _concern(request, concern_id: int, perm: str) -> Concern:
-    concern = get_object_or_404(
+    return permitted(
+        request,
+        perm,
         Concern.objects.select_related(
             "person",
             "routed_to__organisation",
@@ -83,8 +86,6 @@ def _concern(request, concern_id: int, perm: str) -> Concern:
         ),
         pk=concern_id,
     )
-    require(request, perm, concern)
-    return concern
 
 
 def _render_concern(request, concern: Concern, outcome_form=None):

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Q, When
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -23,7 +23,7 @@ from keepwell.help.models import (
     Task,
     Volunteer,
 )
-from keepwell.help.views.common import PAGE_SIZE, carry_out
+from keepwell.help.views.common import PAGE_SIZE, carry_out, permitted
 from keepwell.places.models import Area
 
 
@@ -45,8 +45,7 @@ def dashboard(request):
 
 @login_required
 def area_queue(request, slug: str):
-    area = get_object_or_404(Area, slug=slug)
-    require(request, "help.view_queue", area)
+    area = permitted(request, "help.view_queue", Area, slug=slug)
     area_ids = Area.objects.with_descendants({area.pk})
     tasks = board.area_queue(request.user, area_ids)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -91,7 +90,9 @@ def request_list(request):
 
 
 def _help_request(request, request_id: int, perm: str = "help.view_request") -> HelpRequest:
-    found = get_object_or_404(
+    return permitted(
+        request,
+        perm,
         HelpRequest.objects.select_related(
             "person",
             "need_type",
@@ -105,8 +106,6 @@ def _help_request(request, request_id: int, perm: str = "help.view_request") -> 
         ),
         pk=request_id,
     )
-    require(request, perm, found)
-    return found
 
 
 @login_required
@@ -145,11 +144,10 @@ def request_detail(request, request_id: int):
 def request_merge(request, request_id: int):
     duplicate = _help_request(request, request_id, "help.change_request")
     into_id = request.POST.get("into") or duplicate.possible_duplicate_of_id
-    into = get_object_or_404(HelpRequest, pk=into_id) if into_id else None
+    into = permitted(request, "help.change_request", HelpRequest, pk=into_id) if into_id else None
     if into is None:
         messages.error(request, "This request is not flagged as a duplicate of another")
         return redirect("help:request", request_id=duplicate.pk)
-    require(request, "help.change_request", into)
     merged = f"#{duplicate.pk} merged into #{into.pk}."
     if not carry_out(request, merged, services.merge_requests, duplicate, into, by=request.user):
         return redirect("help:request", request_id=duplicate.pk)
@@ -218,11 +216,12 @@ def _candidates(task: Task, search: str, at):
 
 @login_required
 def task_assign(request, task_id: int):
-    task = get_object_or_404(
+    task = permitted(
+        request,
+        "help.change_task",
         Task.objects.select_related("request__need_type", "request__person", "request__area"),
         pk=task_id,
     )
-    require(request, "help.change_task", task)
     search = request.GET.get("q", "").strip()[:100]
     problems: list[str] = []
     if problem := search_text_problem(search, "Name or postcode"):

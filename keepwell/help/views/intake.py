@@ -32,6 +32,7 @@ from keepwell.help.views.common import (
     arranging_groups,
     carry_out,
     coordinated_groups,
+    permitted,
     posted,
 )
 
@@ -45,12 +46,13 @@ def call(request):
     if public_id:
         if not public_id.isdigit():
             raise Http404
-        public = get_object_or_404(
+        public = permitted(
+            request,
+            "help.triage_request",
             PublicRequest.objects.select_related("need_type", "organisation"),
             pk=public_id,
             status=PublicRequestStatus.NEEDS_TRIAGE,
         )
-        require(request, "help.triage_request", public)
     q = source.get("q", "").strip()[:100]
     found = []
     # A search that cannot be made (a NUL in it) finds no one and says why.
@@ -182,8 +184,7 @@ def triage(request):
 @login_required
 @require_POST
 def triage_dismiss(request, public_id: int):
-    public = get_object_or_404(PublicRequest, pk=public_id)
-    require(request, "help.triage_request", public)
+    public = permitted(request, "help.triage_request", PublicRequest, pk=public_id)
     form = forms.ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say why it is dismissed")

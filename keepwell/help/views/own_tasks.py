@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,6 +17,7 @@ from keepwell.help.models import (
 )
 from keepwell.help.queries import km_from_home
 from keepwell.help.rules import volunteer_of
+from keepwell.help.views.common import permitted
 
 
 @login_required
@@ -46,14 +47,14 @@ def my_tasks(request):
 
 
 def _my_task(request, task_id: int) -> Task:
-    task = get_object_or_404(
+    return permitted(
+        request,
+        "help.respond_to_task",
         Task.objects.select_related(
             "request__person", "request__need_type", "request__language", "request__area"
         ),
         pk=task_id,
     )
-    require(request, "help.respond_to_task", task)
-    return task
 
 
 def _render_my_task(request, task: Task, finish_form=None):

@@ -17,7 +17,7 @@ from keepwell.core.permissions import require
 from keepwell.directory.models import Organisation
 from keepwell.help import forms, services
 from keepwell.help.models import ConcernContact, RoutingRule
-from keepwell.help.views.common import coordinated_groups, posted
+from keepwell.help.views.common import coordinated_groups, permitted, posted
 
 
 def routing_link(user) -> str | None:
@@ -34,9 +34,7 @@ def routing_link(user) -> str | None:
 
 
 def _routing_group(request, slug: str) -> Organisation:
-    group = get_object_or_404(Organisation, slug=slug)
-    require(request, "help.manage_concern_routing", group)
-    return group
+    return permitted(request, "help.manage_concern_routing", Organisation, slug=slug)
 
 
 def _routing_form_page(

@@ -27,7 +27,7 @@ from keepwell.help.models import (
     Volunteer,
     VolunteerStatus,
 )
-from keepwell.help.views.common import PAGE_SIZE, carry_out, coordinated_groups, posted
+from keepwell.help.views.common import PAGE_SIZE, carry_out, coordinated_groups, permitted, posted
 
 EXPIRING_DAYS = 30
 
@@ -69,9 +69,9 @@ def volunteer_list(request):
 
 
 def _volunteer(request, volunteer_id: int, perm: str = "help.view_volunteer") -> Volunteer:
-    volunteer = get_object_or_404(Volunteer.objects.select_related("user", "area"), pk=volunteer_id)
-    require(request, perm, volunteer)
-    return volunteer
+    return permitted(
+        request, perm, Volunteer.objects.select_related("user", "area"), pk=volunteer_id
+    )
 
 
 @login_required
