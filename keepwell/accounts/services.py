@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from keepwell.accounts.models import ApiToken, LoginFailure, User, hash_token
+from keepwell.accounts.models import ApiToken, LoginFailure, Membership, User, hash_token
 
 
 class TooManyAttempts(Exception):
@@ -112,3 +112,49 @@ def free_username(base: str) -> str:
         n += 1
         name = f"{base}{n}"
     return name
+
+
+def ensure_user(
+    username: str, *, email: str, first_name: str, last_name: str, password: str | None = None
+) -> User:
+    """The account called ``username``, made if there is none. A new account has no usable
+    password until its owner sets one, unless ``password`` is given (the demo's)."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        display_name=f"{first_name} {last_name}".strip(),
+    )
+    if password is None:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def add_membership(user: User, role: str, organisation) -> Membership:
+    """``user`` has ``role`` at ``organisation``; asking again changes nothing."""
+    membership, _ = Membership.objects.get_or_create(
+        user=user, role=role, organisation=organisation
+    )
+    return membership
+
+
+ACCOUNT_DETAILS = ("first_name", "last_name", "email")
+
+
+def change_account_details(user: User, **details) -> User:
+    """Change a user's ``first_name``, ``last_name`` or ``email``; the display name follows
+    the names (kept as it was if both are blank)."""
+    unknown = set(details) - set(ACCOUNT_DETAILS)
+    if unknown:
+        raise TypeError(f"not account details: {sorted(unknown)}")
+    for name, value in details.items():
+        setattr(user, name, value)
+    user.display_name = f"{user.first_name} {user.last_name}".strip() or user.display_name
+    user.save(update_fields=[*details, "display_name"])
+    return user

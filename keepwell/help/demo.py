@@ -13,7 +13,8 @@ from importlib import import_module
 
 from django.utils import timezone
 
-from keepwell.accounts.models import Membership, Role, User
+from keepwell.accounts import services as accounts
+from keepwell.accounts.models import Role
 from keepwell.help import services
 from keepwell.help.models import (
     ConcernContact,
@@ -189,19 +190,18 @@ def _volunteers(place, group, coordinator) -> dict[str, Volunteer]:
         if existing is not None:
             made[username] = existing
             continue
-        user = place.users.get(username) or User.objects.filter(username=username).first()
+        user = place.users.get(username)
         if user is None:
             from keepwell.demo.place import DEMO_PASSWORD
 
-            user = User.objects.create_user(
-                username=username,
+            user = accounts.ensure_user(
+                username,
                 password=DEMO_PASSWORD,
                 first_name=first,
                 last_name=last,
-                display_name=f"{first} {last}",
                 email=f"{username}@wellbrook.example",
             )
-        Membership.objects.get_or_create(user=user, role=Role.VOLUNTEER, organisation=group)
+        accounts.add_membership(user, Role.VOLUNTEER, group)
         postcode = place.postcodes[area][len(made) % len(place.postcodes[area])].postcode
         volunteer = services.create_volunteer(
             by=coordinator,

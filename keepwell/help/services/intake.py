@@ -63,8 +63,8 @@ def take_call(
             purpose=Purpose.HELP_REQUEST,
             **call.new_person,
         )
-    elif not person.organisations.filter(pk=organisation.pk).exists():
-        person.organisations.add(organisation)
+    else:
+        people.hold_record(person, organisation)
     household = call.household
     if household is None and call.household_name:
         household = people.add_to_household(person, by=by, household_name=call.household_name)

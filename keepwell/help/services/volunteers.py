@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 from django.db import transaction
 from django.utils import timezone
 
-from keepwell.accounts.models import Membership, Role, User
+from keepwell.accounts import services as accounts
+from keepwell.accounts.models import Role
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.core.phone import normalise_or_keep
@@ -47,20 +48,10 @@ def create_volunteer(
 ) -> Volunteer:
     """A volunteer's profile, and their account if they have none (it signs in once they
     have set a password). ``availability``: weekly (weekday, start, end) slots."""
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create_user(
-            username=username,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            display_name=f"{first_name} {last_name}".strip(),
-        )
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+    user = accounts.ensure_user(username, email=email, first_name=first_name, last_name=last_name)
     if Volunteer.objects.filter(user=user).exists():
         raise HelpError(f"{user} is already a volunteer")
-    Membership.objects.get_or_create(user=user, role=Role.VOLUNTEER, organisation=organisation)
+    accounts.add_membership(user, Role.VOLUNTEER, organisation)
     postcode = Postcode(home_postcode).value
     if fields.get("phone"):
         # Stored as E.164, so a text they send back is matched to them.
@@ -88,11 +79,7 @@ def update_volunteer(
     ``availability`` (weekly slots) replaces the old slots when given."""
     account = {name: fields.pop(name) for name in USER_FIELDS if name in fields}
     if account:
-        user = volunteer.user
-        for name, value in account.items():
-            setattr(user, name, value)
-        user.display_name = f"{user.first_name} {user.last_name}".strip() or user.display_name
-        user.save(update_fields=[*account, "display_name"])
+        accounts.change_account_details(volunteer.user, **account)
     if "home_postcode" in fields:
         fields["home_postcode"] = Postcode(fields["home_postcode"]).value
         fields["area"] = area_for_postcode(fields["home_postcode"])
