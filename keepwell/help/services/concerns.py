@@ -186,7 +186,9 @@ def escalate_overdue_concerns(now: datetime | None = None) -> int:
     )
     count = 0
     for pk in due.values_list("pk", flat=True):
-        with transaction.atomic():
+        # Each escalation, and the messages it sends, stands on its own: a caller's
+        # transaction must not hold them back or take them back.
+        with transaction.atomic(durable=True):
             concern = (
                 Concern.objects.select_for_update(of=("self",))
                 .select_related("routed_to__escalate_to", "person")

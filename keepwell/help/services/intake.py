@@ -94,7 +94,8 @@ def public_limit_per_hour() -> int:
     return int(getattr(settings, "KEEPWELL_HELP_PUBLIC_REQUESTS_PER_HOUR", 5))
 
 
-@transaction.atomic
+# Durable: a caller rolling back must not take back the count, or the limit could be evaded.
+@transaction.atomic(durable=True)
 def note_public_attempt(ip: str | None) -> str:
     """Count one submission from this address; raise TooManyRequests over the hourly limit."""
     key = client_hash(ip)

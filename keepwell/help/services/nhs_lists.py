@@ -146,7 +146,8 @@ def _find_known(row: dict, known) -> Person | None:
     return known.filter(q).order_by("pk").first()
 
 
-@transaction.atomic
+# All or nothing: never part of a caller's transaction, which could keep half a list.
+@transaction.atomic(durable=True)
 def import_nhs_list(
     text: str,
     *,
