@@ -182,7 +182,8 @@ def remind_before_tasks(now: datetime | None = None) -> int:
         if Message.objects.filter(event=event).exists():
             continue
         url = _my_task_url(task)
-        with transaction.atomic():
+        # Each reminder commits on its own (a periodic job, never inside a caller's work).
+        with transaction.atomic(durable=True):
             _send_to_volunteer(
                 task.volunteer,
                 event=event,
@@ -344,7 +345,8 @@ def _warn(volunteer: Volunteer, *, event: str, name: str, expires_at: datetime) 
     context = {"check": name, "date": f"{expires:%-d %B %Y}"}
     own = _link(reverse("help:my_tasks"))
     theirs = _link(reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}))
-    with transaction.atomic():
+    # Each warning commits on its own (a periodic job, never inside a caller's work).
+    with transaction.atomic(durable=True):
         _send_to_volunteer(
             volunteer,
             event=event,
