@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404
 
 from keepwell.accounts.models import Role
+from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.directory.models import Organisation
 from keepwell.help import services
@@ -43,6 +44,15 @@ def permitted(request, perm: str, queryset, **lookup):
     found = get_object_or_404(queryset, **lookup)
     require(request, perm, found)
     return found
+
+
+def plain_form_page(request, form, *, title: str, submit: str, back: str, intro="", **outcome):
+    """A form alone on help's plain page (help/form.html). ``outcome`` is what
+    :func:`keepwell.core.pages.form_page` does with a valid POST: save, success, redirect_to."""
+    context = {"title": title, "submit": submit, "back": back}
+    if intro:
+        context["intro"] = intro
+    return form_page(request, form, "help/form.html", context, **outcome)
 
 
 def carry_out(request, success: str, service, *args, **kwargs) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from keepwell.help.models import (
     Concern,
     Task,
 )
-from keepwell.help.views.common import PAGE_SIZE, carry_out, permitted, posted
+from keepwell.help.views.common import PAGE_SIZE, carry_out, permitted, plain_form_page, posted
 from keepwell.help.views.routing import routing_link
 
 
@@ -45,29 +44,23 @@ def concern_raise(request, task_id: int):
         request, "help.raise_concern", Task.objects.select_related("request__person"), pk=task_id
     )
     form = forms.ConcernForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        concern = services.raise_concern(
+    return plain_form_page(
+        request,
+        form,
+        title=f"Report a concern about {task.request.person.given_name}",
+        submit="Send the concern",
+        back=reverse("help:my_tasks"),
+        intro="What you tell us goes to a named person who must acknowledge it. "
+        "If someone is in danger now, call 999.",
+        save=lambda: services.raise_concern(
             by=request.user, person=task.request.person, task=task, **form.cleaned_data
-        )
-        messages.success(
-            request,
+        ),
+        success=lambda concern: (
             f"Thank you. Sent to {concern.routed_to}."
             if concern.routed_to
-            else "Thank you. The coordinators have been told.",
-        )
-        return redirect("help:concern", concern_id=concern.pk)
-    return render(
-        request,
-        "help/form.html",
-        {
-            "form": form,
-            "title": f"Report a concern about {task.request.person.given_name}",
-            "submit": "Send the concern",
-            "back": reverse("help:my_tasks"),
-            "intro": "What you tell us goes to a named person who must acknowledge it. "
-            "If someone is in danger now, call 999.",
-        },
-        status=form_status(form),
+            else "Thank you. The coordinators have been told."
+        ),
+        redirect_to=lambda concern: reverse("help:concern", kwargs={"concern_id": concern.pk}),
     )
 
 

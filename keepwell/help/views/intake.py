@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from keepwell.accounts.models import Role
 from keepwell.core.forms import form_status
 from keepwell.core.i18n import public_language
+from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.core.querystring import search_text_problem
 from keepwell.directory.models import Organisation
@@ -206,10 +207,11 @@ def nhs_lists(request):
     require(request, "help.import_nhs_list")
     groups = coordinated_groups(request.user)
     form = forms.NhsListForm(posted(request), request.FILES or None, groups=groups)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         filename, text = form.cleaned_data["file"]
         try:
-            batch = services.import_nhs_list(
+            return services.import_nhs_list(
                 text,
                 filename=filename,
                 organisation=form.cleaned_data["organisation"],
@@ -223,20 +225,21 @@ def nhs_lists(request):
             if len(exc.problems) > len(shown):
                 shown.append(f"... and {len(exc.problems) - len(shown)} more")
             form.add_error("file", [str(exc), *shown])
-        else:
-            messages.success(
-                request,
-                f"{batch.requests_created} check-in requests made from {batch.rows} rows.",
-            )
-            return redirect("help:nhs_list", list_id=batch.pk)
+            return None
+
     batches = NhsList.objects.filter(organisation__in=groups).select_related(
         "shared_by", "uploaded_by"
     )
-    return render(
+    return form_page(
         request,
+        form,
         "help/nhs_lists.html",
-        {"form": form, "batches": batches[:20]},
-        status=form_status(form),
+        {"batches": batches[:20]},
+        save=save,
+        success=lambda batch: (
+            f"{batch.requests_created} check-in requests made from {batch.rows} rows."
+        ),
+        redirect_to=lambda batch: reverse("help:nhs_list", kwargs={"list_id": batch.pk}),
     )
 
 

@@ -12,7 +12,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from keepwell.accounts.models import Role
-from keepwell.core.forms import form_status
+from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.directory.models import Organisation
 from keepwell.help import forms, services
@@ -42,27 +42,30 @@ def _routing_form_page(
 ):
     """The page to add or change a contact or a rule. A valid POST is saved by ``save()``
     and the user is told ``said(saved)``; the service's problems go beside their fields."""
-    if request.method == "POST" and form.is_valid():
+
+    def saved():
         try:
-            saved = save()
+            return save()
         except services.RoutingProblems as exc:
             form.add_problems(exc.problems)
-        else:
-            messages.success(request, said(saved))
-            return redirect("help:concern_routing", slug=group.slug)
-    return render(
+            return None
+
+    back = reverse("help:concern_routing", kwargs={"slug": group.slug})
+    return form_page(
         request,
+        form,
         "help/routing_form.html",
         {
             "group": group,
-            "form": form,
             "title": title,
             "submit": submit,
-            "back": reverse("help:concern_routing", kwargs={"slug": group.slug}),
+            "back": back,
             "delete_url": delete_url,
             "delete_label": delete_label,
         },
-        status=form_status(form),
+        save=saved,
+        success=said,
+        redirect_to=back,
     )
 
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwell.accounts.services import free_username
-from keepwell.core.forms import form_status
 from keepwell.core.permissions import require
 from keepwell.core.querystring import search_text_problem
 from keepwell.help import dashboard as board
@@ -27,7 +26,14 @@ from keepwell.help.models import (
     Volunteer,
     VolunteerStatus,
 )
-from keepwell.help.views.common import PAGE_SIZE, carry_out, coordinated_groups, permitted, posted
+from keepwell.help.views.common import (
+    PAGE_SIZE,
+    carry_out,
+    coordinated_groups,
+    permitted,
+    plain_form_page,
+    posted,
+)
 
 EXPIRING_DAYS = 30
 
@@ -74,19 +80,24 @@ def _volunteer(request, volunteer_id: int, perm: str = "help.view_volunteer") ->
     )
 
 
+def _page(volunteer: Volunteer) -> str:
+    return reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk})
+
+
 @login_required
 def volunteer_add(request):
     require(request, "help.add_volunteer")
     groups = coordinated_groups(request.user)
     form = forms.VolunteerForm(posted(request), groups=groups, adding=True)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.volunteer_fields()
         organisation = form.cleaned_data["organisation"]
         require(request, "help.add_volunteer")
         if organisation not in groups:
             raise PermissionDenied
         try:
-            volunteer = services.create_volunteer(
+            return services.create_volunteer(
                 by=request.user,
                 organisation=organisation,
                 username=free_username(f"{data['first_name']}.{data['last_name']}"),
@@ -94,19 +105,17 @@ def volunteer_add(request):
             )
         except services.HelpError as exc:
             form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"{volunteer} added. Record their checks next.")
-            return redirect("help:volunteer", volunteer_id=volunteer.pk)
-    return render(
+            return None
+
+    return plain_form_page(
         request,
-        "help/form.html",
-        {
-            "form": form,
-            "title": "Add a volunteer",
-            "submit": "Add volunteer",
-            "back": reverse("help:volunteers"),
-        },
-        status=form_status(form),
+        form,
+        title="Add a volunteer",
+        submit="Add volunteer",
+        back=reverse("help:volunteers"),
+        save=save,
+        success=lambda volunteer: f"{volunteer} added. Record their checks next.",
+        redirect_to=_page,
     )
 
 
@@ -148,20 +157,17 @@ def volunteer_detail(request, volunteer_id: int):
 def volunteer_edit(request, volunteer_id: int):
     volunteer = _volunteer(request, volunteer_id, "help.change_volunteer")
     form = forms.VolunteerForm(posted(request), volunteer=volunteer)
-    if request.method == "POST" and form.is_valid():
-        services.update_volunteer(volunteer, by=request.user, **form.volunteer_fields())
-        messages.success(request, "Changes saved.")
-        return redirect("help:volunteer", volunteer_id=volunteer.pk)
-    return render(
+    return plain_form_page(
         request,
-        "help/form.html",
-        {
-            "form": form,
-            "title": f"Change {volunteer}'s details",
-            "submit": "Save",
-            "back": reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}),
-        },
-        status=form_status(form),
+        form,
+        title=f"Change {volunteer}'s details",
+        submit="Save",
+        back=_page(volunteer),
+        save=lambda: services.update_volunteer(
+            volunteer, by=request.user, **form.volunteer_fields()
+        ),
+        success="Changes saved.",
+        redirect_to=_page(volunteer),
     )
 
 
@@ -189,20 +195,15 @@ def volunteer_status(request, volunteer_id: int):
 def check_add(request, volunteer_id: int):
     volunteer = _volunteer(request, volunteer_id, "help.change_volunteer")
     form = forms.CheckForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.record_check(volunteer, by=request.user, **form.cleaned_data)
-        messages.success(request, "Check recorded.")
-        return redirect("help:volunteer", volunteer_id=volunteer.pk)
-    return render(
+    return plain_form_page(
         request,
-        "help/form.html",
-        {
-            "form": form,
-            "title": f"Record a check for {volunteer}",
-            "submit": "Record check",
-            "back": reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}),
-        },
-        status=form_status(form),
+        form,
+        title=f"Record a check for {volunteer}",
+        submit="Record check",
+        back=_page(volunteer),
+        save=lambda: services.record_check(volunteer, by=request.user, **form.cleaned_data),
+        success="Check recorded.",
+        redirect_to=_page(volunteer),
     )
 
 
@@ -210,20 +211,15 @@ def check_add(request, volunteer_id: int):
 def authorisation_add(request, volunteer_id: int):
     volunteer = _volunteer(request, volunteer_id, "help.change_volunteer")
     form = forms.AuthorisationForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.grant_authorisation(volunteer, by=request.user, **form.cleaned_data)
-        messages.success(request, "Authorisation recorded.")
-        return redirect("help:volunteer", volunteer_id=volunteer.pk)
-    return render(
+    return plain_form_page(
         request,
-        "help/form.html",
-        {
-            "form": form,
-            "title": f"Authorise {volunteer}",
-            "submit": "Record authorisation",
-            "back": reverse("help:volunteer", kwargs={"volunteer_id": volunteer.pk}),
-        },
-        status=form_status(form),
+        form,
+        title=f"Authorise {volunteer}",
+        submit="Record authorisation",
+        back=_page(volunteer),
+        save=lambda: services.grant_authorisation(volunteer, by=request.user, **form.cleaned_data),
+        success="Authorisation recorded.",
+        redirect_to=_page(volunteer),
     )
 
 
