@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "keepwell.outcomes",
     "keepwell.timebank",
     "keepwell.messaging",
+    "keepwell.demo",  # the demo command, above every room: last
 ]
 
 MIDDLEWARE = [
@@ -139,8 +140,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "keepwell.core.context_processors.keepwell",
             ],
-            # Its filters (phone, nhs_number) are used on most pages.
-            "builtins": ["keepwell.core.templatetags.keepwell"],
+            # Their filters (phone, nhs_number) are used on most pages.
+            "builtins": [
+                "keepwell.core.templatetags.keepwell",
+                "keepwell.people.templatetags.people",
+            ],
         },
     },
 ]

@@ -51,7 +51,6 @@ SHARED: dict[str, str] = {
     "accounts.STAFF_ROLES": "the staff roles, for pickers that offer staff only",
     "accounts.User": "reference: the signed-in user, and staff offered in pickers",
     "accounts.Membership": "reference: who belongs to which organisation in which role",
-    "accounts.is_signed_in": "the one test of a real signed-in user, for the API's auth",
     # audit: the vocabulary a service passes to audit.services.record.
     "audit.Action": "audit vocabulary: what happened, passed to audit.services",
     "audit.Purpose": "audit vocabulary: why a record was read, passed to services",
@@ -121,18 +120,6 @@ RELATED_WRITES = {"add", "set", "remove", "clear", "create", "get_or_create", "u
 # Violations that the restructuring of issue 14 is removing: to be removed, never added to.
 # Each is (rule, path, subject) as the failure message prints it.
 KNOWN: set[tuple[str, str, str]] = {
-    # core-names-no-room: to be removed
-    ("core-names-no-room", "keepwell/core/api.py", "keepwell.accounts.models"),
-    ("core-names-no-room", "keepwell/core/api.py", "keepwell.accounts.services"),
-    ("core-names-no-room", "keepwell/core/management/commands/demo.py", "keepwell.demo.place"),
-    (
-        "core-names-no-room",
-        "keepwell/core/management/commands/demo.py",
-        "keepwell.directory.models",
-    ),
-    ("core-names-no-room", "keepwell/core/management/commands/demo.py", "keepwell.places.models"),
-    ("core-names-no-room", "keepwell/core/templatetags/keepwell.py", "keepwell.people.validators"),
-    ("core-names-no-room", "keepwell/core/views.py", "keepwell.accounts.models"),
     # foreign-write: to be removed
     ("foreign-write", "keepwell/demo/place.py", "accounts.Membership.get_or_create"),
     ("foreign-write", "keepwell/demo/place.py", "accounts.User.save"),

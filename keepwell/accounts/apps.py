@@ -7,6 +7,11 @@ class AccountsConfig(AppConfig):
     name = "keepwell.accounts"
     label = "accounts"
     verbose_name = "Accounts and roles"
+    # Read by keepwell.core.api, in this order: a bearer token, else a signed-in session.
+    api_auth = [
+        "keepwell.accounts.api_auth.BearerToken",
+        "keepwell.accounts.api_auth.VerifiedSession",
+    ]
 
 
 class KeepwellAdminConfig(admin_apps.AdminConfig):

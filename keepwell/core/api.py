@@ -1,7 +1,8 @@
-"""The JSON API at /api/: bearer tokens, permission checks, and JSON errors everywhere.
+"""The JSON API at /api/: who is calling, permission checks, and JSON errors everywhere.
 
 Each capability contributes ``router`` (and optionally ``prefix``) in its own ``api.py``;
-they are mounted here in INSTALLED_APPS order.
+they are mounted here in INSTALLED_APPS order. How callers authenticate (a bearer token or a
+signed-in session) is named in the accounts AppConfig's ``api_auth``.
 """
 
 from __future__ import annotations
@@ -12,40 +13,37 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    PermissionDenied,
+    RequestDataTooBig,
+    ValidationError,
+)
 from django.http import Http404, HttpResponse
+from django.utils.module_loading import import_string
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.params.models import BodyModel
-from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
+from ninja.security import APIKeyCookie
 
-from keepwell.accounts.models import is_signed_in
-from keepwell.accounts.services import user_for_token
 from keepwell.core.permissions import require as require  # API routers import it from here
 
 
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-class VerifiedSession(SessionAuth):
-    """A browser session, once it counts as signed in (staff: after the one-time code)."""
-
-    def _get_key(self, request):
-        # With no signed-in session there is nothing for CSRF to protect: the caller gets
-        # 401 (send a token or sign in), never a 403 about a CSRF cookie it never had.
-        if not is_signed_in(request.user):
-            return None
-        return super()._get_key(request)
-
-    def authenticate(self, request, key):
-        return request.user if is_signed_in(request.user) else None
+def _authentication() -> list:
+    """How a caller may prove who they are, tried in order: the room that signs people in
+    names its classes in its AppConfig's ``api_auth`` (accounts: a bearer token, then a
+    session), so core names no room."""
+    found = [
+        import_string(path)()
+        for config in apps.get_app_configs()
+        for path in getattr(config, "api_auth", ())
+    ]
+    if not found:
+        # Without one every route would answer anyone: refuse to start instead.
+        raise ImproperlyConfigured("No installed app names any api_auth for /api/")
+    return found
 
 
 class Error(Schema):
@@ -94,7 +92,7 @@ api = KeepwellAPI(
     "Authenticate with `Authorization: Bearer kw_…` (create a token on your account page).",
     # Signed-in browser sessions may call the API too (Ninja checks CSRF for them), but a
     # staff session only once two-factor has passed: a password alone reads nothing.
-    auth=[BearerToken(), VerifiedSession()],
+    auth=_authentication(),
     urls_namespace="api",
 )
 

@@ -4,7 +4,6 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from keepwell.accounts.models import Role
 from keepwell.core.navigation import own_record_links, public_links
 
 
@@ -18,7 +17,6 @@ def home(request):
         {
             "memberships": user.memberships.select_related("organisation", "area"),
             "own_record": own_record_links(user),
-            "Role": Role,
         },
     )
 

@@ -1,7 +1,6 @@
 from django import template
 
 from keepwell.core.phone import format_phone
-from keepwell.people.validators import format_nhs_number
 
 register = template.Library()
 
@@ -10,12 +9,6 @@ register = template.Library()
 def phone(value) -> str:
     """A stored phone number as people write it: ``01632 960001``, ``+33 6 12 34 56 78``."""
     return format_phone(value or "")
-
-
-@register.filter
-def nhs_number(value) -> str:
-    """``4857773456`` as ``485 777 3456``."""
-    return format_nhs_number(value or "")
 
 
 @register.filter
