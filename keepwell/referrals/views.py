@@ -12,11 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from keepwell.audit.models import Purpose
-from keepwell.audit.services import record_many
 from keepwell.core.forms import form_status
 from keepwell.core.http import safe_next
 from keepwell.core.i18n import keep_language, public_language
+from keepwell.core.permissions import require
 from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
 from keepwell.help.queries import visible_concern
@@ -27,16 +26,11 @@ from keepwell.referrals.models import Referral, Status
 from keepwell.referrals.rules import referral_org_ids, statuses_for
 
 
-def _require(request, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
 def _person(request, person_id: int, perm: str) -> Person:
     person = get_object_or_404(
         Person.objects.select_related("gp_practice", "area", "user"), pk=person_id
     )
-    _require(request, perm, person)
+    require(request, perm, person)
     return person
 
 
@@ -45,7 +39,7 @@ def _referral(request, referral_id: int, perm: str = "referrals.view_referral") 
         Referral.objects.for_list().select_related("consent", "consent__recorded_by", "language"),
         pk=referral_id,
     )
-    _require(request, perm, referral)
+    require(request, perm, referral)
     return referral
 
 
@@ -58,7 +52,7 @@ def _working_org_ids(user) -> set[int]:
 
 @login_required
 def inbox(request):
-    _require(request, "referrals.view_inbox")
+    require(request, "referrals.view_inbox")
     user = request.user
     box = "outgoing" if request.GET.get("box") == "outgoing" else "incoming"
     org_ids = _working_org_ids(user)
@@ -102,13 +96,7 @@ def inbox(request):
     page = Paginator(referrals.for_inbox().order_by("-sent_at", "-id"), 25).get_page(
         request.GET.get("page")
     )
-    record_many(
-        user,
-        "read",
-        page.object_list,
-        purpose=Purpose.REFERRAL,
-        summary=f"Listed in the {box} referrals",
-    )
+    services.listed(page.object_list, by=user, box=box)
     doors = (
         Service.objects.filter(organisation_id__in=org_ids)
         .only("id", "name", "accepts_referrals", "taking_new_people")
@@ -160,23 +148,12 @@ def _picker_context(request, person=None):
 
 @login_required
 def find_service(request):
-    _require(request, "referrals.find_service")
+    require(request, "referrals.find_service")
     context = _picker_context(request)
     pick = forms.PersonPickForm(request.GET or None)
     people = []
     if pick.is_valid() and pick.cleaned_data["who"]:
-        people = list(
-            Person.objects.visible_to(request.user)
-            .search(pick.cleaned_data["who"])
-            .only("id", "given_name", "family_name", "postcode", "date_of_birth")[:10]
-        )
-        record_many(
-            request.user,
-            "read",
-            people,
-            purpose=Purpose.REFERRAL,
-            summary="Listed when choosing who to refer",
-        )
+        people = services.people_to_refer(pick.cleaned_data["who"], by=request.user)
     return render(
         request,
         "referrals/find_service.html",
@@ -279,7 +256,7 @@ def refer_to_practice(request, person_id: int):
 def _concern(request, concern_id: int):
     """A doorstep concern from ``keepwell.help`` that this user may see and act on."""
     concern = visible_concern(request.user, concern_id)
-    _require(request, "referrals.make_referral", concern.person)
+    require(request, "referrals.make_referral", concern.person)
     return concern
 
 
@@ -423,7 +400,7 @@ def strengths(request, person_id: int):
 @login_required
 def door(request, service_id: int):
     service = get_object_or_404(Service.objects.select_related("organisation"), pk=service_id)
-    _require(request, "referrals.manage_door", service)
+    require(request, "referrals.manage_door", service)
     policy = services.policy_for(service)
     initial = {
         "accepts_referrals": service.accepts_referrals,

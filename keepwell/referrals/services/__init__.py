@@ -40,7 +40,13 @@ from keepwell.referrals.services.making import (
     referral_for_concern,
     referring_organisations,
 )
-from keepwell.referrals.services.reads import HowToContact, how_to_contact, view_referral
+from keepwell.referrals.services.reads import (
+    HowToContact,
+    how_to_contact,
+    listed,
+    people_to_refer,
+    view_referral,
+)
 from keepwell.referrals.services.status import change_status
 from keepwell.referrals.services.telling import (
     PERSON_HEARS,
@@ -65,8 +71,10 @@ __all__ = [
     "doors_for",
     "escalate_working_days",
     "how_to_contact",
+    "listed",
     "notify_receiver",
     "notify_referrer",
+    "people_to_refer",
     "policy_for",
     "practices",
     "record_strengths",

@@ -66,3 +66,25 @@ def view_referral(referral: Referral, *, by, purpose: str = Purpose.REFERRAL, vi
         via=via,
         summary="Opened the referral",
     )
+
+
+def listed(referrals, *, by, box: str) -> None:
+    """The referrals a list page shows in its ``box`` (incoming or outgoing): each read
+    audited, in one insert."""
+    audit.record_many(
+        by, "read", referrals, purpose=Purpose.REFERRAL, summary=f"Listed in the {box} referrals"
+    )
+
+
+def people_to_refer(words: str, *, by, limit: int = 10) -> list[Person]:
+    """The people whose records ``by`` may open, found by name, phone number or postcode to
+    choose whom to refer: each read audited."""
+    people = list(
+        Person.objects.visible_to(by)
+        .search(words)
+        .only("id", "given_name", "family_name", "postcode", "date_of_birth")[:limit]
+    )
+    audit.record_many(
+        by, "read", people, purpose=Purpose.REFERRAL, summary="Listed when choosing who to refer"
+    )
+    return people
