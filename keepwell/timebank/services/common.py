@@ -62,7 +62,8 @@ def ledger_transaction(fn: Callable[..., T]) -> Callable[..., T]:
     """Run ``fn`` in its own transaction, retrying transient conflicts a few times.
 
     Inside a caller's transaction it simply runs once: a retry would need to replay the
-    caller's work too, which only the caller can do.
+    caller's work too, which only the caller can do. Its own transaction is durable: the
+    retry loop is outermost, so nothing can wrap it once the loop has begun.
     """
 
     @functools.wraps(fn)
@@ -74,7 +75,7 @@ def ledger_transaction(fn: Callable[..., T]) -> Callable[..., T]:
         for attempt in range(1, attempts + 1):
             try:
                 _owner.active = True
-                with transaction.atomic():
+                with transaction.atomic(durable=True):
                     return fn(*args, **kwargs)
             except DatabaseError as exc:
                 if attempt == attempts or not _is_retryable(exc):

@@ -12,11 +12,7 @@ from django.utils import timezone
 from keepwell.audit.models import Action
 from keepwell.timebank import fastpath, messages
 from keepwell.timebank.minutes import format_minutes
-from keepwell.timebank.models import (
-    Account,
-    Exchange,
-    Listing,
-)
+from keepwell.timebank.models import Account, Exchange, Listing
 from keepwell.timebank.services.common import (
     MAX_GROUP_RECEIVERS,
     MAX_MINUTES,

@@ -18,14 +18,7 @@ from keepwell.audit.models import Action, Purpose
 from keepwell.people.models import Person
 from keepwell.timebank import fastpath, messages
 from keepwell.timebank.minutes import Minutes, format_minutes
-from keepwell.timebank.models import (
-    Account,
-    Exchange,
-    LimitPolicy,
-    Listing,
-    Movement,
-    TimeBank,
-)
+from keepwell.timebank.models import Account, Exchange, LimitPolicy, Listing, Movement, TimeBank
 from keepwell.timebank.services.common import (
     MAX_MINUTES,
     IdempotencyConflict,

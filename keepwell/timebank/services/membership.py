@@ -8,11 +8,7 @@ from django.utils import timezone
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.people.models import Consent, Person, Strength
-from keepwell.timebank.models import (
-    Account,
-    Listing,
-    TimeBank,
-)
+from keepwell.timebank.models import Account, Listing, TimeBank
 from keepwell.timebank.services.common import LedgerError
 
 # --- who acts for an account -------------------------------------------------------------

@@ -15,14 +15,7 @@ from keepwell.help import queries as help_queries
 from keepwell.people.models import Person, Strength
 from keepwell.places.geo import haversine_km
 from keepwell.places.models import PostcodeLocation
-from keepwell.timebank.models import (
-    Account,
-    Category,
-    Exchange,
-    GiveInvitation,
-    Listing,
-    TimeBank,
-)
+from keepwell.timebank.models import Account, Category, Exchange, GiveInvitation, Listing, TimeBank
 from keepwell.timebank.services.common import LedgerError, ledger_transaction
 from keepwell.timebank.services.ledger import Leg, _check_minutes, _record
 from keepwell.timebank.services.membership import add_listing, add_member, apply_to_join, chest_of

@@ -12,13 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from keepwell.timebank.minutes import Minutes
-from keepwell.timebank.models import (
-    Account,
-    Category,
-    Exchange,
-    Movement,
-    TimeBank,
-)
+from keepwell.timebank.models import Account, Category, Exchange, Movement, TimeBank
 
 # --- broker tools: statements, inactivity, reports, integrity ----------------------------
 
