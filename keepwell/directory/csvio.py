@@ -203,7 +203,8 @@ def import_services(org: Organisation, text: str, *, by) -> CsvResult:
         result.errors.append((2, "There are no rows under the header"))
     if result.errors:
         return result
-    with transaction.atomic():
+    # All the rows or none: never inside a caller's transaction, which could undo half.
+    with transaction.atomic(durable=True):
         for service, kwargs in ready:
             if service is None:
                 directory.create_service(org, by=by, **kwargs)

@@ -481,18 +481,20 @@ class ServiceForm(ModelForm):
         return data
 
 
-class SuggestNoteMixin(forms.Form):
-    suggestion_note = forms.CharField(
+class SuggestNoteMixin:
+    """A listing's form as a suggestion: a note on why, and at least one real change.
+
+    A plain mixin, not a Form, so each form's own fields keep their order and the note,
+    declared on each suggestion form, comes last.
+    """
+
+    NOTE = forms.CharField(
         label="Why should this change?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example: I went last week and it now meets on Thursdays",
     )
 
-
-class ServiceSuggestForm(ServiceForm):
-    suggestion_note = SuggestNoteMixin.base_fields["suggestion_note"]
-
     def clean(self):
         data = super().clean()
         if not [name for name in self.changed_data if name != "suggestion_note"]:
@@ -500,14 +502,12 @@ class ServiceSuggestForm(ServiceForm):
         return data
 
 
-class OrganisationSuggestForm(OrganisationForm):
-    suggestion_note = SuggestNoteMixin.base_fields["suggestion_note"]
+class ServiceSuggestForm(SuggestNoteMixin, ServiceForm):
+    suggestion_note = SuggestNoteMixin.NOTE
 
-    def clean(self):
-        data = super().clean()
-        if not [name for name in self.changed_data if name != "suggestion_note"]:
-            raise forms.ValidationError("Change at least one thing to suggest a change")
-        return data
+
+class OrganisationSuggestForm(SuggestNoteMixin, OrganisationForm):
+    suggestion_note = SuggestNoteMixin.NOTE
 
 
 class DecisionForm(Form):

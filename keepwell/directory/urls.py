@@ -11,6 +11,17 @@ from keepwell.directory import feed, views
 app_name = "directory"
 url_prefix = ""
 
+
+def organisation_page(route: str, view, name: str):
+    """A page about one organisation, under its slug."""
+    return path(f"directory/organisations/<slug:slug>/{route}", view, name=name)
+
+
+def service_page(route: str, view, name: str):
+    """A page about one service, under its UUID."""
+    return path(f"directory/services/<uuid:service_id>/{route}", view, name=name)
+
+
 urlpatterns = [
     # The public directory.
     path("directory/", views.search, name="search"),
@@ -22,44 +33,16 @@ urlpatterns = [
     path("directory/kinds/<slug:kind>/", views.kind_detail, name="kind"),
     path("directory/network/", views.network, name="network"),
     # Keeping listings right.
-    path(
-        "directory/organisations/<slug:slug>/edit/",
-        views.organisation_edit,
-        name="organisation_edit",
-    ),
-    path(
-        "directory/organisations/<slug:slug>/suggest/",
-        views.organisation_suggest,
-        name="organisation_suggest",
-    ),
-    path("directory/organisations/<slug:slug>/history/", views.history, name="history"),
-    path("directory/organisations/<slug:slug>/links/new/", views.link_add, name="link_add"),
-    path(
-        "directory/organisations/<slug:slug>/services/new/",
-        views.service_create,
-        name="service_create",
-    ),
-    path(
-        "directory/organisations/<slug:slug>/services/import/",
-        views.csv_import,
-        name="csv_import",
-    ),
-    path(
-        "directory/organisations/<slug:slug>/services.csv",
-        views.organisation_csv,
-        name="organisation_csv",
-    ),
-    path("directory/services/<uuid:service_id>/edit/", views.service_edit, name="service_edit"),
-    path(
-        "directory/services/<uuid:service_id>/suggest/",
-        views.service_suggest,
-        name="service_suggest",
-    ),
-    path(
-        "directory/services/<uuid:service_id>/verify/",
-        views.service_verify,
-        name="service_verify",
-    ),
+    organisation_page("edit/", views.organisation_edit, "organisation_edit"),
+    organisation_page("suggest/", views.organisation_suggest, "organisation_suggest"),
+    organisation_page("history/", views.history, "history"),
+    organisation_page("links/new/", views.link_add, "link_add"),
+    organisation_page("services/new/", views.service_create, "service_create"),
+    organisation_page("services/import/", views.csv_import, "csv_import"),
+    organisation_page("services.csv", views.organisation_csv, "organisation_csv"),
+    service_page("edit/", views.service_edit, "service_edit"),
+    service_page("suggest/", views.service_suggest, "service_suggest"),
+    service_page("verify/", views.service_verify, "service_verify"),
     path("directory/review/", views.review_queue, name="review_queue"),
     path("directory/suggestions/", views.suggestion_list, name="suggestions"),
     path(
@@ -70,16 +53,8 @@ urlpatterns = [
     # The mapping exercise and the relationship log.
     path("directory/mapping/", views.mapping, name="mapping"),
     path("directory/mapping.csv", views.mapping_csv, name="mapping_csv"),
-    path(
-        "directory/organisations/<slug:slug>/relationship/",
-        views.relationship_edit,
-        name="relationship",
-    ),
-    path(
-        "directory/organisations/<slug:slug>/contacts/new/",
-        views.interaction_add,
-        name="interaction_add",
-    ),
+    organisation_page("relationship/", views.relationship_edit, "relationship"),
+    organisation_page("contacts/new/", views.interaction_add, "interaction_add"),
     path("directory/follow-ups/", views.follow_ups, name="follow_ups"),
     path(
         "directory/follow-ups/<int:interaction_id>/done/",

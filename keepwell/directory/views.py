@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from keepwell.core import csvio as shared_csv
 from keepwell.core.forms import form_status
 from keepwell.core.http import safe_next
 from keepwell.core.i18n import public_language
+from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.directory import csvio, oruk
 from keepwell.directory import services as directory
@@ -49,6 +51,14 @@ from keepwell.directory.models import (
     ServiceCategory,
     Suggestion,
 )
+
+
+def _organisation_url(org: Organisation) -> str:
+    return reverse("directory:organisation", kwargs={"slug": org.slug})
+
+
+def _service_url(service: Service) -> str:
+    return reverse("directory:service", kwargs={"service_id": service.uuid})
 
 
 def _service_for(request, service_id) -> Service:
@@ -200,15 +210,14 @@ def network(request):
 def organisation_create(request):
     require(request, "directory.add_organisation")
     form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        org = directory.create_organisation(by=request.user, **form.cleaned_data)
-        messages.success(request, f"{org} added to the directory.")
-        return redirect("directory:organisation", slug=org.slug)
-    return render(
+    return form_page(
         request,
+        form,
         "directory/form.html",
-        {"form": form, "title": "Add an organisation"},
-        status=form_status(form),
+        {"title": "Add an organisation"},
+        save=lambda: directory.create_organisation(by=request.user, **form.cleaned_data),
+        success=lambda org: f"{org} added to the directory.",
+        redirect_to=_organisation_url,
     )
 
 
@@ -217,16 +226,16 @@ def organisation_edit(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
     require(request, "directory.change_organisation", org)
     form = OrganisationForm(request.POST or None, instance=org)
-    if request.method == "POST" and form.is_valid():
-        fresh = Organisation.objects.get(pk=org.pk)
-        directory.update_organisation(fresh, by=request.user, **form.cleaned_data)
-        messages.success(request, "Changes saved.")
-        return redirect("directory:organisation", slug=org.slug)
-    return render(
+    return form_page(
         request,
+        form,
         "directory/form.html",
-        {"form": form, "title": f"Change {org}", "back": org},
-        status=form_status(form),
+        {"title": f"Change {org}", "back": org},
+        save=lambda: directory.update_organisation(
+            Organisation.objects.get(pk=org.pk), by=request.user, **form.cleaned_data
+        ),
+        success="Changes saved.",
+        redirect_to=_organisation_url(org),
     )
 
 
@@ -235,21 +244,19 @@ def relationship_edit(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
     require(request, "directory.change_relationship", org)
     form = RelationshipForm(request.POST or None, instance=org)
-    if request.method == "POST" and form.is_valid():
-        fresh = Organisation.objects.get(pk=org.pk)
-        directory.set_relationship(
-            fresh,
+    return form_page(
+        request,
+        form,
+        "directory/form.html",
+        {"title": f"Relationship with {org}", "back": org},
+        save=lambda: directory.set_relationship(
+            Organisation.objects.get(pk=org.pk),
             by=request.user,
             status=form.cleaned_data["relationship_status"],
             owner=form.cleaned_data["relationship_owner"],
-        )
-        messages.success(request, "Relationship updated.")
-        return redirect("directory:organisation", slug=org.slug)
-    return render(
-        request,
-        "directory/form.html",
-        {"form": form, "title": f"Relationship with {org}", "back": org},
-        status=form_status(form),
+        ),
+        success="Relationship updated.",
+        redirect_to=_organisation_url(org),
     )
 
 
@@ -260,15 +267,14 @@ def interaction_add(request, slug):
     form = InteractionForm(
         request.POST or None, initial={"happened_on": timezone.localdate(), "kind": "call"}
     )
-    if request.method == "POST" and form.is_valid():
-        directory.log_interaction(org, by=request.user, **form.cleaned_data)
-        messages.success(request, "Contact logged.")
-        return redirect("directory:organisation", slug=org.slug)
-    return render(
+    return form_page(
         request,
+        form,
         "directory/form.html",
-        {"form": form, "title": f"Log a contact with {org}", "back": org},
-        status=form_status(form),
+        {"title": f"Log a contact with {org}", "back": org},
+        save=lambda: directory.log_interaction(org, by=request.user, **form.cleaned_data),
+        success="Contact logged.",
+        redirect_to=_organisation_url(org),
     )
 
 
@@ -298,15 +304,14 @@ def link_add(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
     require(request, "directory.link_organisations", org)
     form = LinkForm(request.POST or None, source=org)
-    if request.method == "POST" and form.is_valid():
-        directory.link_organisations(org, by=request.user, **form.cleaned_data)
-        messages.success(request, "Link recorded.")
-        return redirect("directory:organisation", slug=org.slug)
-    return render(
+    return form_page(
         request,
+        form,
         "directory/form.html",
-        {"form": form, "title": f"Who {org} works with", "back": org},
-        status=form_status(form),
+        {"title": f"Who {org} works with", "back": org},
+        save=lambda: directory.link_organisations(org, by=request.user, **form.cleaned_data),
+        success="Link recorded.",
+        redirect_to=_organisation_url(org),
     )
 
 
@@ -319,15 +324,14 @@ def service_create(request, slug):
     org = get_object_or_404(Organisation, slug=slug)
     require(request, "directory.add_service", org)
     form = ServiceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        service = directory.create_service(org, by=request.user, **form.service_kwargs())
-        messages.success(request, f"{service} added.")
-        return redirect("directory:service", service_id=service.uuid)
-    return render(
+    return form_page(
         request,
+        form,
         "directory/form.html",
-        {"form": form, "title": f"Add a service of {org}", "back": org},
-        status=form_status(form),
+        {"title": f"Add a service of {org}", "back": org},
+        save=lambda: directory.create_service(org, by=request.user, **form.service_kwargs()),
+        success=lambda service: f"{service} added.",
+        redirect_to=_service_url,
     )
 
 
@@ -336,16 +340,18 @@ def service_edit(request, service_id):
     service = get_object_or_404(Service.objects.select_related("organisation"), uuid=service_id)
     require(request, "directory.change_service", service)
     form = ServiceForm(request.POST or None, instance=service)
-    if request.method == "POST" and form.is_valid():
-        fresh = Service.objects.select_related("organisation").get(pk=service.pk)
-        directory.update_service(fresh, by=request.user, **form.service_kwargs())
-        messages.success(request, "Changes saved.")
-        return redirect("directory:service", service_id=service.uuid)
-    return render(
+    return form_page(
         request,
+        form,
         "directory/form.html",
-        {"form": form, "title": f"Change {service}", "back_service": service},
-        status=form_status(form),
+        {"title": f"Change {service}", "back_service": service},
+        save=lambda: directory.update_service(
+            Service.objects.select_related("organisation").get(pk=service.pk),
+            by=request.user,
+            **form.service_kwargs(),
+        ),
+        success="Changes saved.",
+        redirect_to=_service_url(service),
     )
 
 
@@ -394,24 +400,22 @@ def history(request, slug):
 
 def _suggest(request, subject, form_class, instance, title):
     form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
-        directory.suggest_change(
+    return form_page(
+        request,
+        form,
+        "directory/form.html",
+        {"title": title, "suggesting": True},
+        save=lambda: directory.suggest_change(
             subject,
             by=request.user,
-            data=data,
+            data={k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"},
             changes=changes_between(form),
             note=form.cleaned_data.get("suggestion_note", ""),
-        )
-        messages.success(request, "Thank you: the organisation will look at your suggestion.")
-        if isinstance(subject, Service):
-            return redirect("directory:service", service_id=subject.uuid)
-        return redirect("directory:organisation", slug=subject.slug)
-    return render(
-        request,
-        "directory/form.html",
-        {"form": form, "title": title, "suggesting": True},
-        status=form_status(form),
+        ),
+        success="Thank you: the organisation will look at your suggestion.",
+        redirect_to=(
+            _service_url(subject) if isinstance(subject, Service) else _organisation_url(subject)
+        ),
     )
 
 
