@@ -139,10 +139,6 @@ KNOWN: set[tuple[str, str, str]] = {
     ("module-size", "keepwell/referrals/services.py", "lines"),
     ("module-size", "keepwell/timebank/views.py", "lines"),
     # views-skip-audit: to be removed
-    ("views-skip-audit", "keepwell/people/api.py", "keepwell.audit.models"),
-    ("views-skip-audit", "keepwell/people/views.py", "keepwell.audit.models"),
-    ("views-skip-audit", "keepwell/people/views.py", "keepwell.audit.services"),
-    ("views-skip-audit", "keepwell/people/views.py", "keepwell.audit.wording"),
     ("views-skip-audit", "keepwell/referrals/views.py", "keepwell.audit.models"),
     ("views-skip-audit", "keepwell/referrals/views.py", "keepwell.audit.services"),
     ("views-skip-audit", "keepwell/timebank/views.py", "keepwell.audit"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.audit.wording import describe
 from keepwell.core.phone import normalise_or_keep
 from keepwell.people import merging
 from keepwell.people.models import Consent, Household, HouseholdMember, Person, Strength
@@ -50,6 +51,22 @@ def _snapshot(person: Person) -> dict:
 def view_person(person: Person, *, by, purpose: str = Purpose.DIRECT_CARE, via: str = "web"):
     """Record that ``by`` opened this person's record."""
     audit.record(by, Action.READ, person, purpose=purpose, via=via, summary="Opened the record")
+
+
+def open_record(person: Person, *, by) -> None:
+    """Record that ``by`` opened this person's page: their own record is subject access,
+    anyone else's direct care."""
+    own = person.user_id == by.pk
+    view_person(person, by=by, purpose=Purpose.SUBJECT_ACCESS if own else Purpose.DIRECT_CARE)
+
+
+def audit_page(person: Person, page_number, *, by, per_page: int = 50):
+    """One page of who has seen or changed this record, and each row in words for ``by``
+    (the person, or information governance); reading the log is audited too."""
+    own = person.user_id == by.pk
+    page = Paginator(audit.log_for_person(person, by=by), per_page).get_page(page_number)
+    whose = "your" if own else f"{person.full_name}'s"
+    return page, [describe(event, viewer=by, whose=whose) for event in page.object_list]
 
 
 _LISTED_FIELDS = ("id", "given_name", "family_name", "postcode", "date_of_birth", "area__name")

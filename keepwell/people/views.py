@@ -3,16 +3,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from keepwell.audit.models import Purpose
-from keepwell.audit.services import log_for_person
-from keepwell.audit.wording import describe
 from keepwell.core.forms import form_status
 from keepwell.core.navigation import person_links_for
 from keepwell.core.pages import form_page
@@ -110,8 +106,7 @@ def person_detail(request, person_id: int):
         )
         return redirect("people:detail", person_id=person.merged_into_id)
     require(request, "people.view_person", person)
-    purpose = Purpose.SUBJECT_ACCESS if person.user_id == request.user.pk else Purpose.DIRECT_CARE
-    services.view_person(person, by=request.user, purpose=purpose)
+    services.open_record(person, by=request.user)
     return render(
         request,
         "people/detail.html",
@@ -208,10 +203,7 @@ def person_audit(request, person_id: int):
     person = get_object_or_404(Person, pk=person_id)
     require(request, "audit.view_person_audit", person)
     own = person.user_id == request.user.pk
-    events = log_for_person(person, by=request.user)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    whose = "your" if own else f"{person.full_name}'s"
-    entries = [describe(event, viewer=request.user, whose=whose) for event in page.object_list]
+    page, entries = services.audit_page(person, request.GET.get("page"), by=request.user)
     return render(
         request,
         "people/audit.html",
