@@ -5,6 +5,7 @@
     python bench/bench_timebank.py --clients 8 --seconds 10
     python bench/bench_timebank.py --profile   # one client under cProfile, no pgbench
     python bench/bench_timebank.py --profile --sort tottime   # ... by time in each function
+    python bench/bench_timebank.py --orm       # the clients take the portable (ORM) path only
 
 PostgreSQL only (the ledger's concurrency is the point; SQLite serialises writers). On the
 server of DATABASE_URL (or postgres://postgres@127.0.0.1:5432), in the same run:
@@ -31,6 +32,11 @@ Cases:
                                      clients' and their server processes')
   postgres/service/vs_pgbench        percent (exchanges/s as a share of pgbench tps)
   postgres/service/invariants        violations (must be 0)
+
+With ``--orm``, the clients never take the one-statement fast path (``fastpath``): every
+exchange goes the portable way, through the ORM, as on SQLite; the cases are then named
+``postgres/service_orm/...``, so the two figures sit side by side. The bank's history is
+built the same way in both modes.
 
 With ``--profile``, one client runs alone under cProfile instead (its top functions go to
 stderr):
@@ -69,6 +75,8 @@ FULL = (200, 30)  # members, seconds per run
 QUICK = (40, 4)
 HISTORY_PER_MEMBER = 10  # exchanges on the ledger before the clients start
 MINUTES = [15, 30, 45, 60, 90, 120]  # what an exchange moves, history and clients alike
+ORM_ONLY = False  # --orm: the clients take the portable path (set before the clients fork)
+SERVICE = "postgres/service"  # the cases' prefix; postgres/service_orm with --orm
 
 
 def _pgbench_binary() -> str | None:
@@ -199,9 +207,12 @@ def client(number, bank_id, broker_id, ids, start_at, stop_at, results) -> None:
     from django.db import connection, connections
 
     from keepwell.accounts.models import User
-    from keepwell.timebank import services
+    from keepwell.timebank import fastpath, services
     from keepwell.timebank.models import Account
 
+    if ORM_ONLY:
+        # Only the bench does this: the services ask fastpath.available() on every call.
+        fastpath.available = lambda: False
     rng = random.Random(number)  # noqa: S311 - a reproducible workload
     broker = User.objects.get(pk=broker_id)
     accounts = {
@@ -297,7 +308,7 @@ def run_timebank(clients: int, members: int, seconds: int) -> float:
         for proc in procs:
             proc.join(timeout=30)
         rate = len(told) / seconds
-        case = "postgres/service/record_exchange"
+        case = f"{SERVICE}/record_exchange"
         emit(case, "exchanges_per_s", round(rate, 1), "exchanges/s", len(told))
         ordered = sorted(latencies)
         for name, q in (("p50_ms", 0.50), ("p95_ms", 0.95)):
@@ -309,7 +320,7 @@ def run_timebank(clients: int, members: int, seconds: int) -> float:
         emit(case, "client_cpu_ms", round(1000 * cpu / calls, 3), "ms", calls)
         if server_cpu is not None:
             emit(case, "server_cpu_ms", round(1000 * server_cpu / calls, 3), "ms", calls)
-        emit("postgres/service/invariants", "violations", check(bank_id, told), "problems", 1)
+        emit(f"{SERVICE}/invariants", "violations", check(bank_id, told), "problems", 1)
         connections.close_all()
         return rate
     finally:
@@ -345,7 +356,7 @@ def profile_one_client(members: int, seconds: int, sort: str = "cumulative") -> 
         cpu = time.process_time() - cpu
         told, refused, _latencies, _cpu, _server_cpu = results.get()
         done = len(told) + refused
-        case = "postgres/service/one_client"
+        case = f"{SERVICE}/one_client"
         emit(case, "exchanges_per_s", round(len(told) / seconds, 1), "exchanges/s", len(told))
         emit(case, "client_cpu_ms", round(1000 * cpu / max(done, 1), 3), "ms", done)
         out = io.StringIO()
@@ -353,7 +364,7 @@ def profile_one_client(members: int, seconds: int, sort: str = "cumulative") -> 
         stats.print_stats(35)
         print(out.getvalue(), file=sys.stderr)
         emit(
-            "postgres/service/invariants",
+            f"{SERVICE}/invariants",
             "violations",
             check(bank_id, warm_up + told),
             "problems",
@@ -375,7 +386,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=int)
     ap.add_argument("--profile", action="store_true", help="one client alone, under cProfile")
     ap.add_argument("--sort", default="cumulative", help="with --profile: pstats sort key")
+    ap.add_argument("--orm", action="store_true", help="the clients take the portable path only")
     args = ap.parse_args()
+    if args.orm:
+        global ORM_ONLY, SERVICE
+        ORM_ONLY, SERVICE = True, "postgres/service_orm"
     members, seconds = QUICK if args.quick else FULL
     members = args.members or members
     seconds = args.seconds or seconds
@@ -392,7 +407,7 @@ def main() -> None:
     rate = run_timebank(args.clients, members, seconds)
     if tps:
         share = round(100 * rate / tps, 1)
-        emit("postgres/service/vs_pgbench", "percent", share, "%", args.clients)
+        emit(f"{SERVICE}/vs_pgbench", "percent", share, "%", args.clients)
 
 
 if __name__ == "__main__":
