@@ -10,6 +10,10 @@ It may also define ``person_links = [PersonLink(...), ...]``: what that capabili
 on a person's page ("Refer to a service", "Timeline", "Outcomes"). A link shows when the
 user has its permission on that person, and its URL takes ``person_id``. The people app
 stays ignorant of the capabilities built on it.
+
+And ``own_record_links = [OwnRecordLink(...), ...]``: the cards a resident whose record is
+held sees on their home page, before the person links ("Your details", "Who has seen your
+record"), each shown when they have its permission on their own record.
 """
 
 from __future__ import annotations
@@ -85,27 +89,31 @@ def person_links_for(user, person) -> list[dict]:
     ]
 
 
+@dataclass(frozen=True)
+class OwnRecordLink:
+    label: str
+    url_name: str
+    permission: str
+    description: str
+    order: int = 50
+
+
 def own_record_links(user) -> list[dict]:
     """For someone whose own record is held (a resident): their record, who has seen it,
     and what the capabilities offer on it, each shown only if they may open it."""
     person = getattr(user, "person", None) if user.is_authenticated else None
     if person is None:
         return []
-    links = []
-    if user.has_perm("people.view_person", person):
-        links.append(
-            {
-                "label": "Your details",
-                "url": reverse("people:detail", kwargs={"person_id": person.pk}),
-                "description": "What keepwell holds about you, and how to change it.",
-            }
-        )
-    if user.has_perm("audit.view_person_audit", person):
-        links.append(
-            {
-                "label": "Who has seen your record",
-                "url": reverse("people:audit", kwargs={"person_id": person.pk}),
-                "description": "Everyone who has looked at or changed your record, and why.",
-            }
-        )
+    found: list[OwnRecordLink] = []
+    for config in apps.get_app_configs():
+        found.extend(getattr(config, "own_record_links", ()))
+    links = [
+        {
+            "label": link.label,
+            "url": reverse(link.url_name, kwargs={"person_id": person.pk}),
+            "description": link.description,
+        }
+        for link in sorted(found, key=lambda i: (i.order, i.label))
+        if user.has_perm(link.permission, person)
+    ]
     return links + person_links_for(user, person)
