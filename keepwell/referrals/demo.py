@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from keepwell.directory import doors
+from keepwell.directory import services as directory
 from keepwell.directory.models import Service, ServiceCategory
 from keepwell.people.models import Consent, Person
 from keepwell.referrals import services
@@ -77,8 +78,12 @@ def service(place, organisation_slug: str, name: str) -> Service:
         return found
     for slug, service_name, category, description, accepts, taking, accepts_from in SERVICES:
         if slug == organisation_slug and service_name == name:
-            made = Service.objects.create(
-                organisation=organisation,
+            # Listed by the directory, as any service is (its own demo loads first and
+            # usually made it already).
+            made = directory.create_service(
+                organisation,
+                by=None,
+                verified=False,
                 name=name,
                 category=category,
                 description=description,
