@@ -614,7 +614,9 @@ def send_followup_reminders(now: datetime | None = None) -> int:
     for follow_up in due:
         plan = follow_up.plan
         person = plan.person
-        with transaction.atomic():
+        # Durable: each claim and its messages commit on their own, so a reminder once sent
+        # is never rolled back (and sent again) with a caller's transaction.
+        with transaction.atomic(durable=True):
             claimed = FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True).update(
                 reminded_at=now
             )
