@@ -27,8 +27,6 @@ from keepwell.timebank.services.common import (
     _owns_transaction,
 )
 
-# --- the ledger --------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Leg:

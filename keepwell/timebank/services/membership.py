@@ -11,8 +11,6 @@ from keepwell.people.models import Consent, Person, Strength
 from keepwell.timebank.models import Account, Listing, TimeBank
 from keepwell.timebank.services.common import LedgerError
 
-# --- who acts for an account -------------------------------------------------------------
-
 
 def acts_for(user, account: Account | None) -> bool:
     """Whether ``user`` speaks for this account: it is theirs, or their organisation's."""

@@ -20,8 +20,6 @@ from keepwell.timebank.services.common import LedgerError, ledger_transaction
 from keepwell.timebank.services.ledger import Leg, _check_minutes, _record
 from keepwell.timebank.services.membership import add_listing, add_member, apply_to_join, chest_of
 
-# --- reciprocity: help tasks, invitations, suggestions ----------------------------------
-
 
 @ledger_transaction
 def credit_help_task(

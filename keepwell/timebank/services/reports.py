@@ -14,8 +14,6 @@ from django.utils import timezone
 from keepwell.timebank.minutes import Minutes
 from keepwell.timebank.models import Account, Category, Exchange, Movement, TimeBank
 
-# --- broker tools: statements, inactivity, reports, integrity ----------------------------
-
 
 @dataclass(frozen=True)
 class StatementLine:

@@ -13,9 +13,13 @@ from keepwell.core.permissions import require
 from keepwell.people.models import Person
 from keepwell.timebank import forms, services
 from keepwell.timebank.models import Account, Exchange, TimeBank
-from keepwell.timebank.views.common import _account, _bank, _form_page, _is_broker
-
-# --- banks and joining -------------------------------------------------------------------
+from keepwell.timebank.views.common import (
+    _account,
+    _account_url,
+    _bank,
+    _form_page,
+    _is_broker,
+)
 
 
 @login_required
@@ -119,8 +123,9 @@ def add_member(request, slug: str):
         .order_by("family_name", "given_name")
     )
     form = forms.AddMemberForm(request.POST or None, people=people)
-    if request.method == "POST" and form.is_valid():
-        account = services.add_member(
+
+    def save():
+        return services.add_member(
             bank,
             by=request.user,
             person=form.cleaned_data["person"],
@@ -128,8 +133,7 @@ def add_member(request, slug: str):
             about=form.cleaned_data["about"],
             consent_how=form.cleaned_data["consent_how"],
         )
-        messages.success(request, f"{account.name} is now a member.")
-        return redirect("timebank:account", account_id=account.pk)
+
     return _form_page(
         request,
         form,
@@ -137,6 +141,9 @@ def add_member(request, slug: str):
         back=reverse("timebank:bank", args=[bank.slug]),
         submit="Add member",
         intro="For someone who joins by phone or in person: you record everything for them.",
+        save=save,
+        success=lambda account: f"{account.name} is now a member.",
+        redirect_to=_account_url,
     )
 
 

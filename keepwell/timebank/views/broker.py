@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from keepwell.core import csvio
@@ -14,9 +13,11 @@ from keepwell.core.forms import form_status
 from keepwell.timebank import forms, services
 from keepwell.timebank.minutes import Minutes
 from keepwell.timebank.models import Account
-from keepwell.timebank.views.common import _account, _bank
-
-# --- broker tools ------------------------------------------------------------------------
+from keepwell.timebank.views.common import (
+    _account,
+    _bank,
+    _form_page,
+)
 
 
 @login_required
@@ -113,21 +114,16 @@ def bank_settings(request, slug: str):
     """A broker sets the bank's rules: balance limits and how far back exchanges go."""
     bank = _bank(request, slug, "timebank.broker")
     form = forms.SettingsForm(request.POST or None, bank=bank)
-    if request.method == "POST" and form.is_valid():
-        services.update_settings(bank, by=request.user, **form.cleaned_data)
-        messages.success(request, "The bank's settings are saved.")
-        return redirect("timebank:bank", slug=bank.slug)
-    return render(
+    return _form_page(
         request,
-        "timebank/form.html",
-        {
-            "form": form,
-            "bank": bank,
-            "title": f"Settings for {bank.name}",
-            "intro": "They apply to exchanges recorded from now on.",
-            "back": reverse("timebank:bank", kwargs={"slug": bank.slug}),
-        },
-        status=form_status(form),
+        form,
+        title=f"Settings for {bank.name}",
+        back=reverse("timebank:bank", kwargs={"slug": bank.slug}),
+        intro="They apply to exchanges recorded from now on.",
+        bank=bank,
+        save=lambda: services.update_settings(bank, by=request.user, **form.cleaned_data),
+        success="The bank's settings are saved.",
+        redirect_to=reverse("timebank:bank", kwargs={"slug": bank.slug}),
     )
 
 

@@ -3,11 +3,18 @@ names (refused unless the user may see it) and the form page."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from collections.abc import Callable
+from typing import TypeVar
 
-from keepwell.core.forms import form_status
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
+from keepwell.timebank import services
 from keepwell.timebank.models import Account, Exchange, TimeBank
+
+T = TypeVar("T")
 
 
 def _bank(request, slug: str, perm: str = "timebank.view_bank") -> TimeBank:
@@ -36,6 +43,40 @@ def _is_broker(request, bank: TimeBank) -> bool:
     return request.user.has_perm("timebank.broker", bank)
 
 
-def _form_page(request, form, *, title: str, back: str = "", submit: str = "Save", **extra):
-    context = {"form": form, "title": title, "back": back, "submit": submit, **extra}
-    return render(request, "timebank/form.html", context, status=form_status(form))
+def _form_page(
+    request, form, *, title: str, save, success, redirect_to, back: str = "", submit="Save", **extra
+):
+    """A time bank form on ``timebank/form.html``: ``core.pages.form_page`` (a valid POST
+    calls ``save``, says ``success`` and goes to ``redirect_to``; else the form again)."""
+    context = {"title": title, "back": back, "submit": submit, **extra}
+    return form_page(
+        request,
+        form,
+        "timebank/form.html",
+        context,
+        save=save,
+        success=success,
+        redirect_to=redirect_to,
+    )
+
+
+def _or_refusal(form, call: Callable[[], T], field: str | None = None) -> Callable[[], T | None]:
+    """``call`` as a form page's ``save``: a refusal by the ledger (``LedgerError``) is shown
+    on the form, on ``field`` or above it, and the form is shown again."""
+
+    def save() -> T | None:
+        try:
+            return call()
+        except services.LedgerError as exc:
+            form.add_error(field, exc.message)
+            return None
+
+    return save
+
+
+def _account_url(account: Account) -> str:
+    return reverse("timebank:account", args=[account.pk])
+
+
+def _exchange_url(exchange: Exchange) -> str:
+    return reverse("timebank:exchange", args=[exchange.pk])

@@ -13,9 +13,16 @@ from django.views.decorators.http import require_POST
 from keepwell.core.permissions import require
 from keepwell.timebank import forms, services
 from keepwell.timebank.models import Account, Exchange, TimeBank
-from keepwell.timebank.views.common import _account, _bank, _exchange, _form_page, _is_broker
-
-# --- exchanges ---------------------------------------------------------------------------
+from keepwell.timebank.views.common import (
+    _account,
+    _account_url,
+    _bank,
+    _exchange,
+    _exchange_url,
+    _form_page,
+    _is_broker,
+    _or_refusal,
+)
 
 
 def _members_of(bank: TimeBank):
@@ -46,13 +53,14 @@ def exchange_new(request, account_id: int):
         for_name=account.name,
         earliest=account.bank.earliest_exchange_date(),
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.cleaned_data
         giver, receiver = (
             (account, data["other"]) if data["direction"] == "gave" else (data["other"], account)
         )
         try:
-            exchange = services.record_exchange(
+            return services.record_exchange(
                 giver=giver,
                 receiver=receiver,
                 minutes=data["minutes"],
@@ -67,16 +75,16 @@ def exchange_new(request, account_id: int):
             form.add_error(
                 "minutes" if isinstance(exc, services.LimitExceeded) else None, exc.message
             )
-        else:
-            if exchange.is_confirmed:
-                messages.success(request, f"Recorded {exchange.minutes_display}.")
-            else:
-                messages.success(
-                    request,
-                    f"Recorded {exchange.minutes_display}. "
-                    f"It counts once {exchange.awaiting.name} confirms it.",
-                )
-            return redirect("timebank:exchange", exchange_id=exchange.pk)
+            return None
+
+    def success(exchange) -> str:
+        if exchange.is_confirmed:
+            return f"Recorded {exchange.minutes_display}."
+        return (
+            f"Recorded {exchange.minutes_display}. "
+            f"It counts once {exchange.awaiting.name} confirms it."
+        )
+
     intro = (
         f"You are recording for {account.name} as a broker: it counts straight away."
         if as_broker
@@ -86,9 +94,12 @@ def exchange_new(request, account_id: int):
         request,
         form,
         title="Record an exchange",
-        back=reverse("timebank:account", args=[account.pk]),
+        back=_account_url(account),
         submit="Record exchange",
         intro=intro,
+        save=save,
+        success=success,
+        redirect_to=_exchange_url,
     )
 
 
@@ -157,26 +168,25 @@ def exchange_reverse(request, exchange_id: int):
     exchange = _exchange(request, exchange_id)
     require(request, "timebank.broker", exchange.bank)
     form = forms.ReverseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            reversal = services.reverse_exchange(
-                exchange, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except services.LedgerError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Reversed. {reversal.minutes_display} put back.")
-            return redirect("timebank:exchange", exchange_id=reversal.pk)
+
+    def reverse_it():
+        return services.reverse_exchange(
+            exchange, by=request.user, reason=form.cleaned_data["reason"]
+        )
+
     return _form_page(
         request,
         form,
         title=f"Reverse exchange {exchange.pk}",
-        back=reverse("timebank:exchange", args=[exchange.pk]),
+        back=_exchange_url(exchange),
         submit="Reverse exchange",
         intro=(
             f"A compensating exchange of {exchange.minutes_display} is recorded; the original "
             "stays on the ledger."
         ),
+        save=_or_refusal(form, reverse_it),
+        success=lambda reversal: f"Reversed. {reversal.minutes_display} put back.",
+        redirect_to=_exchange_url,
     )
 
 
@@ -190,24 +200,20 @@ def group_new(request, slug: str):
     form = forms.GroupExchangeForm(
         request.POST or None, initial={"key": services.new_key()}, givers=givers, members=members
     )
-    if request.method == "POST" and form.is_valid():
+
+    def record():
         data = form.cleaned_data
-        try:
-            exchange = services.record_group_exchange(
-                giver=data["giver"],
-                receivers=list(data["receivers"]),
-                minutes_each=data["minutes_each"],
-                by=request.user,
-                as_broker=is_broker,
-                idempotency_key=data["key"],
-                description=data["description"],
-                category=data["category"],
-            )
-        except services.LedgerError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Group exchange of {exchange.minutes_display} recorded.")
-            return redirect("timebank:exchange", exchange_id=exchange.pk)
+        return services.record_group_exchange(
+            giver=data["giver"],
+            receivers=list(data["receivers"]),
+            minutes_each=data["minutes_each"],
+            by=request.user,
+            as_broker=is_broker,
+            idempotency_key=data["key"],
+            description=data["description"],
+            category=data["category"],
+        )
+
     return _form_page(
         request,
         form,
@@ -218,6 +224,9 @@ def group_new(request, slug: str):
             "Everyone who took part gives the same time to the person who led it."
             + ("" if is_broker else " A broker confirms it.")
         ),
+        save=_or_refusal(form, record),
+        success=lambda exchange: f"Group exchange of {exchange.minutes_display} recorded.",
+        redirect_to=_exchange_url,
     )
 
 
@@ -227,28 +236,27 @@ def donate(request, account_id: int):
     if account.kind == Account.Kind.CHEST:
         raise Http404("The community chest cannot give to itself")
     form = forms.DonateForm(request.POST or None, initial={"key": services.new_key()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            exchange = services.donate_to_chest(
-                donor=account,
-                minutes=form.cleaned_data["minutes"],
-                by=request.user,
-                as_broker=not services.acts_for(request.user, account),
-                idempotency_key=form.cleaned_data["key"],
-            )
-        except services.LedgerError as exc:
-            form.add_error("minutes", exc.message)
-        else:
-            messages.success(request, f"Thank you: {exchange.minutes_display} given to the chest.")
-            return redirect("timebank:account", account_id=account.pk)
+
+    def give():
+        return services.donate_to_chest(
+            donor=account,
+            minutes=form.cleaned_data["minutes"],
+            by=request.user,
+            as_broker=not services.acts_for(request.user, account),
+            idempotency_key=form.cleaned_data["key"],
+        )
+
     return _form_page(
         request,
         form,
         title="Give time to the community chest",
-        back=reverse("timebank:account", args=[account.pk]),
+        back=_account_url(account),
         submit="Give time",
         intro=f"{account.name} has {account.balance_minutes}. "
         "The chest helps members who cannot give time back yet.",
+        save=_or_refusal(form, give, "minutes"),
+        success=lambda exchange: f"Thank you: {exchange.minutes_display} given to the chest.",
+        redirect_to=_account_url(account),
     )
 
 
@@ -259,21 +267,17 @@ def grant(request, slug: str):
     form = forms.GrantForm(
         request.POST or None, initial={"key": services.new_key()}, members=_members_of(bank)
     )
-    if request.method == "POST" and form.is_valid():
+
+    def grant_it():
         data = form.cleaned_data
-        try:
-            exchange = services.grant_from_chest(
-                receiver=data["receiver"],
-                minutes=data["minutes"],
-                by=request.user,
-                idempotency_key=data["key"],
-                reason=data["reason"],
-            )
-        except services.LedgerError as exc:
-            form.add_error("minutes", exc.message)
-        else:
-            messages.success(request, f"Granted {exchange.minutes_display}.")
-            return redirect("timebank:exchange", exchange_id=exchange.pk)
+        return services.grant_from_chest(
+            receiver=data["receiver"],
+            minutes=data["minutes"],
+            by=request.user,
+            idempotency_key=data["key"],
+            reason=data["reason"],
+        )
+
     return _form_page(
         request,
         form,
@@ -281,4 +285,7 @@ def grant(request, slug: str):
         back=reverse("timebank:bank", args=[bank.slug]),
         submit="Grant time",
         intro=f"The chest holds {chest.balance_minutes}.",
+        save=_or_refusal(form, grant_it, "minutes"),
+        success=lambda exchange: f"Granted {exchange.minutes_display}.",
+        redirect_to=_exchange_url,
     )

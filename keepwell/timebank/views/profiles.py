@@ -7,16 +7,20 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from keepwell.core.forms import form_status
 from keepwell.core.permissions import require
 from keepwell.timebank import forms, services
 from keepwell.timebank.models import Account, Category, Exchange, Listing, Movement
-from keepwell.timebank.views.common import _account, _bank, _form_page, _is_broker
-
-# --- a member's profile ------------------------------------------------------------------
+from keepwell.timebank.views.common import (
+    _account,
+    _account_url,
+    _bank,
+    _form_page,
+    _is_broker,
+    _or_refusal,
+)
 
 
 def _by_category(listings) -> list[dict]:
@@ -74,21 +78,24 @@ def account_edit(request, account_id: int):
     form = forms.ProfileForm(request.POST or None, initial=initial)
     if account.kind != Account.Kind.PERSON:
         del form.fields["earn_help_hours"]
-    if request.method == "POST" and form.is_valid():
-        services.update_profile(
+
+    def save():
+        return services.update_profile(
             account,
             by=request.user,
             postcode=form.cleaned_data["postcode"],
             about=form.cleaned_data["about"],
             earn_help_hours=form.cleaned_data.get("earn_help_hours", False),
         )
-        messages.success(request, "Profile saved.")
-        return redirect("timebank:account", account_id=account.pk)
+
     return _form_page(
         request,
         form,
         title=f"Change {account.name}'s time bank profile",
-        back=reverse("timebank:account", args=[account.pk]),
+        back=_account_url(account),
+        save=save,
+        success="Profile saved.",
+        redirect_to=_account_url(account),
     )
 
 
@@ -97,20 +104,17 @@ def listing_add(request, account_id: int):
     account = _account(request, account_id, "timebank.change_account")
     initial = {"kind": request.GET.get("kind", "")}
     form = forms.ListingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            listing = services.add_listing(account, by=request.user, **form.cleaned_data)
-        except services.LedgerError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Added: {listing.title}.")
-            return redirect("timebank:account", account_id=account.pk)
     return _form_page(
         request,
         form,
         title=f"Add an offer or a need for {account.name}",
-        back=reverse("timebank:account", args=[account.pk]),
+        back=_account_url(account),
         submit="Add",
+        save=_or_refusal(
+            form, lambda: services.add_listing(account, by=request.user, **form.cleaned_data)
+        ),
+        success=lambda listing: f"Added: {listing.title}.",
+        redirect_to=_account_url(account),
     )
 
 

@@ -9,13 +9,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from keepwell.core.forms import form_status
+from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.people.models import Person
 from keepwell.timebank import forms, services
 from keepwell.timebank.models import Account, GiveInvitation
-from keepwell.timebank.views.common import _account, _bank, _is_broker
-
-# --- reciprocity -------------------------------------------------------------------------
+from keepwell.timebank.views.common import (
+    _account,
+    _account_url,
+    _bank,
+    _is_broker,
+    _or_refusal,
+)
 
 
 @login_required
@@ -51,30 +56,31 @@ def help_hours(request, account_id: int):
         (t.pk, f"{t.request.need_type.name}, finished {t.finished_at:%-d %b %Y}") for t in tasks
     ]
     form = forms.HelpHoursForm(request.POST or None, tasks=choices)
-    if request.method == "POST" and form.is_valid():
+
+    def claim():
         task = next(t for t in tasks if t.pk == form.cleaned_data["task"])
-        try:
-            exchange = services.credit_help_task(
-                volunteer_user=account.person.user,
-                receiver_person=task.request.person,
-                minutes=form.cleaned_data["minutes"],
-                task_ref=str(task.pk),
-                by=request.user,
-                via="web",
-            )
-        except services.LedgerError as exc:
-            form.add_error("minutes", exc.message)
-        else:
-            if exchange is not None and exchange.is_confirmed:
-                messages.success(request, f"{exchange.minutes_display} earned. Thank you.")
-            else:
-                messages.success(request, "Recorded: a broker will confirm it.")
-            return redirect("timebank:account", account_id=account.pk)
-    return render(
+        return services.credit_help_task(
+            volunteer_user=account.person.user,
+            receiver_person=task.request.person,
+            minutes=form.cleaned_data["minutes"],
+            task_ref=str(task.pk),
+            by=request.user,
+            via="web",
+        )
+
+    def success(exchange) -> str:
+        if exchange is not None and exchange.is_confirmed:
+            return f"{exchange.minutes_display} earned. Thank you."
+        return "Recorded: a broker will confirm it."
+
+    return form_page(
         request,
+        form,
         "timebank/help_hours.html",
-        {"account": account, "bank": account.bank, "form": form, "tasks": tasks},
-        status=form_status(form),
+        {"account": account, "bank": account.bank, "tasks": tasks},
+        save=_or_refusal(form, claim, "minutes"),
+        success=success,
+        redirect_to=_account_url(account),
     )
 
 
