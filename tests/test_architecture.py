@@ -126,7 +126,6 @@ KNOWN: set[tuple[str, str, str]] = {
     ("foreign-write", "keepwell/demo/place.py", "places.PostcodeLocation.get_or_create"),
     ("foreign-write", "keepwell/referrals/demo.py", "directory.Service.create"),
     # module-size: to be removed
-    ("module-size", "keepwell/help/forms.py", "lines"),
     ("module-size", "keepwell/referrals/services.py", "lines"),
     ("module-size", "keepwell/timebank/views.py", "lines"),
     # views-skip-audit: to be removed

@@ -11,10 +11,7 @@ from django.views.decorators.http import require_POST
 from keepwell.core.forms import form_status
 from keepwell.core.permissions import require
 from keepwell.help import forms, reads, services
-from keepwell.help.models import (
-    Concern,
-    Task,
-)
+from keepwell.help.models import Concern, Task
 from keepwell.help.views.common import PAGE_SIZE, carry_out, permitted, plain_form_page, posted
 from keepwell.help.views.routing import routing_link
 

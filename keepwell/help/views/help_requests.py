@@ -16,13 +16,7 @@ from keepwell.core.querystring import search_text_problem
 from keepwell.help import dashboard as board
 from keepwell.help import forms, reads, services
 from keepwell.help.eligibility import Eligibility, eligibility
-from keepwell.help.models import (
-    HelpRequest,
-    OfferStatus,
-    RequestStatus,
-    Task,
-    Volunteer,
-)
+from keepwell.help.models import HelpRequest, OfferStatus, RequestStatus, Task, Volunteer
 from keepwell.help.views.common import PAGE_SIZE, carry_out, permitted
 from keepwell.places.models import Area
 

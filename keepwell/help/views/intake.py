@@ -22,12 +22,7 @@ from keepwell.core.permissions import require
 from keepwell.core.querystring import search_text_problem
 from keepwell.directory.models import Organisation
 from keepwell.help import forms, helpline, public_text, reads, services
-from keepwell.help.models import (
-    HelpRequest,
-    NhsList,
-    PublicRequest,
-    PublicRequestStatus,
-)
+from keepwell.help.models import HelpRequest, NhsList, PublicRequest, PublicRequestStatus
 from keepwell.help.views.common import (
     PAGE_SIZE,
     arranging_groups,

@@ -11,10 +11,7 @@ from django.views.decorators.http import require_POST
 from keepwell.core.forms import form_status
 from keepwell.core.permissions import require
 from keepwell.help import forms, services
-from keepwell.help.models import (
-    Task,
-    TaskState,
-)
+from keepwell.help.models import Task, TaskState
 from keepwell.help.queries import km_from_home
 from keepwell.help.rules import volunteer_of
 from keepwell.help.views.common import permitted
