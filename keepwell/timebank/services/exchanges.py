@@ -185,6 +185,17 @@ def record_group_exchange(
     )
 
 
+def _with_chest(account: Account, minutes: int, *, kind: str, **record) -> Exchange | None:
+    """``minutes`` from the bank's community chest to ``account`` (from ``account`` to the
+    chest when negative), confirmed at once, the giving leg first; ``record`` is the rest of
+    what :func:`_record` takes. Runs in the caller's ledger transaction."""
+    chest = chest_of(account.bank)
+    legs = [Leg(chest, -minutes), Leg(account, minutes)]
+    if minutes < 0:
+        legs.reverse()
+    return _record(account.bank, kind=kind, legs=legs, confirm=True, **record)
+
+
 @ledger_transaction
 def donate_to_chest(
     *,
@@ -200,14 +211,12 @@ def donate_to_chest(
     _check_minutes(minutes)
     if not as_broker and not acts_for(by, donor):
         raise LedgerError("Only the member or a broker can donate their hours")
-    chest = chest_of(donor.bank)
-    return _record(
-        donor.bank,
+    return _with_chest(
+        donor,
+        -minutes,
         kind=Exchange.Kind.DONATION,
-        legs=[Leg(donor, -minutes), Leg(chest, minutes)],
         by=by,
         idempotency_key=idempotency_key,
-        confirm=True,
         by_broker=as_broker,
         description=description or "Donation to the community chest",
         via=via,
@@ -228,14 +237,12 @@ def grant_from_chest(
     _check_minutes(minutes)
     if not reason.strip():
         raise LedgerError("Say why the hours are granted")
-    chest = chest_of(receiver.bank)
-    return _record(
-        receiver.bank,
+    return _with_chest(
+        receiver,
+        minutes,
         kind=Exchange.Kind.GRANT,
-        legs=[Leg(chest, -minutes), Leg(receiver, minutes)],
         by=by,
         idempotency_key=idempotency_key,
-        confirm=True,
         by_broker=True,
         description=reason.strip(),
         via=via,

@@ -83,15 +83,18 @@ def update_settings(bank: TimeBank, *, by, **fields) -> TimeBank:
     return bank
 
 
-def _audit_account(by, action: str, account: Account, summary: str, via: str = "web") -> None:
-    if account.person_id:
+def _audit(by, action: str, obj, summary: str, via: str = "web", *, changes=None) -> None:
+    """One audit row for a person's time bank record: ``obj`` is their account, or an
+    invitation to them; nothing for an organisation's account or the chest (no one's)."""
+    if obj.person_id:
         audit.record(
             by,
             action,
-            account,
-            person_id=account.person_id,
+            obj,
+            person_id=obj.person_id,
             purpose=Purpose.TIMEBANK,
             summary=summary,
+            changes=changes,
             via=via,
         )
 
@@ -118,7 +121,7 @@ def apply_to_join(
             account.applied_at = timezone.now()
             account.applied_by = by
             account.save(update_fields=["status", "applied_at", "applied_by"])
-            _audit_account(by, Action.UPDATE, account, f"Asked again to join {bank}", via)
+            _audit(by, Action.UPDATE, account, f"Asked again to join {bank}", via)
         return account
     account = Account.objects.create(
         bank=bank,
@@ -129,7 +132,7 @@ def apply_to_join(
         about=about,
         **owner,
     )
-    _audit_account(by, Action.CREATE, account, f"Asked to join {bank}", via)
+    _audit(by, Action.CREATE, account, f"Asked to join {bank}", via)
     return account
 
 
@@ -154,32 +157,21 @@ def decide_membership(
     account.decision_note = note
     account.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     verb = "Approved" if approve else "Declined"
-    _audit_account(by, Action.UPDATE, account, f"{verb} membership of {account.bank}", via)
+    _audit(by, Action.UPDATE, account, f"{verb} membership of {account.bank}", via)
     return account
 
 
 @transaction.atomic
 def add_member(
-    bank: TimeBank,
-    *,
-    by,
-    person: Person | None = None,
-    organisation=None,
-    postcode: str = "",
-    about: str = "",
-    consent_how: str = "",
-    via: str = "web",
+    bank: TimeBank, *, by, consent_how: str = "", via: str = "web", **joining
 ) -> Account:
-    """A broker adds a member (often one without a computer) and approves them at once."""
-    account = apply_to_join(
-        bank,
-        by=by,
-        person=person,
-        organisation=organisation,
-        postcode=postcode,
-        about=about,
-        via=via,
-    )
+    """A broker adds a member (often one without a computer) and approves them at once.
+
+    ``joining`` is what :func:`apply_to_join` takes (``person`` or ``organisation``,
+    ``postcode``, ``about``); ``consent_how`` records the person's consent to the time bank.
+    """
+    account = apply_to_join(bank, by=by, via=via, **joining)
+    person = joining.get("person")
     if person is not None and consent_how:
         from keepwell.people.services import has_consent, record_consent
 
@@ -212,17 +204,9 @@ def update_profile(
     account.save(update_fields=["postcode", "about", "earn_help_hours"])
     after = {"postcode": postcode, "about": about, "help": earn_help_hours}
     changes = audit.diff(before, after)
-    if changes and account.person_id:
-        audit.record(
-            by,
-            Action.UPDATE,
-            account,
-            person_id=account.person_id,
-            purpose=Purpose.TIMEBANK,
-            summary="Changed time bank profile: " + ", ".join(changes),
-            changes=changes,
-            via=via,
-        )
+    if changes:
+        summary = "Changed time bank profile: " + ", ".join(changes)
+        _audit(by, Action.UPDATE, account, summary, via, changes=changes)
     return account
 
 
@@ -249,7 +233,7 @@ def add_listing(
         strength=strength,
         created_by=by,
     )
-    _audit_account(by, Action.CREATE, account, f"Listed {listing}", via)
+    _audit(by, Action.CREATE, account, f"Listed {listing}", via)
     return listing
 
 
@@ -258,5 +242,5 @@ def withdraw_listing(listing: Listing, *, by, via: str = "web") -> Listing:
     if listing.withdrawn_at is None:
         listing.withdrawn_at = timezone.now()
         listing.save(update_fields=["withdrawn_at"])
-        _audit_account(by, Action.UPDATE, listing.account, f"Withdrew {listing}", via)
+        _audit(by, Action.UPDATE, listing.account, f"Withdrew {listing}", via)
     return listing

@@ -8,13 +8,13 @@ from django.db import models
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
-from keepwell.timebank.services.membership import _audit_account
+from keepwell.timebank.services.membership import _audit
 
 
 def record_read(by, obj: models.Model, summary: str, *, export: bool = False) -> None:
     """``by`` saw (or, with ``export``, downloaded) an account or an invitation; logged when
     it is a person's (an organisation's account and the chest are no one's)."""
-    _audit_account(by, Action.EXPORT if export else Action.READ, obj, summary)
+    _audit(by, Action.EXPORT if export else Action.READ, obj, summary)
 
 
 def record_listed(by, objs: Iterable[models.Model], summary: str) -> None:

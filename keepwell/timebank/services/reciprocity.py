@@ -9,16 +9,21 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from keepwell.audit import services as audit
-from keepwell.audit.models import Action, Purpose
+from keepwell.audit.models import Action
 from keepwell.help import queries as help_queries
 from keepwell.people.models import Person, Strength
 from keepwell.places.geo import haversine_km
 from keepwell.places.models import PostcodeLocation
 from keepwell.timebank.models import Account, Category, Exchange, GiveInvitation, Listing, TimeBank
 from keepwell.timebank.services.common import LedgerError, ledger_transaction
-from keepwell.timebank.services.ledger import Leg, _check_minutes, _record
-from keepwell.timebank.services.membership import add_listing, add_member, apply_to_join, chest_of
+from keepwell.timebank.services.exchanges import _with_chest
+from keepwell.timebank.services.ledger import _check_minutes
+from keepwell.timebank.services.membership import (
+    _audit,
+    add_listing,
+    add_member,
+    apply_to_join,
+)
 
 
 @ledger_transaction
@@ -56,15 +61,13 @@ def credit_help_task(
     )
     if account is None:
         return None
-    chest = chest_of(account.bank)
     who = f" for {receiver_person.full_name}" if receiver_person else ""
-    return _record(
-        account.bank,
+    return _with_chest(
+        account,
+        minutes,
         kind=Exchange.Kind.HELP_TASK,
-        legs=[Leg(chest, -minutes), Leg(account, minutes)],
         by=by,
         idempotency_key=key,
-        confirm=True,
         on_breach="pending",
         by_broker=False,
         description=f"Help task {task_ref}{who}",
@@ -118,15 +121,7 @@ def invite_to_give(bank: TimeBank, person: Person, *, by, note: str = "", via: s
         invitation = GiveInvitation.objects.create(
             bank=bank, person=person, invited_by=by, note=note
         )
-        audit.record(
-            by,
-            Action.CREATE,
-            invitation,
-            person_id=person.pk,
-            purpose=Purpose.TIMEBANK,
-            summary=f"Invited to give through {bank}",
-            via=via,
-        )
+        _audit(by, Action.CREATE, invitation, f"Invited to give through {bank}", via)
     return invitation
 
 
@@ -181,15 +176,8 @@ def answer_invitation(
     invitation.responded_at = timezone.now()
     invitation.responded_by = by
     invitation.save(update_fields=["response", "responded_at", "responded_by"])
-    audit.record(
-        by,
-        Action.UPDATE,
-        invitation,
-        person_id=invitation.person_id,
-        purpose=Purpose.TIMEBANK,
-        summary=f"Invitation to give: {invitation.get_response_display()}",
-        via=via,
-    )
+    answer = invitation.get_response_display()
+    _audit(by, Action.UPDATE, invitation, f"Invitation to give: {answer}", via)
     return invitation
 
 
