@@ -127,12 +127,9 @@ KNOWN: set[tuple[str, str, str]] = {
     ("foreign-write", "keepwell/referrals/demo.py", "directory.Service.create"),
     # module-size: to be removed
     ("module-size", "keepwell/referrals/services.py", "lines"),
-    ("module-size", "keepwell/timebank/views.py", "lines"),
     # views-skip-audit: to be removed
     ("views-skip-audit", "keepwell/referrals/views.py", "keepwell.audit.models"),
     ("views-skip-audit", "keepwell/referrals/views.py", "keepwell.audit.services"),
-    ("views-skip-audit", "keepwell/timebank/views.py", "keepwell.audit"),
-    ("views-skip-audit", "keepwell/timebank/views.py", "keepwell.audit.models"),
 }
 
 
