@@ -1,9 +1,9 @@
 """The ledger's hot path on PostgreSQL: a confirmed exchange in one SQL statement.
 
-``services._record`` is the portable writer (the ORM, on any database). On PostgreSQL an
-exchange confirmed at once (a broker's entry, a donation, a grant, a class, a reversal,
-a help task) is written instead by one statement, :data:`_SQL`, whose parts run in this
-order because each reads the one before:
+``services.ledger._record`` is the portable writer (the ORM, on any database). On
+PostgreSQL an exchange confirmed at once (a broker's entry, a donation, a grant, a class, a
+reversal, a help task) is written instead by one statement, :data:`_SQL`, whose parts run
+in this order because each reads the one before:
 
 1. ``l``: the legs' accounts with their bank's limits, locked ``FOR UPDATE`` in id order
    (the order every ledger transaction takes them in, so two exchanges between the same
@@ -11,7 +11,7 @@ order because each reads the one before:
    changed is read as that transaction committed it: the current balance;
 2. ``c``: every account exists, is approved and is in the bank, none is on both sides,
    and no leg moves a balance further past a limit (the same rule as
-   ``services._breaches``);
+   ``services.ledger._breaches``);
 3. ``x``: only then the exchange, already confirmed; ``ON CONFLICT`` on the idempotency
    key does nothing if the key is already on the ledger (a retry, or a concurrent request
    with the same key, which it waits for), and then nothing below happens either;
