@@ -59,17 +59,23 @@ def _form_classes() -> list[type]:
     found = {}
     for module_info in pkgutil.iter_modules(keepwell.__path__):
         try:
-            module = importlib.import_module(f"keepwell.{module_info.name}.forms")
+            package = importlib.import_module(f"keepwell.{module_info.name}.forms")
         except ModuleNotFoundError:
             continue
-        for _name, cls in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(cls, forms.BaseForm)
-                and cls.__module__ == module.__name__
-                and not cls.__name__.endswith("Mixin")
-                and cls not in (Form, ModelForm)
-            ):
-                found[f"{module_info.name}.{cls.__name__}"] = cls
+        # A room's forms may be a package of modules (help's are): walk each of them.
+        modules = [package] + [
+            importlib.import_module(f"{package.__name__}.{sub.name}")
+            for sub in pkgutil.iter_modules(getattr(package, "__path__", []))
+        ]
+        for module in modules:
+            for _name, cls in inspect.getmembers(module, inspect.isclass):
+                if (
+                    issubclass(cls, forms.BaseForm)
+                    and cls.__module__ == module.__name__
+                    and not cls.__name__.endswith("Mixin")
+                    and cls not in (Form, ModelForm)
+                ):
+                    found[f"{module_info.name}.{cls.__name__}"] = cls
     return sorted(found.items())
 
 
