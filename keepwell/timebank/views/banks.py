@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from keepwell.core.forms import form_status
+from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.people.models import Person
 from keepwell.timebank import forms, services
@@ -16,6 +16,7 @@ from keepwell.timebank.models import Account, Exchange, TimeBank
 from keepwell.timebank.views.common import (
     _account,
     _account_url,
+    _act,
     _bank,
     _form_page,
     _is_broker,
@@ -86,7 +87,8 @@ def join(request, slug: str):
     bank = _bank(request, slug)
     choices = _join_choices(request, bank)
     form = forms.JoinForm(request.POST or None, choices=choices)
-    if request.method == "POST" and choices and form.is_valid():
+
+    def save():
         kind, _, pk = form.cleaned_data["who"].partition(":")
         owner = {}
         if kind == "person":
@@ -95,22 +97,24 @@ def join(request, slug: str):
             from keepwell.directory.models import Organisation
 
             owner["organisation"] = get_object_or_404(Organisation, pk=pk)
-        account = services.apply_to_join(
+        return services.apply_to_join(
             bank,
             by=request.user,
             postcode=form.cleaned_data["postcode"],
             about=form.cleaned_data["about"],
             **owner,
         )
-        messages.success(
-            request, f"Thank you. A broker of {bank} will look at the request for {account.name}."
-        )
-        return redirect("timebank:bank", slug=bank.slug)
-    return render(
+
+    return form_page(
         request,
+        form,
         "timebank/join.html",
-        {"bank": bank, "form": form, "choices": choices},
-        status=form_status(form),
+        {"bank": bank, "choices": choices},
+        save=save,
+        success=lambda account: (
+            f"Thank you. A broker of {bank} will look at the request for {account.name}."
+        ),
+        redirect_to=reverse("timebank:bank", args=[bank.slug]),
     )
 
 
@@ -194,13 +198,10 @@ def decide(request, account_id: int):
         messages.error(request, "Choose approve or decline.")
         return redirect("timebank:approvals", slug=account.bank.slug)
     approve = form.cleaned_data["decision"] == "approve"
-    try:
-        services.decide_membership(
-            account, by=request.user, approve=approve, note=form.cleaned_data["note"]
-        )
-    except services.LedgerError as exc:
-        messages.error(request, exc.message)
-    else:
-        verb = "approved" if approve else "declined"
-        messages.success(request, f"{account.name}: membership {verb}.")
+    note = form.cleaned_data["note"]
+    _act(
+        request,
+        lambda: services.decide_membership(account, by=request.user, approve=approve, note=note),
+        f"{account.name}: membership {'approved' if approve else 'declined'}.",
+    )
     return redirect("timebank:approvals", slug=account.bank.slug)

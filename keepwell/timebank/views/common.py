@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib import messages
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -72,6 +73,17 @@ def _or_refusal(form, call: Callable[[], T], field: str | None = None) -> Callab
             return None
 
     return save
+
+
+def _act(request, call: Callable[[], object], success: str) -> None:
+    """Run ``call`` for a button's POST and say how it went: ``success``, or why the ledger
+    refused."""
+    try:
+        call()
+    except services.LedgerError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
 
 
 def _account_url(account: Account) -> str:

@@ -3,7 +3,6 @@ sessions, and the chest's donations and grants."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from keepwell.timebank.models import Account, Exchange, TimeBank
 from keepwell.timebank.views.common import (
     _account,
     _account_url,
+    _act,
     _bank,
     _exchange,
     _exchange_url,
@@ -139,12 +139,11 @@ def exchange_detail(request, exchange_id: int):
 def exchange_confirm(request, exchange_id: int):
     exchange = _exchange(request, exchange_id, "timebank.confirm_exchange")
     as_broker = not (exchange.awaiting and services.acts_for(request.user, exchange.awaiting))
-    try:
-        services.confirm_exchange(exchange, by=request.user, as_broker=as_broker)
-    except services.LedgerError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Confirmed {exchange.minutes_display}.")
+    _act(
+        request,
+        lambda: services.confirm_exchange(exchange, by=request.user, as_broker=as_broker),
+        f"Confirmed {exchange.minutes_display}.",
+    )
     return redirect("timebank:exchange", exchange_id=exchange.pk)
 
 
@@ -154,12 +153,11 @@ def exchange_cancel(request, exchange_id: int):
     exchange = _exchange(request, exchange_id, "timebank.cancel_exchange")
     parties = [m.account for m in exchange.movements.select_related("account__person")]
     as_broker = not any(services.acts_for(request.user, account) for account in parties)
-    try:
-        services.cancel_exchange(exchange, by=request.user, as_broker=as_broker)
-    except services.LedgerError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Cancelled.")
+    _act(
+        request,
+        lambda: services.cancel_exchange(exchange, by=request.user, as_broker=as_broker),
+        "Cancelled.",
+    )
     return redirect("timebank:exchange", exchange_id=exchange.pk)
 
 
