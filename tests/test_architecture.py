@@ -124,12 +124,6 @@ KNOWN: set[tuple[str, str, str]] = {
     ("foreign-write", "keepwell/demo/place.py", "directory.Organisation.save"),
     ("foreign-write", "keepwell/demo/place.py", "places.Area.get_or_create"),
     ("foreign-write", "keepwell/demo/place.py", "places.PostcodeLocation.get_or_create"),
-    ("foreign-write", "keepwell/referrals/demo.py", "directory.Service.create"),
-    # module-size: to be removed
-    ("module-size", "keepwell/referrals/services.py", "lines"),
-    # views-skip-audit: to be removed
-    ("views-skip-audit", "keepwell/referrals/views.py", "keepwell.audit.models"),
-    ("views-skip-audit", "keepwell/referrals/views.py", "keepwell.audit.services"),
 }
 
 
