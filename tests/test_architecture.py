@@ -118,13 +118,7 @@ RELATED_WRITES = {"add", "set", "remove", "clear", "create", "get_or_create", "u
 
 # Violations that the restructuring of issue 14 is removing: to be removed, never added to.
 # Each is (rule, path, subject) as the failure message prints it.
-KNOWN: set[tuple[str, str, str]] = {
-    # foreign-write: to be removed
-    ("foreign-write", "keepwell/demo/place.py", "directory.Organisation.get_or_create"),
-    ("foreign-write", "keepwell/demo/place.py", "directory.Organisation.save"),
-    ("foreign-write", "keepwell/demo/place.py", "places.Area.get_or_create"),
-    ("foreign-write", "keepwell/demo/place.py", "places.PostcodeLocation.get_or_create"),
-}
+KNOWN: set[tuple[str, str, str]] = set()
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from keepwell.accounts import demo as accounts_demo
 from keepwell.accounts.demo import DEMO_PASSWORD as DEMO_PASSWORD  # read here by the demo
 from keepwell.accounts.demo import DEMO_USERS as DEMO_USERS  # command and help's demo part
 from keepwell.accounts.models import User
+from keepwell.directory import demo as directory_demo
 from keepwell.directory.models import Organisation, OrganisationKind
 from keepwell.people import demo as people_demo
 from keepwell.people.models import Person
+from keepwell.places import demo as places_demo
 from keepwell.places.models import Area, PostcodeLocation
 
 ORGANISATIONS = [
@@ -106,8 +108,6 @@ AREAS = [
     ),
 ]
 
-UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
-
 
 @dataclass
 class DemoPlace:
@@ -121,66 +121,28 @@ class DemoPlace:
     rng: random.Random = field(default_factory=lambda: random.Random(2020))
 
 
-def _postcodes(place: DemoPlace) -> None:
-    rng = random.Random(53)
-    for slug, _, _, _, sectors, (lat, lon), _, _ in AREAS:
-        place.postcodes[slug] = []
-        for sector in sectors:
-            for i in range(20):
-                unit = (
-                    UNIT_LETTERS[i % len(UNIT_LETTERS)] + UNIT_LETTERS[(i * 7) % len(UNIT_LETTERS)]
-                )
-                code = f"{sector}{unit}"
-                row, _ = PostcodeLocation.objects.get_or_create(
-                    postcode=code,
-                    defaults={
-                        "latitude": round(lat + rng.uniform(-0.008, 0.008), 6),
-                        "longitude": round(lon + rng.uniform(-0.012, 0.012), 6),
-                        "lsoa": f"E0199{sector[2]}{sector[-1]}{i % 3:02d}",
-                        "ward": f"E0599{sector[2]}{sector[-1]}00",
-                        "local_authority": "E06009999",
-                        "icb": "E54009999",
-                        "is_demo": True,
-                    },
-                )
-                place.postcodes[slug].append(row)
-
-
-def _organisations(place: DemoPlace) -> None:
-    for slug, name, kind, ods, parent in ORGANISATIONS:
-        org, _ = Organisation.objects.get_or_create(
-            slug=slug, defaults={"name": name, "kind": kind, "ods_code": ods, "is_demo": True}
-        )
-        if parent and org.parent_id is None:
-            org.parent = place.organisations[parent]
-            org.save(update_fields=["parent"])
-        place.organisations[slug] = org
-
-
-def _areas(place: DemoPlace) -> None:
-    for slug, name, kind, parent, sectors, _, lead, deputy in AREAS:
-        area, _ = Area.objects.get_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "kind": kind,
-                "postcode_sectors": sectors,
-                "parent": place.areas.get(parent) if parent else None,
-                "lead": place.users.get(lead) if lead else None,
-                "deputy": place.users.get(deputy) if deputy else None,
-            },
-        )
-        place.areas[slug] = area
-
-
 # The foundation's steps from accounts' and people's own demo modules (each room writes its
 # own tables), run in the order each needs the one before: areas name their leads,
 # memberships name organisations and areas.
 _users = accounts_demo.users
 _memberships = accounts_demo.memberships
 _people = people_demo.people
+
+
+def _postcodes(place: DemoPlace) -> None:
+    places_demo.postcodes(place, AREAS)
+
+
+def _organisations(place: DemoPlace) -> None:
+    directory_demo.organisations(place, ORGANISATIONS)
+
+
+def _areas(place: DemoPlace) -> None:
+    places_demo.areas(place, AREAS)
+
+
 # Rooms whose demo part is a foundation step above, not a ``load(place)`` run after it.
-_FOUNDATION_ROOMS = {"core", "accounts", "people"}
+_FOUNDATION_ROOMS = {"core", "accounts", "people", "places"}
 
 
 def load_demo(*, verbosity: int = 1, stdout=None) -> DemoPlace:

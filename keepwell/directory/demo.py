@@ -255,6 +255,19 @@ LINKS = [
 STREETS = ["Church Street", "Mill Lane", "Station Road", "Market Street", "River View"]
 
 
+def organisations(place, specs) -> None:
+    """The foundation's organisations (NHS bodies, practices, the groups), parents first;
+    keepwell.demo.place runs this before the logins, which name them."""
+    for slug, name, kind, ods, parent in specs:
+        org, _ = Organisation.objects.get_or_create(
+            slug=slug, defaults={"name": name, "kind": kind, "ods_code": ods, "is_demo": True}
+        )
+        if parent and org.parent_id is None:
+            org.parent = place.organisations[parent]
+            org.save(update_fields=["parent"])
+        place.organisations[slug] = org
+
+
 def load(place) -> None:
     with transaction.atomic():
         connector = place.users["connector"]
