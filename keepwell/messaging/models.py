@@ -627,12 +627,10 @@ class FakeSend(models.Model):
         return f"{self.channel} {self.reference}: {self.status}"
 
 
-class MessageTally(models.Model):
-    """One day's messages counted by channel, language, purpose, audience and area: what the
-    communication audit reads instead of millions of ``Message`` rows (see ``report.py``).
-    A day is written whole (its rows deleted and counted again), never added to."""
+class Counted(models.Model):
+    """What a tally counts, and of which messages: the columns ``MessageTally`` (a day) and
+    ``MonthTally`` (a month) share."""
 
-    day = models.DateField()  # the Europe/London date the message was queued
     channel = models.CharField(max_length=10)
     language = models.CharField(max_length=12)
     purpose = models.CharField(max_length=20)
@@ -660,6 +658,17 @@ class MessageTally(models.Model):
     cost_pence = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class MessageTally(Counted):
+    """One day's messages counted by channel, language, purpose, audience and area: what the
+    communication audit reads instead of millions of ``Message`` rows (see ``report.py``).
+    A day is written whole (its rows deleted and counted again), never added to."""
+
+    day = models.DateField()  # the Europe/London date the message was queued
+
+    class Meta:
         ordering = ["day", "channel"]
         indexes = [models.Index(fields=["day"], name="message_tally_day")]
 
@@ -667,36 +676,12 @@ class MessageTally(models.Model):
         return f"{self.day} {self.channel} {self.language} {self.purpose}: {self.messages}"
 
 
-class MonthTally(models.Model):
+class MonthTally(Counted):
     """A whole month's ``MessageTally`` rows added up, written by the rollup whenever every
     day of the month has been tallied: a year's audit reads twelve months of these, not
     365 days. ``month`` is the month's first day."""
 
     month = models.DateField()
-    channel = models.CharField(max_length=10)
-    language = models.CharField(max_length=12)
-    purpose = models.CharField(max_length=20)
-    audience = models.CharField(max_length=40, blank=True)
-    area = models.ForeignKey(
-        "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    sender_organisation = models.ForeignKey(
-        "directory.Organisation",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    messages = models.PositiveIntegerField(default=0)
-    sent = models.PositiveIntegerField(default=0)
-    delivered = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    replied = models.PositiveIntegerField(default=0)
-    acted = models.PositiveIntegerField(default=0)
-    fallbacks = models.PositiveIntegerField(default=0)
-    calls = models.PositiveIntegerField(default=0)
-    calls_answered = models.PositiveIntegerField(default=0)
-    cost_pence = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["month", "channel"]
