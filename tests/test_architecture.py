@@ -716,9 +716,7 @@ def test_the_named_pure_cores_exist_and_docstrings_add_more():
 
 
 # Pure cores mypy does not check yet, each with why: to be removed.
-MYPY_PENDING = {
-    "keepwell/messaging/pdf.py": "fpdf2's stubs: a float line height and a str wrap mode",
-}
+MYPY_PENDING: dict[str, str] = {}
 
 
 def test_every_pure_core_is_type_checked():

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 
 # fontTools reports each font it subsets at INFO: a page of noise per PDF.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -159,7 +160,7 @@ def _qr_runs(link: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
             elif not dark and start is not None:
                 runs.append((row, start, col - start))
                 start = None
-    return code.symbol_size(scale=1, border=4)[0], tuple(runs)
+    return int(code.symbol_size(scale=1, border=4)[0]), tuple(runs)
 
 
 # --- Leaflets and posters -------------------------------------------------------------------
@@ -221,7 +222,7 @@ def _link_band(pdf: _Document, link: str, *, rtl: bool, size: float, band: float
     pdf.set_xy(text_x, top + 6 + QR_SIZE / 2 - size * PT)
     # A long address breaks anywhere rather than running off the page.
     pdf.multi_cell(
-        width, size * PT * 1.4, link, align="R" if rtl else "L", wrapmode="CHAR", link=link
+        width, size * PT * 1.4, link, align="R" if rtl else "L", wrapmode=WrapMode.CHAR, link=link
     )
 
 
