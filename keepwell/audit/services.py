@@ -10,6 +10,12 @@ from django.db import models
 from keepwell.audit.models import Action, AuditEvent, Purpose
 
 
+def acting_user(by):
+    """The signed-in user who acted, or None for the public, a task or a command: what every
+    room stores in its ``…_by`` columns and the audit row's ``actor``."""
+    return by if getattr(by, "is_authenticated", False) else None
+
+
 def actor_label(actor) -> str:
     """How an audit row names who acted; kept on the row so it survives the account."""
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -36,7 +42,7 @@ def record(
     if person_id is None and obj._meta.label_lower == "people.person":
         person_id = obj.pk
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=acting_user(actor),
         actor_label=actor_label(actor),
         via=via,
         action=action,
@@ -62,7 +68,7 @@ def record_many(
     """One row per object, in one INSERT: for lists that show several people's details."""
     rows = [
         AuditEvent(
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor=acting_user(actor),
             actor_label=actor_label(actor),
             via=via,
             action=action,

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keepwell.audit.models import Action, Purpose
-from keepwell.audit.services import record_many
+from keepwell.audit.services import acting_user, record_many
 from keepwell.help import services as help_services
 from keepwell.help.eligibility import hard_blockers
 from keepwell.help.models import (
@@ -190,7 +190,7 @@ def suggest(
         run = MatchRun.objects.create(
             organisation=organisation,
             area=area,
-            started_by=by if getattr(by, "is_authenticated", False) else None,
+            started_by=acting_user(by),
             trigger=trigger,
             created_at=at,
             weights={

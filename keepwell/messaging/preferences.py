@@ -97,7 +97,7 @@ def set_preferences(
     preference.languages = list(dict.fromkeys(code for code in languages if code))
     preference.large_print = large_print
     preference.quiet_from, preference.quiet_until = quiet_from, quiet_until
-    preference.updated_by = by if getattr(by, "is_authenticated", False) else None
+    preference.updated_by = audit.acting_user(by)
     preference.save()
     after = {
         "channels": preference.channels,

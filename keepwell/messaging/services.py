@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from keepwell.audit.services import acting_user
 from keepwell.core.phone import normalise_or_keep
 from keepwell.messaging.models import (
     DIGITAL_CHANNELS,
@@ -165,11 +166,11 @@ def choose_purpose(person, purpose: str, allowed: bool, *, how: str, by=None, no
         allowed=allowed,
         lawful_basis=PURPOSE_BASIS[purpose],
         how=how,
-        by=by if getattr(by, "is_authenticated", False) else None,
+        by=acting_user(by),
         note=note[:300],
     )
     audit.record(
-        by if getattr(by, "is_authenticated", False) else None,
+        acting_user(by),
         Action.UPDATE,
         person,
         purpose=AuditPurpose.COMMUNICATION,
@@ -508,7 +509,7 @@ def _message(
         to=_contact_address(channel, to, person) if channel != planned.channel else planned.address,
         address=planned.address_lines if channel == Channel.LETTER else [],
         sender_organisation_id=sender_organisation_id,
-        sent_by=by if getattr(by, "is_authenticated", False) else None,
+        sent_by=acting_user(by),
         audience=to.audience[:40],
         area_id=getattr(person, "area_id", None),
         broadcast=broadcast,

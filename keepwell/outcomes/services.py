@@ -116,7 +116,7 @@ def start_plan(
         service=service,
         organisation=organisation,
         started_at=started_at,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=audit.acting_user(by),
     )
     start_day = timezone.localtime(started_at).date()
     FollowUp.objects.bulk_create(
@@ -192,7 +192,7 @@ def record_response(
         weeks=weeks,
         answered_at=answered_at or timezone.now(),
         how=how,
-        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+        recorded_by=audit.acting_user(by),
         total=total,
         baseline_total=baseline_total,
         person=person,

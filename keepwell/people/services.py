@@ -303,7 +303,7 @@ def record_strengths(
             person=person,
             kind=kind,
             description=description[:300],
-            recorded_by=by if getattr(by, "is_authenticated", False) else None,
+            recorded_by=audit.acting_user(by),
             source=source[:50],
         )
         audit.record(

@@ -46,6 +46,7 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import CharField, TextField
 
 from keepwell.audit.models import Action, AuditEvent, Purpose
+from keepwell.audit.services import acting_user
 from keepwell.audit.services import actor_label as audit_label
 from keepwell.audit.services import insert_sql as audit_insert_sql
 from keepwell.timebank.models import Account, Exchange, Movement, TimeBank
@@ -271,7 +272,7 @@ def record_confirmed(
         else field.get_db_prep_save(getattr(exchange, attname), db)
         for attname, field in _COLUMNS
     ]
-    actor = by if getattr(by, "is_authenticated", False) else None
+    actor = acting_user(by)
     params += [
         exchange.recorded_at,
         actor.pk if actor is not None else None,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from keepwell.audit.services import diff
+from keepwell.audit.services import acting_user, diff
 from keepwell.directory.models import (
     ListingChange,
     Location,
@@ -180,7 +180,7 @@ def create_service(
     service = Service(organisation=org, **fields)
     if verified:
         service.last_verified_at = timezone.now()
-        service.last_verified_by = by if getattr(by, "is_authenticated", False) else None
+        service.last_verified_by = acting_user(by)
     service.full_clean(exclude=["organisation"])
     service.save()
     _apply_service(
@@ -213,7 +213,7 @@ def update_service(
     for name, value in fields.items():
         setattr(service, name, value)
     service.last_verified_at = timezone.now()
-    service.last_verified_by = by if getattr(by, "is_authenticated", False) else None
+    service.last_verified_by = acting_user(by)
     service.full_clean(exclude=["organisation"])
     service.save()
     _apply_service(

@@ -57,7 +57,7 @@ def occurrence_windows(request: HelpRequest, today: date | None = None):
 def _event(task: Task, by, from_state: str, to_state: str, volunteer=None, note: str = ""):
     TaskEvent.objects.create(
         task=task,
-        by=by if getattr(by, "is_authenticated", False) else None,
+        by=audit.acting_user(by),
         from_state=from_state,
         to_state=to_state,
         volunteer=volunteer,
@@ -132,7 +132,7 @@ def create_request(
         weeks=weeks,
         possible_duplicate_of=existing,
         nhs_list=nhs_list,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=audit.acting_user(by),
     )
     _create_tasks(request, by)
     summary = f"Asked for {need_type.name.lower()} ({request.get_source_display()})"

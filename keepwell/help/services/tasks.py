@@ -169,7 +169,7 @@ def offer_task(
         defaults={
             "status": OfferStatus.PENDING,
             "offered_at": now,
-            "offered_by": by if getattr(by, "is_authenticated", False) else None,
+            "offered_by": audit.acting_user(by),
             "responded_at": None,
         },
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from keepwell.audit.services import acting_user
+
 
 class ReferralRefused(Exception):
     """The service's door is shut to this referral; the message says why, for people."""
@@ -28,5 +30,4 @@ def _label(user) -> str:
     return str(user)
 
 
-def _actor(user):
-    return user if getattr(user, "is_authenticated", False) else None
+_actor = acting_user  # who acted, as a referral's columns record them

@@ -157,7 +157,7 @@ def _apply(exchange: Exchange, legs: Sequence[Leg], *, by, on_breach: str) -> bo
     exchange.flag_note = note
     exchange.state = Exchange.State.CONFIRMED
     exchange.confirmed_at = timezone.now()
-    exchange.confirmed_by = by if getattr(by, "is_authenticated", False) else None
+    exchange.confirmed_by = audit.acting_user(by)
     exchange.save(update_fields=["state", "confirmed_at", "confirmed_by", "flagged", "flag_note"])
     return True
 
@@ -292,7 +292,7 @@ def _record(
         if found:
             raise LimitExceeded("; ".join(found))
     now = timezone.now()
-    actor = by if getattr(by, "is_authenticated", False) else None
+    actor = audit.acting_user(by)
     exchange = Exchange(
         bank=bank,
         idempotency_key=idempotency_key,
@@ -377,7 +377,7 @@ def _record_fast(
     exchange would be flagged or left pending)."""
     _check_date(bank, occurred_on)
     now = timezone.now()
-    actor = by if getattr(by, "is_authenticated", False) else None
+    actor = audit.acting_user(by)
     actor_id = actor.pk if actor is not None else None
     # Ids rather than objects (cheaper to build); the objects at hand are cached below.
     exchange = Exchange(

@@ -55,8 +55,8 @@ def create_bank(*, name: str, slug: str, by, organisation=None, brokers=(), **fi
         bank=bank,
         kind=Account.Kind.CHEST,
         status=Account.Status.APPROVED,
-        applied_by=by if getattr(by, "is_authenticated", False) else None,
-        decided_by=by if getattr(by, "is_authenticated", False) else None,
+        applied_by=audit.acting_user(by),
+        decided_by=audit.acting_user(by),
         decided_at=timezone.now(),
     )
     return bank
