@@ -317,6 +317,15 @@ def _contact_address(channel: str, to: To, person) -> str:
     return ""
 
 
+def _all_at_once(planned, usable: list[str], recipient) -> None:
+    """A staff member or an organisation's contact: every usable channel at once, in
+    English, the first one now."""
+    planned.channel, planned.next_channels = usable[0], usable[1:]
+    planned.address = _contact_address(planned.channel, recipient, None)
+    planned.languages = ["en"]
+    planned.all_at_once = True
+
+
 def plan(
     to: Iterable[To],
     *,
@@ -375,10 +384,7 @@ def plan(
                 if c == Channel.INBOX or (c == Channel.EMAIL and recipient.user.email)
             ]
             if usable:
-                planned.channel, planned.next_channels = usable[0], usable[1:]
-                planned.address = _contact_address(planned.channel, recipient, None)
-                planned.languages = ["en"]
-                planned.all_at_once = True
+                _all_at_once(planned, usable, recipient)
             else:
                 planned.reason = "No email address on their account"
         else:
@@ -390,10 +396,7 @@ def plan(
                 or (c == Channel.SMS and recipient.phone)
             ]
             if usable:
-                planned.channel, planned.next_channels = usable[0], usable[1:]
-                planned.address = _contact_address(planned.channel, recipient, None)
-                planned.languages = ["en"]
-                planned.all_at_once = True
+                _all_at_once(planned, usable, recipient)
             else:
                 planned.reason = "No email address or mobile number for this contact"
         plans.append(planned)

@@ -47,28 +47,13 @@ def broadcast_list(request):
 def broadcast_new(request):
     require(request, PERMISSION)
     form = BroadcastForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = broadcasts.save_draft(
-                by=request.user,
-                title=form.cleaned_data["title"],
-                audience_kind=form.cleaned_data["audience_kind"],
-                audience_params=form.params(),
-                texts=form.texts(),
-                purpose=form.cleaned_data["purpose"],
-                link=form.cleaned_data["link"],
-                channels=form.cleaned_data["channels"],
-            )
-        except broadcasts.BroadcastError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Draft saved. Check who it reaches before you send it.")
-            return redirect("messaging:broadcast", broadcast_id=made.pk)
-    return render(
+    return _draft_page(
         request,
-        "messaging/broadcast_form.html",
-        {"form": form, "title": "New broadcast", "back": reverse("messaging:broadcasts")},
-        status=form_status(form),
+        form,
+        None,
+        success="Draft saved. Check who it reaches before you send it.",
+        title="New broadcast",
+        back=reverse("messaging:broadcasts"),
     )
 
 
@@ -82,9 +67,22 @@ def broadcast_edit(request, broadcast_id: int):
     form = BroadcastForm(
         request.POST or None, user=request.user, initial=BroadcastForm.initial_for(broadcast)
     )
+    return _draft_page(
+        request,
+        form,
+        broadcast,
+        success="Draft saved",
+        title=f"Change “{broadcast.title}”",
+        back=reverse("messaging:broadcast", kwargs={"broadcast_id": broadcast.pk}),
+    )
+
+
+def _draft_page(request, form, broadcast, *, success: str, title: str, back: str):
+    """A broadcast's form: saved as a draft (new, or this one changed) and shown, or the
+    form again with what is wrong."""
     if request.method == "POST" and form.is_valid():
         try:
-            broadcasts.save_draft(
+            made = broadcasts.save_draft(
                 by=request.user,
                 broadcast=broadcast,
                 title=form.cleaned_data["title"],
@@ -98,13 +96,12 @@ def broadcast_edit(request, broadcast_id: int):
         except broadcasts.BroadcastError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Draft saved")
-            return redirect("messaging:broadcast", broadcast_id=broadcast.pk)
-    back = reverse("messaging:broadcast", kwargs={"broadcast_id": broadcast.pk})
+            messages.success(request, success)
+            return redirect("messaging:broadcast", broadcast_id=made.pk)
     return render(
         request,
         "messaging/broadcast_form.html",
-        {"form": form, "title": f"Change “{broadcast.title}”", "back": back},
+        {"form": form, "title": title, "back": back},
         status=form_status(form),
     )
 
