@@ -79,24 +79,34 @@ def raise_concern(
     now = timezone.now()
     concern.routed_to, concern.routed_at = contact, now
     concern.save()
-    ConcernEvent.objects.create(
-        concern=concern,
-        by=by,
-        what=f"Raised; sent to {contact}" if contact else "Raised; no routing rule fits",
-    )
-    audit.record(
-        by,
-        Action.CREATE,
+    _happened(
         concern,
-        person_id=person.pk,
-        purpose=Purpose.SAFEGUARDING,
-        summary=f"Doorstep concern: {concern.get_kind_display()}",
+        by,
+        f"Raised; sent to {contact}" if contact else "Raised; no routing rule fits",
+        f"Doorstep concern: {concern.get_kind_display()}",
+        action=Action.CREATE,
         via=via,
     )
     # Through messaging, in this transaction: the contact (a text too when urgent) and the
     # coordinators hear, with a link only; see keepwell/help/messages.py.
     messages.tell_concern_raised(concern, by=by)
     return concern
+
+
+def _happened(
+    concern: Concern, by, what: str, summary: str, *, action=Action.UPDATE, via: str = "web"
+) -> None:
+    """A step in the concern's history, and its audit row (safeguarding)."""
+    ConcernEvent.objects.create(concern=concern, by=by, what=what)
+    audit.record(
+        by,
+        action,
+        concern,
+        person_id=concern.person_id,
+        purpose=Purpose.SAFEGUARDING,
+        summary=summary,
+        via=via,
+    )
 
 
 def view_concern(concern: Concern, *, by) -> None:
@@ -117,15 +127,7 @@ def acknowledge_concern(concern: Concern, *, by, note: str = "") -> Concern:
         raise InvalidTransition("This concern has already been acknowledged")
     concern.acknowledged_at, concern.acknowledged_by = timezone.now(), by
     concern.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    ConcernEvent.objects.create(concern=concern, by=by, what=f"Acknowledged {note}".strip())
-    audit.record(
-        by,
-        Action.UPDATE,
-        concern,
-        person_id=concern.person_id,
-        purpose=Purpose.SAFEGUARDING,
-        summary="Acknowledged the concern",
-    )
+    _happened(concern, by, f"Acknowledged {note}".strip(), "Acknowledged the concern")
     return concern
 
 
@@ -143,15 +145,7 @@ def close_concern(concern: Concern, *, by, outcome: str) -> Concern:
     concern.save(
         update_fields=["acknowledged_at", "acknowledged_by", "outcome", "closed_at", "closed_by"]
     )
-    ConcernEvent.objects.create(concern=concern, by=by, what="Closed with an outcome")
-    audit.record(
-        by,
-        Action.UPDATE,
-        concern,
-        person_id=concern.person_id,
-        purpose=Purpose.SAFEGUARDING,
-        summary="Closed the concern",
-    )
+    _happened(concern, by, "Closed with an outcome", "Closed the concern")
     return concern
 
 
@@ -201,17 +195,11 @@ def escalate_overdue_concerns(now: datetime | None = None) -> int:
             concern.routed_to, concern.routed_at = target, now
             concern.escalations += 1
             concern.save(update_fields=["routed_to", "routed_at", "escalations"])
-            ConcernEvent.objects.create(
-                concern=concern,
-                what=f"Not acknowledged in time; escalated to {target or 'the coordinators'}",
-            )
-            audit.record(
-                None,
-                Action.UPDATE,
+            _happened(
                 concern,
-                person_id=concern.person_id,
-                purpose=Purpose.SAFEGUARDING,
-                summary=f"Escalated ({concern.escalations})",
+                None,
+                f"Not acknowledged in time; escalated to {target or 'the coordinators'}",
+                f"Escalated ({concern.escalations})",
                 via="system",
             )
             messages.tell_concern_escalated(concern)
