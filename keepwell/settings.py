@@ -104,6 +104,10 @@ INSTALLED_APPS = [
     "keepwell.outcomes",
     "keepwell.timebank",
     "keepwell.messaging",
+    "keepwell.funding",
+    "keepwell.funding.expenses",
+    "keepwell.spaces",
+    "keepwell.insights",
     "keepwell.demo",  # the demo command, above every room: last
 ]
 
