@@ -116,8 +116,15 @@ class Message(models.Model):
     urgent = models.BooleanField(default=False)
 
     # Who it is for: a person, a user, an organisation's staff, or a named contact.
+    # The foreign keys' own indexes are left out where an index in Meta leads with the same
+    # column or covers only the rows that have one: every index costs each event's insert.
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # message_person
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -125,6 +132,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # message_user_inbox
     )
     organisation = models.ForeignKey(
         "directory.Organisation",
@@ -132,6 +140,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # message_org_inbox
     )
     recipient_label = models.CharField(max_length=200, blank=True)
     # The address used: E.164 phone number or email; letters keep their lines in ``address``.
@@ -152,6 +161,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # message_sent_by
     )
     audience = models.CharField(max_length=40, blank=True)
     area = models.ForeignKey(
@@ -165,13 +175,25 @@ class Message(models.Model):
     about_id = models.BigIntegerField(null=True, blank=True)
     # The message whose failure led to this one (the next channel, or a phone call).
     fallback_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="fallbacks"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fallbacks",
+        db_index=False,  # message_fallback_of
     )
 
     # The words.
     language = models.CharField(max_length=12, default="en")
+    # Not indexed: nothing looks messages up by template, and templates are versioned, not
+    # deleted.
     template = models.ForeignKey(
-        "Template", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "Template",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     language_fallback = models.BooleanField(default=False)  # their language had no approved text
     large_print = models.BooleanField(default=False)
@@ -216,6 +238,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # message_call_by
     )
     call_at = models.DateTimeField(null=True, blank=True)
     call_notes = models.TextField(blank=True)
@@ -229,12 +252,42 @@ class Message(models.Model):
             models.Index(fields=["queued_at"], name="message_queued_at"),
             models.Index(fields=["person", "queued_at"], name="message_person"),
             models.Index(fields=["channel", "status"], name="message_channel_status"),
-            models.Index(fields=["user", "read_at"], name="message_user_inbox"),
-            models.Index(fields=["organisation", "read_at"], name="message_org_inbox"),
-            models.Index(fields=["about_type", "about_id"], name="message_about"),
+            # Partial indexes hold only the rows that have the value, so the common insert
+            # (a person's message, not yet sent) skips them. Each lookup names the column
+            # with = or IN, which both databases take as "is not null".
+            models.Index(
+                fields=["user", "read_at"],
+                name="message_user_inbox",
+                condition=Q(user__isnull=False),
+            ),
+            models.Index(
+                fields=["organisation", "read_at"],
+                name="message_org_inbox",
+                condition=Q(organisation__isnull=False),
+            ),
+            models.Index(
+                fields=["about_type", "about_id"],
+                name="message_about",
+                condition=Q(about_id__isnull=False),
+            ),
             models.Index(fields=["lease_token"], name="message_lease"),
             # The sender's rolling window: what went to a provider in the last minute.
-            models.Index(fields=["provider", "sent_at"], name="message_sent_window"),
+            models.Index(
+                fields=["provider", "sent_at"],
+                name="message_sent_window",
+                condition=Q(sent_at__isnull=False),
+            ),
+            models.Index(
+                fields=["sent_by"], name="message_sent_by", condition=Q(sent_by__isnull=False)
+            ),
+            models.Index(
+                fields=["fallback_of"],
+                name="message_fallback_of",
+                condition=Q(fallback_of__isnull=False),
+            ),
+            models.Index(
+                fields=["call_by"], name="message_call_by", condition=Q(call_by__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
