@@ -317,3 +317,53 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class BarsMessage(models.Model):
+    """A BaRS message in or out, kept whole: nothing the sender said is lost."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "Received"
+        OUT = "out", "Sent"
+
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    # The MessageHeader's id (the Bundle's id when the header has none).
+    message_id = models.CharField(max_length=100)
+    # e.g. servicerequest-request, servicerequest-response.
+    event = models.CharField(max_length=80)
+    # new, update, cancel, validation...
+    reason = models.CharField(max_length=20, blank=True)
+    referral = models.ForeignKey(
+        Referral,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bars_messages",
+    )
+    # The ServiceRequest.identifier value: how an update or cancel finds its referral.
+    service_request_id = models.CharField(max_length=200, blank=True)
+    sender_ods = models.CharField(max_length=20, blank=True)
+    # MessageHeader.source.endpoint: where replies go.
+    source_endpoint = models.CharField(max_length=500, blank=True)
+    destination_endpoint = models.CharField(max_length=500, blank=True)
+    # The whole Bundle as received or sent.
+    body = models.JSONField()
+    # The HTTP status we answered and what we answered (so a repeat gets the same).
+    answer_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    answer = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["direction", "message_id"], name="bars_message_once"),
+        ]
+        # An update or cancel finds its referral by the sender's ServiceRequest identifier.
+        indexes = [
+            models.Index(fields=["service_request_id", "sender_ods"], name="bars_message_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"BaRS {self.direction} {self.event} {self.message_id}"
