@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "keepwell.funding.expenses",
     "keepwell.spaces",
     "keepwell.insights",
+    "keepwell.insights.voice",
     "keepwell.demo",  # the demo command, above every room: last
 ]
 
