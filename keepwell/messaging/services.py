@@ -202,54 +202,48 @@ def _facts(person_ids: list[int], purpose: str):
     purpose's default), their preferences, and the languages on their record (only for
     those whose preferences name none).
 
-    It runs inside every event that messages someone, so it is two plain statements (and a
-    third only for people with preferences): building the equivalent ORM queries cost more
-    than running them."""
+    It runs inside every event that messages someone, so it is one statement: a raw query
+    the ORM turns into Preference rows (with the fields' own conversions), one per person,
+    carrying the person's id, their latest choice and their spoken languages beside it.
+    Building the equivalent ORM queries cost more than running them."""
     ids = sorted(set(person_ids))
     if not ids:
         return set(), {}, {}
     from keepwell.people.models import Person
 
+    quote = connection.ops.quote_name
     marks = ", ".join(["%s"] * len(ids))
-    person_table = connection.ops.quote_name(Person._meta.db_table)
-    choice = PurposeChoice._meta
+    choice = quote(PurposeChoice._meta.db_table)
     preference = Preference._meta
-    # Table names come from the models; every value is a parameter.
+    columns = ", ".join(f"pref.{quote(f.column)}" for f in preference.concrete_fields)
+    through = quote(Person.languages.through._meta.db_table)
+    language = quote(Person.languages.field.related_model._meta.db_table)
+    joined = (
+        "string_agg(l.code, ',')" if connection.vendor == "postgresql" else "group_concat(l.code)"
+    )
+    # Table and column names come from the models; every value is a parameter.
     sql = (
-        f"SELECT p.id, (SELECT c.allowed FROM {connection.ops.quote_name(choice.db_table)} c "  # noqa: S608
-        "WHERE c.person_id = p.id AND c.purpose = %s ORDER BY c.at DESC, c.id DESC LIMIT 1), "
-        f"pref.id FROM {person_table} p "
-        f"LEFT JOIN {connection.ops.quote_name(preference.db_table)} pref "
-        f"ON pref.person_id = p.id WHERE p.id IN ({marks})"
+        f"SELECT {columns}, p.id AS kw_person, "  # noqa: S608
+        f"(SELECT c.allowed FROM {choice} c WHERE c.person_id = p.id AND c.purpose = %s "
+        "ORDER BY c.at DESC, c.id DESC LIMIT 1) AS kw_said, "
+        f"(SELECT {joined} FROM {through} pl JOIN {language} l ON l.id = pl.language_id "
+        "WHERE pl.person_id = p.id) AS kw_spoken "
+        f"FROM {quote(Person._meta.db_table)} p "
+        f"LEFT JOIN {quote(preference.db_table)} pref ON pref.person_id = p.id "
+        f"WHERE p.id IN ({marks})"
     )
     default = OPTED_IN_BY_DEFAULT.get(purpose, False)
-    allowed, with_preferences = set(), []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [purpose, *ids])
-        for person_id, said, preference_id in cursor.fetchall():
-            if bool(said) if said is not None else default:
-                allowed.add(person_id)
-            if preference_id is not None:
-                with_preferences.append(person_id)
-    preferences = (
-        {p.person_id: p for p in Preference.objects.filter(person_id__in=with_preferences)}
-        if with_preferences
-        else {}
-    )
-    unset = [pid for pid in ids if not getattr(preferences.get(pid), "languages", None)]
+    allowed: set[int] = set()
+    preferences: dict[int, Preference] = {}
     spoken: dict[int, list[str]] = {}
-    if unset:
-        through = connection.ops.quote_name(Person.languages.through._meta.db_table)
-        language = connection.ops.quote_name(Person.languages.field.related_model._meta.db_table)
-        marks = ", ".join(["%s"] * len(unset))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT pl.person_id, l.code FROM {through} pl "  # noqa: S608
-                f"JOIN {language} l ON l.id = pl.language_id WHERE pl.person_id IN ({marks})",
-                unset,
-            )
-            for person_id, code in cursor.fetchall():
-                spoken.setdefault(person_id, []).append(code)
+    for row in Preference.objects.raw(sql, [purpose, *ids]):
+        person_id = row.kw_person
+        if bool(row.kw_said) if row.kw_said is not None else default:
+            allowed.add(person_id)
+        if row.pk is not None:
+            preferences[person_id] = row
+        if row.kw_spoken and not (row.pk is not None and row.languages):
+            spoken[person_id] = row.kw_spoken.split(",")
     return allowed, preferences, spoken
 
 
