@@ -147,6 +147,14 @@ _ALL = (
         "To coordinators' inbox: ((count)) follow-ups are due. A link to the list only.",
     ),
     Kind(
+        "grant_report_due",
+        "A grant report due, to the group",
+        "work",
+        ("report", "programme", "date", "url"),
+        "To a funded group's coordinators: the report ((report)) they owe for their "
+        "((programme)) grant is due on ((date)). The award is behind ((url)).",
+    ),
+    Kind(
         "timebank_approval",
         "Time bank hours to approve, or approved",
         "volunteering",
@@ -161,6 +169,63 @@ _ALL = (
         ("check", "date", "url"),
         "To a volunteer and their coordinators: a check (((check)), such as DBS) ends on "
         "((date)). It does not say whose: the link shows that after signing in.",
+    ),
+    Kind(
+        "expense_approved",
+        "An expense claim approved",
+        "volunteering",
+        ("reference", "amount", "url"),
+        "To a volunteer or paid community worker: their claim ((reference)) for ((amount)) "
+        "was approved and will be paid. The claim is behind ((url)).",
+    ),
+    Kind(
+        "expense_rejected",
+        "An expense claim rejected",
+        "volunteering",
+        ("reference", "amount", "url"),
+        "To a volunteer or paid community worker: their claim ((reference)) for ((amount)) "
+        "was not approved. The reason is behind ((url)), read after signing in.",
+    ),
+    Kind(
+        "expense_paid",
+        "An expense claim sent for payment",
+        "volunteering",
+        ("reference", "amount", "url"),
+        "To a volunteer or paid community worker: their claim ((reference)) for ((amount)) "
+        "has gone to the payer. The claim is behind ((url)).",
+    ),
+    Kind(
+        "booking_requested",
+        "A space booking to decide",
+        "work",
+        ("space", "when", "weeks", "url"),
+        "To the staff inbox of the organisation that owns a room or outdoor space: a group "
+        "asked to book ((space)) from ((when)), for ((weeks)) week(s). The group and the "
+        "decision are behind ((url)).",
+    ),
+    Kind(
+        "booking_approved",
+        "A space booking approved",
+        "work",
+        ("space", "when", "weeks", "url"),
+        "To whoever asked for a booking for their group: ((space)) from ((when)), for "
+        "((weeks)) week(s), is approved. Details behind ((url)).",
+    ),
+    Kind(
+        "booking_declined",
+        "A space booking declined",
+        "work",
+        ("space", "when", "weeks", "reason", "url"),
+        "To whoever asked for a booking for their group: ((space)) from ((when)) was "
+        "declined. ((reason)) is the owner's reason, written in their words.",
+    ),
+    Kind(
+        "booking_cancelled",
+        "A space booking cancelled",
+        "work",
+        ("space", "when", "weeks", "url"),
+        "To the other side of a booking (the owner, or the group that asked): ((space)) "
+        "from ((when)), ((weeks)) week(s), is cancelled. Details behind ((url)).",
     ),
     Kind(
         "broadcast",

@@ -147,6 +147,54 @@ APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
         "Uma verificação ((check)) no keepwell termina no dia ((date)). "
         "Entre no keepwell para ver de quem é e o que fazer: ((url))",
     ),
+    (
+        "expense_approved",
+        "",
+        "en",
+        "Your claim ((reference)) is approved",
+        "Your expenses claim ((reference)) for ((amount)) is approved and will be paid. "
+        "Thank you. See it once you sign in: ((url))",
+    ),
+    (
+        "expense_approved",
+        "",
+        "pt",
+        "O seu pedido ((reference)) foi aprovado",
+        "O seu pedido de despesas ((reference)) de ((amount)) foi aprovado e vai ser pago. "
+        "Obrigado. Veja-o depois de entrar: ((url))",
+    ),
+    (
+        "expense_rejected",
+        "",
+        "en",
+        "Your claim ((reference)) was not approved",
+        "Your expenses claim ((reference)) for ((amount)) was not approved. Sign in to read "
+        "why and what you can do: ((url))",
+    ),
+    (
+        "expense_rejected",
+        "",
+        "pt",
+        "O seu pedido ((reference)) não foi aprovado",
+        "O seu pedido de despesas ((reference)) de ((amount)) não foi aprovado. Entre no "
+        "keepwell para ler o motivo e o que pode fazer: ((url))",
+    ),
+    (
+        "expense_paid",
+        "",
+        "en",
+        "Your claim ((reference)) is being paid",
+        "Your expenses claim ((reference)) for ((amount)) has gone to be paid. "
+        "See it once you sign in: ((url))",
+    ),
+    (
+        "expense_paid",
+        "",
+        "pt",
+        "O seu pedido ((reference)) foi enviado para pagamento",
+        "O seu pedido de despesas ((reference)) de ((amount)) foi enviado para pagamento. "
+        "Veja-o depois de entrar: ((url))",
+    ),
     # --- staff: a link only ----------------------------------------------------------------
     (
         "concern_routed",
@@ -259,6 +307,22 @@ APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
         "Há ((count)) acompanhamentos pendentes",
         "Há ((count)) acompanhamentos pendentes. Veja a lista: ((url))",
     ),
+    (
+        "grant_report_due",
+        "",
+        "en",
+        "Your ((report)) is due on ((date))",
+        "Your ((report)) for the ((programme)) grant is due on ((date)). "
+        "See the grant and what to send: ((url))",
+    ),
+    (
+        "grant_report_due",
+        "",
+        "pt",
+        "O seu ((report)) deve ser entregue a ((date))",
+        "O seu ((report)) da subvenção ((programme)) deve ser entregue a ((date)). "
+        "Veja a subvenção e o que enviar: ((url))",
+    ),
     # --- the people helped -----------------------------------------------------------------
     (
         "referral_update",
@@ -356,6 +420,71 @@ APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
         "As mensagens voltaram",
         "keepwell: vai voltar a receber as nossas mensagens. "
         "Envie STOP a qualquer momento para parar.",
+    ),
+    # --- spaces: a link only, the group named after signing in ----------------------------
+    (
+        "booking_requested",
+        "",
+        "en",
+        "A booking of ((space)) to decide",
+        "A group asked to book ((space)) from ((when)), for ((weeks)) week(s). "
+        "Sign in to approve or decline it: ((url))",
+    ),
+    (
+        "booking_requested",
+        "",
+        "pt",
+        "Uma reserva de ((space)) para decidir",
+        "Um grupo pediu para reservar ((space)) a partir de ((when)), durante ((weeks)) "
+        "semana(s). Entre no keepwell para aprovar ou recusar: ((url))",
+    ),
+    (
+        "booking_approved",
+        "",
+        "en",
+        "Your booking of ((space)) is approved",
+        "Your booking of ((space)) from ((when)), for ((weeks)) week(s), is approved. "
+        "See it once you sign in: ((url))",
+    ),
+    (
+        "booking_approved",
+        "",
+        "pt",
+        "A sua reserva de ((space)) foi aprovada",
+        "A sua reserva de ((space)) a partir de ((when)), durante ((weeks)) semana(s), foi "
+        "aprovada. Veja-a depois de entrar: ((url))",
+    ),
+    (
+        "booking_declined",
+        "",
+        "en",
+        "Your booking of ((space)) was declined",
+        "Your booking of ((space)) from ((when)), for ((weeks)) week(s), was declined. "
+        "The reason given: ((reason)). See it once you sign in: ((url))",
+    ),
+    (
+        "booking_declined",
+        "",
+        "pt",
+        "A sua reserva de ((space)) foi recusada",
+        "A sua reserva de ((space)) a partir de ((when)), durante ((weeks)) semana(s), foi "
+        "recusada. O motivo indicado: ((reason)). Veja-a depois de entrar: ((url))",
+    ),
+    (
+        "booking_cancelled",
+        "",
+        "en",
+        "A booking of ((space)) is cancelled",
+        "The booking of ((space)) from ((when)), for ((weeks)) week(s), is cancelled. "
+        "See it once you sign in: ((url))",
+    ),
+    (
+        "booking_cancelled",
+        "",
+        "pt",
+        "Uma reserva de ((space)) foi cancelada",
+        "A reserva de ((space)) a partir de ((when)), durante ((weeks)) semana(s), foi "
+        "cancelada. Veja-a depois de entrar: ((url))",
     ),
     # --- words written by people: a broadcast's sender, a coordinator's reply --------------
     ("broadcast", "", "en", "News from keepwell", "((body))"),

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from keepwell.core.navigation import NavItem
+
 
 class ExpensesConfig(AppConfig):
     """Funding's second app: volunteers' expenses and paid community roles' sessions."""
@@ -7,3 +9,4 @@ class ExpensesConfig(AppConfig):
     name = "keepwell.funding.expenses"
     label = "expenses"
     verbose_name = "Expenses"
+    navigation = [NavItem("Expenses", "expenses:mine", "expenses.claim", 75)]
