@@ -41,10 +41,11 @@ GRID = "#d8dde0"
 DASHES = ("", "6 3", "2 3", "9 3 2 3", "4 4", "1 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "circle")
 
-WIDTH = 420
-FONT = 13
-LINE = 16
+WIDTH = 400
+FONT = 14
+LINE = 17
 PLOT_HEIGHT = 220
+WIDEST_BAR = 48
 SLANT = 40  # degrees, for x labels that do not fit side by side
 SLANTED_MAX = 96  # a slanted label is cut to this many units
 SIDEWAYS_LABEL = 10 * FONT * 0.6  # a bar chart turns sideways past about 10 characters
@@ -157,21 +158,25 @@ def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
     return [(first + i) * step for i in range(last - first + 1)]
 
 
-def tick_text(value: float, step: float) -> str:
-    """A tick's label, short: "0", "2.5", "40k", "1.2m", "3bn"."""
-    if abs(value) < step / 2:
-        return "0"
-    if abs(value) >= 1e12:
-        text = f"{value:.2g}"
-    else:
-        text = ""
-        for divisor, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-            if abs(value) >= divisor and step >= divisor / 10:
-                text = f"{value / divisor:.{_decimals(step / divisor)}f}{suffix}"
-                break
-        if not text:
-            text = f"{value:,.{_decimals(step)}f}"
-    return text.replace("-", "\u2212", 1) if text.startswith("-") else text
+def tick_labels(ticks: list[float]) -> list[str]:
+    """The ticks' labels, short and in one unit: "0", "2.5", "250k", "1.25m", "3bn"."""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    largest = max(abs(t) for t in ticks)
+    divisor, suffix = 1.0, ""
+    for size, name in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if largest >= max(size, 1e5):
+            divisor, suffix = size, name
+            break
+    labels = []
+    for tick in ticks:
+        if abs(tick) < step / 2:
+            text = "0"
+        elif largest >= 1e13:
+            text = f"{tick:.2g}"
+        else:
+            text = f"{tick / divisor:,.{_decimals(step / divisor)}f}{suffix}"
+        labels.append(text.replace("-", "\u2212", 1) if text.startswith("-") else text)
+    return labels
 
 
 def _decimals(step: float) -> int:
@@ -405,8 +410,7 @@ class _Drawing:
             self.text(8, top + 10, chart.unit, fill=SECONDARY_TEXT)
             top += LINE + 4
         ticks = nice_ticks(self.low, self.high)
-        step = ticks[1] - ticks[0]
-        labels = [tick_text(t, step) for t in ticks]
+        labels = tick_labels(ticks)
         left = max(28.0, max(text_width(t, FONT) for t in labels) + 12)
         names = [_clean(c) for c in chart.categories]
         count = len(names)
@@ -460,10 +464,11 @@ class _Drawing:
 
     def bars_upright(self, left: float, band: float, zero: float, y_of: _Scale) -> None:
         chart = self.chart
-        width = band * 0.8 / len(chart.series)
+        width = min(band * 0.8 / len(chart.series), WIDEST_BAR)
+        margin = (band - width * len(chart.series)) / 2
         for i, category in enumerate(chart.categories):
             for j, series in enumerate(chart.series):
-                x = left + band * (0.1 + i) + width * j
+                x = left + band * i + margin + width * j
                 value = shown(series.values[i])
                 label = self.hint(series, category, series.values[i])
                 if value is None:
@@ -521,8 +526,7 @@ class _Drawing:
         bar = 14.0 if len(chart.series) > 1 else 18.0
         band = max(bar * len(chart.series) + 10, max(len(lines) for lines in names) * LINE + 6)
         ticks = nice_ticks(self.low, self.high)
-        step = ticks[1] - ticks[0]
-        labels = [tick_text(t, step) for t in ticks]
+        labels = tick_labels(ticks)
         right = 8 + max(text_width(t, FONT) for t in labels) / 2
         plot_width = WIDTH - left - right
         # Fewer ticks until their labels stand apart.
@@ -532,8 +536,7 @@ class _Drawing:
             ):
                 break
             ticks = nice_ticks(self.low, self.high, target)
-            step = ticks[1] - ticks[0]
-            labels = [tick_text(t, step) for t in ticks]
+            labels = tick_labels(ticks)
         plot_top = top + 4
         plot_height = band * len(chart.categories)
         base = plot_top + plot_height
@@ -565,6 +568,6 @@ class _Drawing:
                 self.bar(j, min(x, zero), y + 1, abs(x - zero), bar - 2, label)
         height = base + LINE + 8
         if chart.unit:
-            self.text(WIDTH - 8, height + 4, chart.unit, anchor="end", fill=SECONDARY_TEXT)
-            height += LINE + 4
+            self.text(WIDTH - 8, height + 8, chart.unit, anchor="end", fill=SECONDARY_TEXT)
+            height += LINE + 8
         return height
