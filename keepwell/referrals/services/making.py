@@ -66,7 +66,9 @@ def _clean_themes(themes: Iterable[str]) -> list[str]:
     return [code for code in dict.fromkeys(themes) if code in valid]
 
 
-def _record_referral_consent(person, *, by, how: str, to_whom: str, lawful_basis=None) -> Consent:
+def _record_referral_consent(
+    person, *, by, how: str, to_whom: str, lawful_basis=None, given_at=None
+) -> Consent:
     return people_services.record_consent(
         person,
         by=by,
@@ -74,6 +76,7 @@ def _record_referral_consent(person, *, by, how: str, to_whom: str, lawful_basis
         lawful_basis=lawful_basis or Consent.LawfulBasis.CONSENT,
         how=how,
         notes=f"To share their details with {to_whom} for this referral",
+        given_at=given_at,
     )
 
 
@@ -124,12 +127,16 @@ def create_referral(
     needs_interpreter: bool | None = None,
     safety_notes: str = "",
     consent_lawful_basis: str | None = None,
+    consent_given_at: datetime | None = None,
+    referrer_label: str = "",
     source: str = "web",
     via: str = "web",
     now: datetime | None = None,
 ) -> Referral:
     """An NHS connector (or a coordinator) refers a person to a community service.
 
+    ``referrer_label`` names who referred when it is not the signed-in user (a BaRS message
+    names the practitioner); ``consent_given_at`` is when consent was given, if not now.
     Raises ReferralRefused if the service's door is shut to the referring organisation.
     """
     service = Service.objects.select_related("organisation").get(pk=service.pk)
@@ -142,6 +149,7 @@ def create_referral(
         how=consent_how,
         to_whom=service.organisation.name,
         lawful_basis=consent_lawful_basis,
+        given_at=consent_given_at,
     )
     referral = _sent(
         now or timezone.now(),
@@ -151,7 +159,7 @@ def create_referral(
         to_organisation=service.organisation,
         from_organisation=from_organisation,
         referred_by=_actor(by),
-        referrer_label=_label(by),
+        referrer_label=referrer_label or _label(by),
         source=source,
         reason=reason,
         what_matters=what_matters,
