@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from keepwell.core.navigation import NavItem, PublicLink
+
 
 class VoiceConfig(AppConfig):
     """Insights' second app: community voice ("you said, we did") and teams' reflections
@@ -8,3 +10,16 @@ class VoiceConfig(AppConfig):
     name = "keepwell.insights.voice"
     label = "voice"
     verbose_name = "Community voice"
+    navigation = [
+        NavItem("You said, we did", "voice:index", "voice.use_voice", 75),
+        NavItem("Practice reflection", "voice:reflections", "voice.view_reflections", 76),
+    ]
+    public_links = [
+        PublicLink(
+            "You said, we did",
+            "voice:index",
+            "Raise an issue or an idea for your area, support others', and see what the NHS "
+            "and local partners did about each.",
+            40,
+        )
+    ]

@@ -1,0 +1,193 @@
+"""Forms for community voice and practice reflection (NHS.UK error summary, plain words)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from keepwell.core.forms import Form
+from keepwell.insights.voice import practice
+from keepwell.insights.voice.models import Kind, Status
+from keepwell.places.models import Area
+
+# The honeypot's name: a box people never see (hidden from sight and from screen readers)
+# that form-filling robots fill in.
+HONEYPOT = "website"
+
+
+def _areas():
+    return Area.objects.filter(kind=Area.Kind.NEIGHBOURHOOD).order_by("name")
+
+
+class RaiseForm(Form):
+    kind = forms.ChoiceField(
+        label="Is it an issue or an idea?",
+        choices=Kind.choices,
+        initial=Kind.ISSUE,
+        widget=forms.RadioSelect,
+    )
+    title = forms.CharField(
+        label="In a few words, what is it?",
+        max_length=150,
+        help_text="For example, “No bench at the bus stop by the health centre”",
+    )
+    body = forms.CharField(
+        label="Tell us more",
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What happens now, who it affects, and what would make it better",
+    )
+    area = forms.ModelChoiceField(
+        label="Which part of town is it about? (optional)",
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label="All of it, or not sure",
+    )
+    name = forms.CharField(
+        label="Your name (optional)",
+        max_length=100,
+        required=False,
+        help_text="Never shown on the public page",
+    )
+    contact = forms.CharField(
+        label="How can we let you know what happens? (optional)",
+        max_length=200,
+        required=False,
+        help_text="A phone number or email address. Only the people who answer see it.",
+    )
+    website = forms.CharField(label="Leave this box empty", required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = _areas()
+        self.fields[HONEYPOT].widget.attrs.update(tabindex="-1", autocomplete="off")
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get(HONEYPOT, "").strip())
+
+
+class FilterForm(Form):
+    status = forms.ChoiceField(
+        label="Status", choices=[("", "Any status"), *Status.choices], required=False
+    )
+    area = forms.ModelChoiceField(
+        label="Part of town", queryset=Area.objects.none(), required=False, empty_label="All"
+    )
+    hide_optional = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = _areas()
+
+    def chosen(self) -> dict:
+        if not self.is_valid():
+            return {"status": "", "area": None}
+        return {"status": self.cleaned_data["status"], "area": self.cleaned_data["area"]}
+
+
+class AnswerForm(Form):
+    status = forms.ChoiceField(label="What is happening now?", widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="What you say publicly",
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Plain words for everyone. If it is not possible, say honestly why.",
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = item.next_statuses
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == Status.NOT_POSSIBLE and not data.get("note", "").strip():
+            self.add_error("note", "Enter what you say publicly: why it is not possible, honestly")
+        return data
+
+
+class HideForm(Form):
+    reason = forms.CharField(
+        label="Why is it being removed?",
+        max_length=300,
+        help_text="Kept for moderators, for example “abusive about a named member of staff”",
+    )
+
+
+def rating_name(key: str) -> str:
+    return f"rating__{key.replace('.', '__')}"
+
+
+def evidence_name(key: str) -> str:
+    return f"evidence__{key.replace('.', '__')}"
+
+
+class ReflectionForm(Form):
+    organisation = forms.ModelChoiceField(label="Which team is reflecting?", queryset=None)
+    reflected_on = forms.DateField(label="Date of the reflection", initial=timezone.localdate)
+    notes = forms.CharField(
+        label="Who took part, and anything else to remember (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    may_name_team = forms.BooleanField(
+        label="The team agrees to be named beside its ratings in the place-wide picture",
+        required=False,
+        help_text="Leave unticked and the team's ratings count only in figures that name nobody",
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        choices = [("", "Not rated"), *((str(k), f"{k} – {v}") for k, v in practice.SCALE.items())]
+        for statement in practice.STATEMENTS:
+            self.fields[rating_name(statement.key)] = forms.TypedChoiceField(
+                label=statement.text,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+            self.fields[evidence_name(statement.key)] = forms.CharField(
+                label=f"Evidence for “{statement.text[:60]}” (optional)",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="What you did or saw that shows it",
+            )
+
+    def clean(self):
+        data = super().clean()
+        for statement in practice.STATEMENTS:
+            if data.get(evidence_name(statement.key), "").strip() and not data.get(
+                rating_name(statement.key)
+            ):
+                self.add_error(
+                    rating_name(statement.key),
+                    f"Choose a rating for “{statement.text[:60]}”, or leave its evidence empty",
+                )
+        if not self.ratings() and not self.errors:
+            self.add_error(None, "Choose a rating for at least one statement")
+        return data
+
+    def ratings(self) -> dict[str, tuple[int, str]]:
+        data = self.cleaned_data
+        return {
+            s.key: (data[rating_name(s.key)], data.get(evidence_name(s.key), ""))
+            for s in practice.STATEMENTS
+            if data.get(rating_name(s.key))
+        }
+
+    def groups(self):
+        """The rating and evidence fields of each group, for the template."""
+        return [
+            (
+                group,
+                [
+                    (s, self[rating_name(s.key)], self[evidence_name(s.key)])
+                    for s in practice.in_group(group.key)
+                ],
+            )
+            for group in practice.GROUPS
+        ]

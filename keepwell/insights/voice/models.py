@@ -1,0 +1,209 @@
+"""Community voice ("you said, we did") and teams' reflections on health-creating practice.
+
+A voice item is raised by anyone, supported once by each person, answered publicly by the
+NHS or a partner through a life of statuses, each step timed and attributed. A reflection is
+a team's rating of itself, statement by statement, with the evidence for each.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from keepwell.insights.voice import practice
+
+
+class Status(models.TextChoices):
+    HEARD = "heard", "Heard"
+    DISCUSSING = "discussing", "Being discussed"
+    ACTING = "acting", "Acting on it"
+    DONE = "done", "Done"
+    NOT_POSSIBLE = "not_possible", "Not possible"
+
+
+# Where an item may go from each status. "Not possible" may be reopened when things change.
+NEXT: dict[str, tuple[str, ...]] = {
+    Status.HEARD: (Status.DISCUSSING, Status.ACTING, Status.NOT_POSSIBLE),
+    Status.DISCUSSING: (Status.ACTING, Status.NOT_POSSIBLE),
+    Status.ACTING: (Status.DONE, Status.NOT_POSSIBLE),
+    Status.DONE: (),
+    Status.NOT_POSSIBLE: (Status.DISCUSSING,),
+}
+
+
+class Kind(models.TextChoices):
+    ISSUE = "issue", "An issue"
+    IDEA = "idea", "An idea"
+
+
+class Via(models.TextChoices):
+    WEB = "web", "The public form"
+    PHONE = "phone", "A phone call or visit, typed in by staff"
+
+
+class VoiceItemQuerySet(models.QuerySet):
+    def with_support(self):
+        return self.annotate(support_count=Count("supports", distinct=True))
+
+    def shown(self):
+        return self.filter(hidden_at__isnull=True)
+
+    def search(self, *, status: str = "", area=None):
+        qs = self
+        if status:
+            qs = qs.filter(status=status, hidden_at__isnull=True)
+        if area is not None:
+            qs = qs.filter(area=area)
+        return qs
+
+
+class VoiceItem(models.Model):
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ISSUE)
+    title = models.CharField(max_length=150)
+    body = models.TextField()
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Optional, and never shown publicly: so the person can hear back.
+    name = models.CharField(max_length=100, blank=True)
+    contact = models.CharField(max_length=200, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.WEB)
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.HEARD)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = VoiceItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-raised_at"], name="voice_item_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | ~Q(hidden_reason=""),
+                name="voice_item_hidden_with_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def next_statuses(self) -> list[tuple[str, str]]:
+        return [(s, Status(s).label) for s in NEXT[self.status]]
+
+
+class VoiceUpdate(models.Model):
+    """One public answer: the status an item moved to, what was said, by whom, when."""
+
+    item = models.ForeignKey(VoiceItem, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.NOT_POSSIBLE) | ~Q(note=""),
+                name="voice_not_possible_says_why",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_status_display()}"
+
+
+class VoiceSupport(models.Model):
+    """One person's support: a signed-in user once, an anonymous browser once."""
+
+    item = models.ForeignKey(VoiceItem, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    browser = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "user"], condition=Q(user__isnull=False), name="voice_support_user"
+            ),
+            models.UniqueConstraint(
+                fields=["item", "browser"], condition=~Q(browser=""), name="voice_support_browser"
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(browser=""), name="voice_support_someone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Support for {self.item}"
+
+
+class Reflection(models.Model):
+    """A team's look at its own practice on one day."""
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    reflected_on = models.DateField(default=timezone.localdate)
+    # The team agrees its name may be shown beside its ratings in place-wide figures.
+    may_name_team = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reflected_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.reflected_on:%d %B %Y}"
+
+    def ratings_by_key(self) -> dict[str, int]:
+        return {r.key: r.rating for r in self.ratings.all()}
+
+
+class ReflectionRating(models.Model):
+    reflection = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="ratings")
+    key = models.CharField(max_length=40)  # a practice.STATEMENTS key (checked by services)
+    rating = models.PositiveSmallIntegerField(choices=sorted(practice.SCALE.items()))
+    evidence = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reflection", "key"], name="reflection_rates_once"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="reflection_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.rating}"
+
+    @property
+    def statement(self) -> practice.Statement:
+        return practice.BY_KEY[self.key]

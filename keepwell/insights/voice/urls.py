@@ -1,0 +1,19 @@
+from django.urls import path
+
+from keepwell.insights.voice import views
+
+app_name = "voice"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("raise/", views.raise_item, name="raise"),
+    path("raise/sent/", views.raised, name="raised"),
+    path("<int:item_id>/", views.item, name="item"),
+    path("<int:item_id>/support/", views.support, name="support"),
+    path("<int:item_id>/answer/", views.answer, name="answer"),
+    path("<int:item_id>/remove/", views.hide, name="hide"),
+    path("reflection/", views.reflections, name="reflections"),
+    path("reflection/new/", views.reflection_new, name="reflection_new"),
+    path("reflection/place/", views.reflections_place, name="reflections_place"),
+    path("reflection/<int:reflection_id>/", views.reflection, name="reflection"),
+]

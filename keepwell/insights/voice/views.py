@@ -1,0 +1,257 @@
+"""Community voice and practice reflection pages: thin. Parse, authorise, call, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from keepwell.core.forms import form_status
+from keepwell.core.pages import form_page
+from keepwell.core.permissions import require
+from keepwell.core.querystring import page_number
+from keepwell.directory.models import Organisation
+from keepwell.insights.voice import forms, practice, queries, services
+from keepwell.insights.voice.models import Reflection, VoiceItem
+from keepwell.insights.voice.rules import team_ids
+
+BROWSER_COOKIE = "kw_voice"
+_COOKIE_SALT = "keepwell.voice.browser"
+_COOKIE_AGE = 60 * 60 * 24 * 365 * 2
+
+
+# --- Community voice (public) ---------------------------------------------------------------
+
+
+def index(request):
+    """Everything raised, newest first, with what was done: filter by status and area."""
+    filters = forms.FilterForm(request.GET or None)
+    items = queries.public_items(**filters.chosen())
+    page = Paginator(items, 20).get_page(page_number(request.GET.get("page")))
+    return render(request, "voice/index.html", {"filters": filters, "page": page})
+
+
+def raise_item(request):
+    form = forms.RaiseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_robot:
+            # Say nothing a robot could learn from: it looks sent, and nothing is kept.
+            return redirect("voice:raised")
+        if services.over_the_limit(request.META.get("REMOTE_ADDR")):
+            form.is_valid()
+            form.add_error(
+                None,
+                "Several things were sent from here in the last hour. Try again later, or "
+                "ask your GP practice or community hub to pass it on.",
+            )
+            status = 429
+        elif form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != forms.HONEYPOT}
+            item = services.raise_item(by=request.user, **data)
+            request.session["voice_raised"] = item.pk
+            return redirect("voice:raised")
+    return render(
+        request,
+        "voice/raise.html",
+        {"form": form},
+        status=max(status, form_status(form)),
+    )
+
+
+def raised(request):
+    pk = request.session.pop("voice_raised", None)
+    item = VoiceItem.objects.filter(pk=pk).first() if pk else None
+    return render(request, "voice/raised.html", {"item": item})
+
+
+def item(request, item_id: int):
+    try:
+        found = queries.item_page(item_id)
+    except VoiceItem.DoesNotExist:
+        raise Http404("No such item") from None
+    may_answer = request.user.has_perm("voice.answer")
+    if may_answer and not found.is_hidden:
+        services.open_contact(found, by=request.user)
+    return render(
+        request,
+        "voice/item.html",
+        {
+            "item": found,
+            "may_answer": may_answer,
+            "may_moderate": request.user.has_perm("voice.moderate"),
+            "supported": request.GET.get("supported"),
+        },
+    )
+
+
+@require_POST
+def support(request, item_id: int):
+    found = get_object_or_404(VoiceItem, pk=item_id)
+    browser = request.get_signed_cookie(BROWSER_COOKIE, default="", salt=_COOKIE_SALT)
+    new_browser = not browser
+    if new_browser:
+        browser = services.new_browser_key()
+    try:
+        counted = services.support(found, user=request.user, browser=browser)
+    except services.VoiceRefused as exc:
+        messages.error(request, str(exc))
+        counted = None
+    if counted:
+        messages.success(request, "Thank you: your support is counted.")
+    elif counted is False:
+        messages.info(request, "Your support was already counted: each person counts once.")
+    response = redirect("voice:item", item_id=found.pk)
+    response.status_code = 303  # after a POST: the browser fetches the item page with GET
+    if new_browser:
+        response.set_signed_cookie(
+            BROWSER_COOKIE,
+            browser,
+            salt=_COOKIE_SALT,
+            max_age=_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+# --- Community voice (staff) ----------------------------------------------------------------
+
+
+@login_required
+def answer(request, item_id: int):
+    require(request, "voice.answer")
+    found = get_object_or_404(VoiceItem, pk=item_id)
+    form = forms.AnswerForm(request.POST or None, item=found)
+
+    def save():
+        try:
+            return services.answer(found, by=request.user, **form.cleaned_data)
+        except services.VoiceRefused as exc:
+            form.add_error(None, str(exc))
+
+    return form_page(
+        request,
+        form,
+        "voice/answer.html",
+        {"item": found},
+        save=save,
+        success="Your answer is on the public page.",
+        redirect_to=reverse("voice:item", kwargs={"item_id": found.pk}),
+    )
+
+
+@login_required
+def hide(request, item_id: int):
+    require(request, "voice.moderate")
+    found = get_object_or_404(VoiceItem, pk=item_id)
+    form = forms.HideForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        "voice/hide.html",
+        {"item": found},
+        save=lambda: services.hide(found, by=request.user, **form.cleaned_data),
+        success="The item is removed from the public page.",
+        redirect_to=reverse("voice:item", kwargs={"item_id": found.pk}),
+    )
+
+
+# --- Practice reflection --------------------------------------------------------------------
+
+
+def _teams(user):
+    if user.is_platform_admin:
+        return Organisation.objects.order_by("name")
+    return Organisation.objects.filter(pk__in=team_ids(user)).order_by("name")
+
+
+@login_required
+def reflections(request):
+    require(request, "voice.view_reflections")
+    teams = _teams(request.user)
+    return render(
+        request,
+        "voice/reflections.html",
+        {
+            "reflections": queries.reflections_of(teams.values("pk")),
+            "may_reflect": request.user.has_perm("voice.reflect"),
+        },
+    )
+
+
+@login_required
+def reflection_new(request):
+    require(request, "voice.reflect")
+    form = forms.ReflectionForm(request.POST or None, organisations=_teams(request.user))
+
+    def save():
+        data = form.cleaned_data
+        return services.record_reflection(
+            data["organisation"],
+            by=request.user,
+            ratings=form.ratings(),
+            reflected_on=data["reflected_on"],
+            may_name_team=data["may_name_team"],
+            notes=data["notes"],
+        )
+
+    return form_page(
+        request,
+        form,
+        "voice/reflection_new.html",
+        {"scale": practice.SCALE},
+        save=save,
+        success="The reflection is saved.",
+        redirect_to=lambda r: reverse("voice:reflection", kwargs={"reflection_id": r.pk}),
+    )
+
+
+@login_required
+def reflection(request, reflection_id: int):
+    found = get_object_or_404(Reflection.objects.select_related("organisation"), pk=reflection_id)
+    require(request, "voice.view_reflection", found)
+    history = queries.team_reflections(found.organisation)
+    current = next(r for r in history if r.pk == found.pk)
+    earlier = [r for r in history if (r.reflected_on, r.pk) < (found.reflected_on, found.pk)]
+    before = earlier[-1] if earlier else None
+    ratings = current.ratings_by_key()
+    evidence = {r.key: r.evidence for r in current.ratings.all()}
+    moved = practice.changes(ratings, before.ratings_by_key()) if before else {}
+    rows = [
+        (
+            group,
+            [
+                (s, ratings.get(s.key), evidence.get(s.key, ""), moved.get(s.key))
+                for s in practice.in_group(group.key)
+            ],
+        )
+        for group in practice.GROUPS
+    ]
+    return render(
+        request,
+        "voice/reflection.html",
+        {
+            "reflection": current,
+            "before": before,
+            "rows": rows,
+            "scale": practice.SCALE,
+            "suggestions": practice.suggestions(ratings),
+            "chart": queries.change_chart(history),
+        },
+    )
+
+
+@login_required
+def reflections_place(request):
+    require(request, "voice.view_place_reflections")
+    return render(
+        request,
+        "voice/reflections_place.html",
+        {"summary": queries.place_summary(), "min_teams": queries.MIN_TEAMS},
+    )

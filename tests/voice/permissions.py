@@ -1,0 +1,39 @@
+"""Community voice and practice reflection URLs × personas. The voice pages are public;
+staff answer (olly too: every partner may answer publicly, under their name); coordinators,
+NHS connectors and admins moderate. A reflection is its team's: Wellbrook Mutual Aid's
+is seen by Sam, Ana, Tom and Alex, not by the practice or another town's group."""
+
+from __future__ import annotations
+
+from tests.permissions import OK, SIGNED_IN_ONLY, Row
+from tests.voice.factories import make_item, make_reflection
+
+SEE_OTHER = 303
+STAFF = {name: OK for name in ("alex", "priya", "sam", "ana", "tom", "olly")}
+MODERATORS = {name: OK for name in ("alex", "priya", "sam", "olly")}
+MUTUAL_AID_TEAM = {name: OK for name in ("alex", "sam", "ana", "tom")}
+
+
+def item(world):
+    return {"item_id": make_item(area=world.riverside).pk}
+
+
+def reflection(world):
+    return {"reflection_id": make_reflection(world.mutual_aid, by=world.sam).pk}
+
+
+MATRIX = [
+    Row("voice:index", expect={}, default=OK),
+    Row("voice:index", expect={}, default=OK, query="status=heard&area=99999"),
+    Row("voice:raise", expect={}, default=OK),
+    Row("voice:raised", expect={}, default=OK),
+    Row("voice:item", expect={}, default=OK, kwargs=item),
+    Row("voice:support", expect={}, default=SEE_OTHER, kwargs=item, method="post"),
+    Row("voice:answer", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=item),
+    Row("voice:hide", expect={**SIGNED_IN_ONLY, **MODERATORS}, kwargs=item),
+    Row("voice:reflections", expect={**SIGNED_IN_ONLY, **STAFF}),
+    Row("voice:reflection_new", expect={**SIGNED_IN_ONLY, **STAFF}),
+    Row("voice:reflection", expect={**SIGNED_IN_ONLY, **MUTUAL_AID_TEAM}, kwargs=reflection),
+    # An analyst reads the place-wide picture: it names no team that did not agree.
+    Row("voice:reflections_place", expect={**SIGNED_IN_ONLY, **STAFF, "nadia": OK}),
+]
