@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from keepwell.core import csvio
+from keepwell.core.charts import Chart, Series
 from keepwell.core.forms import form_status
 from keepwell.timebank import forms, services
 from keepwell.timebank.minutes import Minutes
@@ -130,4 +135,25 @@ def bank_settings(request, slug: str):
 @login_required
 def report(request, slug: str):
     bank = _bank(request, slug, "timebank.broker")
-    return render(request, "timebank/report.html", {"bank": bank, "report": services.report(bank)})
+    data = services.report(bank)
+    return render(
+        request,
+        "timebank/report.html",
+        {"bank": bank, "report": data, "hours_chart": _hours_by_month(data)},
+    )
+
+
+def _hours_by_month(report) -> Chart:
+    """Hours given in every month the report covers; a month with none is a real zero."""
+    minutes = {entry["month"]: int(entry["minutes"]) for entry in report.by_month}
+    months, month = [], report.since
+    while month <= timezone.localdate():
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return Chart(
+        title="Hours given by month",
+        categories=tuple(date_format(m, "M Y") for m in months),
+        series=(Series("Hours", tuple(round(minutes.get(m, 0) / 60, 2) for m in months)),),
+        unit="hours",
+        description="Hours given each month in exchanges, classes and help tasks.",
+    )
