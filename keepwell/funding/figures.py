@@ -1,0 +1,67 @@
+"""What an award paid for, beside the money: for each service it funds, the referrals it
+received over the award's period and how many got as far as taking part, and the help
+the funded group gave. Figures about people, so every one passes through insights'
+disclosure control (1 to 7 hidden, the rest rounded to 5) before a page shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from keepwell.funding.models import Award
+from keepwell.help.models import Task, TaskState
+from keepwell.insights import disclosure
+from keepwell.referrals.models import Referral, Status
+
+# A referral that reached these got to the service and took part.
+TOOK_PART = (Status.ENGAGED, Status.COMPLETED)
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    name: str
+    referrals: int | str
+    took_part: int | str
+
+
+@dataclass(frozen=True)
+class AwardFigures:
+    services: list[ServiceFigures]
+    help_done: int | str
+
+
+def _span(award: Award) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(award.starts_on, time.min))
+    end = timezone.make_aware(datetime.combine(award.ends_on, time.max))
+    return start, end
+
+
+def award_figures(award: Award) -> AwardFigures:
+    start, end = _span(award)
+    services = list(award.services.order_by("name"))
+    counted = {
+        row["service_id"]: row
+        for row in Referral.objects.filter(
+            service__in=services, created_at__gte=start, created_at__lte=end
+        )
+        .values("service_id")
+        .annotate(n=Count("pk"), took_part=Count("pk", filter=Q(status__in=TOOK_PART)))
+    }
+    rows = [
+        ServiceFigures(
+            name=service.name,
+            referrals=disclosure.count(counted.get(service.pk, {}).get("n", 0)),
+            took_part=disclosure.count(counted.get(service.pk, {}).get("took_part", 0)),
+        )
+        for service in services
+    ]
+    done = Task.objects.filter(
+        state=TaskState.DONE,
+        request__organisation_id=award.application.organisation_id,
+        finished_at__gte=start,
+        finished_at__lte=end,
+    ).count()
+    return AwardFigures(services=rows, help_done=disclosure.count(done))
