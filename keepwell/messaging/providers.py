@@ -334,6 +334,10 @@ def fake_outcome(channel: str, to: str) -> str:
     return "received"  # a letter: printed and posted
 
 
+# Per process and API key: (midnight, sends since it, when counted), as last committed.
+_SENT_TODAY: dict[str, tuple[datetime, int, datetime]] = {}
+
+
 class FakeProvider(Provider):
     """Notify's behaviour without Notify, shared by every worker through the database."""
 
@@ -342,6 +346,7 @@ class FakeProvider(Provider):
     def __init__(self, api_key: str = "fake-key", *, receipt_delay_seconds: float = 0.0):
         self.api_key = api_key
         self.receipt_delay = timedelta(seconds=receipt_delay_seconds)
+        self._counted: tuple[datetime, int, datetime] | None = None
 
     def _check(self, message: Message) -> None:
         """Notify's validation on the way in: a 400 for what it would refuse."""
@@ -368,7 +373,9 @@ class FakeProvider(Provider):
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
     def _room(self, now: datetime) -> tuple[int, float]:
-        """How many more sends the limits allow now, and how long until one more would be."""
+        """How many more sends the limits allow now, and how long until one more would be.
+
+        Called under ``_lock``, so every count sees all the sends before it."""
         window = timedelta(seconds=float(settings.KEEPWELL_MESSAGING_RATE_WINDOW_SECONDS))
         sends = FakeSend.objects.filter(api_key=self.api_key)
         in_window = sends.filter(created_at__gt=now - window)
@@ -377,13 +384,34 @@ class FakeProvider(Provider):
         # Once the window is full, the next send may go when its oldest send leaves it (the
         # sends about to be made are the oldest if the window is empty now).
         wait = max(((oldest[0] if oldest else now) + window - now).total_seconds(), 0.01)
-        midnight = now.astimezone(LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
-        daily = settings.KEEPWELL_MESSAGING_DAILY_LIMIT - (
-            sends.filter(created_at__gte=midnight).count()
-        )
+        daily = settings.KEEPWELL_MESSAGING_DAILY_LIMIT - self._sent_today(now)
         if daily < rolling:
             return max(daily, 0), _seconds_to_midnight(now)
         return max(rolling, 0), wait
+
+    def _sent_today(self, now: datetime) -> int:
+        """Sends since midnight. Counting them all for every batch grows with the day (100,000
+        index entries late in a big broadcast), so the count committed by this process's last
+        batch is kept, and only the sends stamped after it are counted. Exact, because it
+        runs under the lock: any process's later send was stamped after that count."""
+        midnight = now.astimezone(LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
+        sends = FakeSend.objects.filter(api_key=self.api_key)
+        known = _SENT_TODAY.get(self.api_key)
+        if known is None or known[0] != midnight or now < known[2]:
+            count = sends.filter(created_at__gte=midnight).count()
+        else:
+            count = known[1] + sends.filter(created_at__gt=known[2]).count()
+        self._counted = (midnight, count, now)
+        return count
+
+    def _remember(self, made: int) -> None:
+        """Keep today's count, ours included, once the batch is committed (a batch rolled back
+        must not be counted)."""
+        if self._counted is None:
+            return
+        midnight, count, at = self._counted
+        key, value = self.api_key, (midnight, count + made, at)
+        transaction.on_commit(lambda: _SENT_TODAY.__setitem__(key, value))
 
     def send(self, message: Message) -> Accepted:
         outcome = self.send_many([message])[0]
@@ -431,6 +459,7 @@ class FakeProvider(Provider):
                 rows.append(row)
                 outcomes[index] = Accepted(str(row.id), "created")
             FakeSend.objects.bulk_create(rows)
+            self._remember(len(rows))
         return outcomes
 
     def find_by_reference(self, reference: str) -> Found | None:

@@ -17,6 +17,7 @@ from requests.adapters import BaseAdapter
 from keepwell.messaging import outbox
 from keepwell.messaging.models import Channel, FakeSend, Message, Purpose, Receipt, Status
 from keepwell.messaging.providers import (
+    _SENT_TODAY,
     FakeProvider,
     NotifyProvider,
     ProviderDown,
@@ -335,6 +336,33 @@ def test_the_fake_keeps_notifys_daily_limit(settings):
 
     assert type(first).__name__ == "Accepted"
     assert isinstance(second, RateLimited) and second.retry_after > 0
+
+
+@pytest.mark.django_db
+def test_the_fakes_daily_count_includes_other_workers_sends_and_not_a_rolled_back_batch(
+    settings, django_capture_on_commit_callbacks
+):
+    """The fake keeps today's count between batches and counts only the sends after it:
+    another worker's sends still count, and a batch that was rolled back does not."""
+    from django.db import transaction
+
+    settings.KEEPWELL_MESSAGING_DAILY_LIMIT = 4
+    fake = FakeProvider()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):  # its batch committed
+            assert type(fake.send(queued())).__name__ == "Accepted"
+        # Another worker, in another process, sent one since.
+        FakeSend.objects.create(api_key="fake-key", reference="elsewhere", channel="sms", to="x")
+        # A batch of ours that was rolled back: it never reached the provider.
+        with pytest.raises(RuntimeError), transaction.atomic():
+            fake.send(queued())
+            raise RuntimeError("the worker died before committing")
+
+        outcomes = fake.send_many([queued(), queued(), queued()])
+
+        assert [type(o).__name__ for o in outcomes] == ["Accepted", "Accepted", "RateLimited"]
+    finally:
+        _SENT_TODAY.clear()  # what this process remembers must not outlive the test's rows
 
 
 @pytest.mark.django_db
