@@ -7,6 +7,7 @@ refuses says why on the form, or as a message on the claim's page.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,6 +95,7 @@ def _form(
 # --- a claimant's pages ---------------------------------------------------------------------
 
 
+@login_required
 def mine(request):
     require(request, "expenses.claim")
     user = request.user
@@ -114,6 +116,7 @@ def mine(request):
     )
 
 
+@login_required
 def new(request):
     require(request, "expenses.claim")
     user = request.user
@@ -146,6 +149,7 @@ def new(request):
     )
 
 
+@login_required
 def claim_detail(request, claim_id: int):
     claim = services.read_claim(_claim(request, claim_id), by=request.user)
     lines = list(claim.lines.select_related("added_by"))
@@ -175,6 +179,7 @@ def claim_detail(request, claim_id: int):
     )
 
 
+@login_required
 def line_add(request, claim_id: int):
     claim = _claim(request, claim_id, "expenses.change_claim")
     form = forms.LineForm(request.POST or None, request.FILES or None)
@@ -206,6 +211,7 @@ def line_add(request, claim_id: int):
     )
 
 
+@login_required
 def session_add(request, claim_id: int):
     claim = _claim(request, claim_id, "expenses.change_claim")
     roles = PaidRole.objects.filter(
@@ -238,6 +244,7 @@ def session_add(request, claim_id: int):
     )
 
 
+@login_required
 @require_POST
 def line_remove(request, line_id: int):
     line = get_object_or_404(ExpenseLine.objects.select_related("claim"), pk=line_id)
@@ -250,6 +257,7 @@ def line_remove(request, line_id: int):
     )
 
 
+@login_required
 @require_POST
 def session_remove(request, session_id: int):
     session = get_object_or_404(SessionLog.objects.select_related("claim", "role"), pk=session_id)
@@ -262,6 +270,7 @@ def session_remove(request, session_id: int):
     )
 
 
+@login_required
 @require_POST
 def submit(request, claim_id: int):
     claim = _claim(request, claim_id, "expenses.change_claim")
@@ -273,6 +282,7 @@ def submit(request, claim_id: int):
     )
 
 
+@login_required
 def receipt(request, line_id: int):
     """A receipt, for the claimant and the approvers only (never a public file)."""
     line = get_object_or_404(ExpenseLine.objects.select_related("claim__claimant"), pk=line_id)
@@ -294,6 +304,7 @@ def receipt(request, line_id: int):
 # --- coordinators ---------------------------------------------------------------------------
 
 
+@login_required
 def decide(request, claim_id: int):
     claim = _claim(request, claim_id, "expenses.decide_claim")
     form = forms.DecideForm(request.POST or None)
@@ -316,6 +327,7 @@ def decide(request, claim_id: int):
     )
 
 
+@login_required
 def queue(request):
     require(request, "expenses.approve_any")
     user = request.user
@@ -348,6 +360,7 @@ def queue(request):
     )
 
 
+@login_required
 @require_POST
 def export(request, organisation_id: int):
     organisation = _organisation(request, organisation_id)
@@ -364,6 +377,7 @@ def export(request, organisation_id: int):
     return redirect("expenses:queue")
 
 
+@login_required
 def export_csv(request, export_id: int):
     made = get_object_or_404(PaymentExport.objects.select_related("organisation"), pk=export_id)
     require(request, "expenses.manage", made.organisation)
@@ -374,6 +388,7 @@ def export_csv(request, export_id: int):
     return response
 
 
+@login_required
 def limits(request, organisation_id: int):
     organisation = _organisation(request, organisation_id)
     current = services.policy(organisation)
@@ -404,6 +419,7 @@ def limits(request, organisation_id: int):
     )
 
 
+@login_required
 def roles(request, organisation_id: int):
     organisation = _organisation(request, organisation_id)
     holders = User.objects.filter(
@@ -437,6 +453,7 @@ def roles(request, organisation_id: int):
     )
 
 
+@login_required
 @require_POST
 def role_end(request, role_id: int):
     role = get_object_or_404(PaidRole.objects.select_related("holder"), pk=role_id)
