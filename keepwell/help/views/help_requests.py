@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from keepwell.core.charts import Chart, Series
 from keepwell.core.permissions import require
 from keepwell.core.querystring import search_text_problem
 from keepwell.help import dashboard as board
@@ -30,10 +31,25 @@ def dashboard(request):
         "help/dashboard.html",
         {
             "board": data,
+            "open_chart": _open_by_area_chart(data),
             "now": timezone.now(),
             "can_add_volunteer": request.user.has_perm("help.add_volunteer"),
             "can_import": request.user.has_perm("help.import_nhs_list"),
         },
+    )
+
+
+def _open_by_area_chart(data: board.Dashboard) -> Chart:
+    """The dashboard's open requests by area, one bar per urgency, most urgent first."""
+    return Chart(
+        title="Open requests by area and urgency",
+        categories=tuple(row.name for row in data.areas),
+        series=tuple(
+            Series(str(label), tuple(row.cells[i] for row in data.areas))
+            for i, (_, label) in enumerate(data.urgencies)
+        ),
+        unit="open requests",
+        description="How many requests are open in each area, by how urgent they are.",
     )
 
 
