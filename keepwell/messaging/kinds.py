@@ -163,6 +163,22 @@ _ALL = (
         "approved. The exchange is behind ((url)).",
     ),
     Kind(
+        "timebank_welcome",
+        "Time bank membership approved",
+        "volunteering",
+        ("bank", "url"),
+        "To a person who asked to join a time bank: the brokers said yes. ((bank)): the time "
+        "bank's name; ((url)): their account, to offer and ask for hours.",
+    ),
+    Kind(
+        "timebank_not_now",
+        "Time bank membership not approved",
+        "volunteering",
+        ("bank", "url"),
+        "To a person who asked to join a time bank: the brokers said no for now. The reason "
+        "is not in the message: the person hears it from a broker. ((url)): the time bank.",
+    ),
+    Kind(
         "check_expiring",
         "A check about to expire",
         "volunteering",

@@ -132,6 +132,38 @@ APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
         "uma decisão sobre horas que indicou. Veja-as depois de entrar: ((url))",
     ),
     (
+        "timebank_welcome",
+        "",
+        "en",
+        "Welcome to ((bank))",
+        "keepwell: welcome to ((bank)). You can now offer and ask for hours. "
+        "See your account once you sign in: ((url))",
+    ),
+    (
+        "timebank_welcome",
+        "",
+        "pt",
+        "Bem-vindo ao ((bank))",
+        "keepwell: bem-vindo ao ((bank)). Já pode oferecer e pedir horas. "
+        "Veja a sua conta depois de entrar: ((url))",
+    ),
+    (
+        "timebank_not_now",
+        "",
+        "en",
+        "Your request to join ((bank))",
+        "keepwell: ((bank)) cannot take you as a member for now. One of its brokers will "
+        "tell you why and what you can do. The time bank: ((url))",
+    ),
+    (
+        "timebank_not_now",
+        "",
+        "pt",
+        "O seu pedido para entrar no ((bank))",
+        "keepwell: o ((bank)) não pode aceitá-lo como membro por agora. Um dos seus "
+        "responsáveis vai explicar porquê e o que pode fazer. O banco de tempo: ((url))",
+    ),
+    (
         "check_expiring",
         "",
         "en",

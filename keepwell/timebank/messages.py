@@ -3,7 +3,9 @@
 * hours recorded by one member wait for the other to confirm: that member hears; a group
   exchange waits for a broker: the brokers hear (``tell_exchange_awaiting``);
 * the other side (or a broker) confirmed them: the members who did not confirm hear
-  (``tell_exchange_confirmed``).
+  (``tell_exchange_confirmed``);
+* the brokers approved or declined someone's request to join: that person hears
+  (``tell_membership_decided``); the reason stays with the brokers, who tell it themselves.
 
 Called inside the ledger transaction, so a retried or rolled-back exchange leaves no message
 behind, and the same event sent twice adds nothing. The words carry a link only: the hours,
@@ -79,3 +81,28 @@ def tell_exchange_awaiting(exchange: Exchange, *, by=None) -> Sent:
 def tell_exchange_confirmed(exchange: Exchange, accounts, *, by=None) -> Sent:
     """Hours were confirmed: ``accounts`` (the members who did not confirm them) hear."""
     return _tell(exchange, accounts, event=f"timebank_confirmed:{exchange.pk}", by=by)
+
+
+def tell_membership_decided(account: Account, *, by=None) -> Sent:
+    """A person's request to join was approved or declined: they hear, on their channels."""
+    to = recipient(account)
+    if to is None or account.kind != Account.Kind.PERSON:
+        return Sent()
+    approved = account.status == Account.Status.APPROVED
+    bank = account.bank
+    if approved:
+        path = reverse("timebank:account", kwargs={"account_id": account.pk})
+    else:
+        path = reverse("timebank:bank", kwargs={"slug": bank.slug})
+    url = f"{settings.SITE_URL.rstrip('/')}{path}"
+    return send(
+        event=f"timebank_membership:{account.pk}:{account.status}",
+        kind="timebank_welcome" if approved else "timebank_not_now",
+        to=[to],
+        purpose=Purpose.VOLUNTEERING,
+        context={"bank": bank.name, "url": url},
+        about=("timebank_account", account.pk),
+        url=url,
+        by=by,
+        sender_organisation_id=bank.organisation_id,
+    )

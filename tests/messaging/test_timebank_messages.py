@@ -10,7 +10,7 @@ import pytest
 from keepwell.messaging.models import Channel, Message
 from keepwell.timebank import services
 from keepwell.timebank.services import LedgerError
-from tests.factories import UserFactory
+from tests.factories import PersonFactory, UserFactory
 from tests.timebank.factories import make_bank, make_member
 
 
@@ -167,3 +167,35 @@ def test_a_class_cath_gave_waits_in_the_brokers_inbox_and_then_everyone_in_it_he
 
     told = _approvals(event=f"timebank_confirmed:{exchange.pk}")
     assert sorted(m.person.given_name for m in told) == ["Bill", "Cath", "Margaret"]
+
+
+def test_a_person_hears_in_their_language_that_the_brokers_let_them_join(world, bank):
+    from keepwell.people.models import Language
+
+    rosa = PersonFactory(given_name="Rosa", mobile="07700 900444")
+    rosa.languages.add(
+        Language.objects.get_or_create(code="pt", defaults={"name": "Portuguese"})[0]
+    )
+    account = services.apply_to_join(bank["bank"], by=world.sam, person=rosa)
+    assert not Message.objects.filter(person=rosa).exists()  # asking says nothing yet
+
+    services.decide_membership(account, by=world.sam, approve=True)
+
+    (welcome,) = Message.objects.filter(person=rosa)
+    assert (welcome.kind, welcome.channel, welcome.language) == ("timebank_welcome", "sms", "pt")
+    assert bank["bank"].name in welcome.body and f"/timebank/account/{account.pk}/" in welcome.body
+
+
+def test_a_declined_person_hears_no_for_now_without_the_brokers_reason(world, bank):
+    tomasz = PersonFactory(given_name="Tomasz", mobile="07700 900555")
+    account = services.apply_to_join(bank["bank"], by=world.sam, person=tomasz)
+
+    services.decide_membership(
+        account, by=world.sam, approve=False, note="Lives outside the area we cover"
+    )
+    services.decide_membership(account, by=world.sam, approve=False)  # the same decision again
+
+    (message,) = Message.objects.filter(person=tomasz)
+    assert message.kind == "timebank_not_now"
+    assert "outside the area" not in message.body
+    assert "broker" in message.body

@@ -8,6 +8,7 @@ from django.utils import timezone
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.people.models import Consent, Person, Strength
+from keepwell.timebank import messages
 from keepwell.timebank.models import Account, Listing, TimeBank
 from keepwell.timebank.services.common import LedgerError
 
@@ -158,6 +159,7 @@ def decide_membership(
     account.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     verb = "Approved" if approve else "Declined"
     _audit(by, Action.UPDATE, account, f"{verb} membership of {account.bank}", via)
+    messages.tell_membership_decided(account, by=by)
     return account
 
 
