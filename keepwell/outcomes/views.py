@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from keepwell.core.charts import Chart, Series
 from keepwell.core.forms import form_status
 from keepwell.core.permissions import require
 from keepwell.outcomes import forms, services
@@ -135,7 +138,10 @@ def cohort(request):
     for row in rows:
         by_measure.setdefault(row.measure, []).append(row)
         names[row.measure] = row.measure_name
-    tables = [(names[code], code, by_measure[code]) for code in by_measure]
+    tables = [
+        (names[code], code, by_measure[code], _change_chart(names[code], by_measure[code]))
+        for code in by_measure
+    ]
     return render(
         request,
         "outcomes/cohort.html",
@@ -147,6 +153,38 @@ def cohort(request):
             "min_cohort": services.min_cohort(),
             "query": request.GET.urlencode(),
         },
+    )
+
+
+def _change_chart(name: str, rows) -> Chart:
+    """One measure's mean change by group, a bar per question, rounded as the table shows
+    it; a group too small to show, or without that question, is a "*"."""
+    groups = list(dict.fromkeys((row.group_id, row.group) for row in rows))
+    questions = list(dict.fromkeys((row.item, row.label, row.lower_is_better) for row in rows))
+    change = {
+        ((row.group_id, row.group), row.item): row.mean_change
+        for row in rows
+        if row.mean_change is not None
+    }
+
+    def shown(value: float | None) -> float | None:
+        if value is None:
+            return None
+        return float(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+    return Chart(
+        title=f"{name}: mean change",
+        categories=tuple(group for _, group in groups),
+        series=tuple(
+            Series(
+                f"{label} (lower is better)" if lower else label,
+                tuple(shown(change.get((group, item))) for group in groups),
+            )
+            for item, label, lower in questions
+        ),
+        unit="points",
+        description="Mean change in each answer from the start to the follow-up, by group; "
+        "below zero is a fall.",
     )
 
 
