@@ -1,7 +1,7 @@
-"""FHIR for GP systems: read a referral as a Bundle, or send one in.
+"""FHIR for GP systems: read a referral as a Bundle, send one in, or send a BaRS message.
 
 Mounted at the API's root (``prefix = "/"``) so the paths are exactly
-``/api/referrals/{id}/fhir`` and ``/api/fhir/Bundle``.
+``/api/referrals/{id}/fhir``, ``/api/fhir/Bundle`` and ``/api/fhir/$process-message``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from pydantic import ConfigDict
 
 from keepwell.core.api import error_format
 from keepwell.referrals import fhir
+from keepwell.referrals.bars import answers as bars_answers
+from keepwell.referrals.bars import receiving as bars
+from keepwell.referrals.bars.mapping import TARGET_HEADER
+from keepwell.referrals.bars.message import error as bars_error
 from keepwell.referrals.models import Referral
 
 prefix = "/"
@@ -91,6 +95,22 @@ def _fhir_error(status: int, message: str, errors: list[dict[str, Any]]) -> Http
     return _outcome(problems, status)
 
 
+def _is_bars_path(path: str) -> bool:
+    return path.rstrip("/") == bars.PATH
+
+
+def _bars_error(status: int, message: str, errors: list[dict[str, Any]]) -> HttpResponse:
+    """The API's own errors on $process-message, as BaRS answers them (its error codes)."""
+    code = _ISSUE_CODE.get(status, "invalid")
+    issues = [
+        bars_error(str(e.get("msg", message)), ".".join(map(str, e.get("loc", ()))) or None, code)
+        for e in errors
+    ] or [bars_error(message, None, code)]
+    return _fhir(bars_answers.outcome(issues, status), status)
+
+
+# BaRS first: the first format whose path matches renders the error.
+error_format(_is_bars_path, _bars_error)
 error_format(_is_fhir_path, _fhir_error)
 
 
@@ -181,3 +201,84 @@ def create_from_fhir(request):
     response = _fhir(fhir.referral_bundle(referral), 201)
     response["Location"] = reverse("api:referral_as_fhir", kwargs={"referral_id": referral.pk})
     return response
+
+
+def _body_or_refusal(request, outcome) -> bytes | HttpResponse:
+    """The request's JSON body, or the FHIR answer refusing it: 415 when it is not JSON, 413
+    when it is over the size limit."""
+    content_type = request.content_type or ""
+    if content_type not in ACCEPTED_TYPES:
+        problem = f"Send application/fhir+json, not {content_type or 'nothing'}"
+        return outcome(problem, "not-supported", 415)
+    try:
+        return request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return outcome(f"The body is over {limit:,} bytes", "too-long", 413)
+
+
+def _bars_refusal(diagnostics: str, code: str, status: int) -> HttpResponse:
+    return _fhir(
+        bars_answers.outcome([bars_error(diagnostics, None, code, status)], status), status
+    )
+
+
+@router.post(
+    "fhir/$process-message",
+    response={
+        200: FhirBundle,
+        400: OperationOutcome,
+        401: OperationOutcome,
+        403: OperationOutcome,
+        404: OperationOutcome,
+        409: OperationOutcome,
+        413: OperationOutcome,
+        415: OperationOutcome,
+        422: OperationOutcome,
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "name": TARGET_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "The receiving service, as the BaRS proxy names it: base64 of "
+                '{"system": ..., "value": ...}, the system keepwell\'s service identifier '
+                "system or https://fhir.nhs.uk/Id/ods-organization-code.",
+                "schema": {"type": "string"},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                media_type: {"schema": {"$ref": "#/components/schemas/FhirBundle"}}
+                for media_type in sorted(ACCEPTED_TYPES)
+            },
+        },
+    },
+    summary="Receive a BaRS message (Booking and Referral Standard)",
+    description="A FHIR R4 Bundle of type message whose MessageHeader (event "
+    "servicerequest-request; reason new, update or cancel) has a ServiceRequest as its focus. "
+    "A new referral is made for the service named by the performer or the "
+    "NHSD-Target-Identifier header; update and cancel change the referral the same sender "
+    "made under that ServiceRequest identifier; a ServiceRequest of category validation asks "
+    "whether the service would take it and makes nothing. Any other resource is kept with "
+    "the message and listed as a warning. The same message id again gets the same answer. "
+    "Answers 200 with a response message (MessageHeader, OperationOutcome of warnings, the "
+    "referral), or an OperationOutcome naming each problem by FHIRPath: 400 malformed, 404 "
+    "no such service or referral, 409 a message id reused with another body or a referral "
+    "already closed, 413 over the size limit, 415 not JSON, 422 refused by the service; "
+    "nothing is written.",
+)
+def process_message(request):
+    if not request.user.has_perm("referrals.fhir_import"):
+        return _bars_refusal(
+            "Only an NHS connector or an admin may send referrals", "forbidden", 403
+        )
+    body = _body_or_refusal(request, _bars_refusal)
+    if isinstance(body, HttpResponse):
+        return body
+    answer = bars.receive(
+        body, by=request.user, target_header=request.headers.get(TARGET_HEADER, "")
+    )
+    return _fhir(answer.body, answer.status)
