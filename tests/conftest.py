@@ -7,6 +7,7 @@
 * ``jo``        — volunteer with Wellbrook Mutual Aid
 * ``margaret``  — a resident (member) who signs in to see her own record
 * ``olly``      — an outsider: coordinator of a group in another town, who must see nothing
+* ``nadia``     — an ICS analyst: sees insights, and nothing about any person
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class World:
     jo: User
     margaret: User
     olly: User
+    nadia: User
     practice: Organisation
     mutual_aid: Organisation
     other_group: Organisation
@@ -60,7 +62,7 @@ class World:
         return None if name == "anonymous" else getattr(self, name)
 
 
-PERSONAS = ["anonymous", "alex", "priya", "sam", "ana", "tom", "jo", "margaret", "olly"]
+PERSONAS = ["anonymous", "alex", "priya", "sam", "ana", "tom", "jo", "margaret", "olly", "nadia"]
 
 
 @pytest.fixture
@@ -91,6 +93,8 @@ def world(db) -> World:
     MembershipFactory(user=margaret, role=Role.MEMBER)
     olly = UserFactory(username="olly", display_name="Olly Outsider")
     MembershipFactory(user=olly, role=Role.COORDINATOR, organisation=other)
+    nadia = UserFactory(username="nadia", display_name="Nadia Analyst")
+    MembershipFactory(user=nadia, role=Role.ANALYST)
 
     margaret_person = PersonFactory(
         given_name="Margaret",
@@ -116,6 +120,7 @@ def world(db) -> World:
         jo=jo,
         margaret=margaret,
         olly=olly,
+        nadia=nadia,
         practice=practice,
         mutual_aid=mutual_aid,
         other_group=other,

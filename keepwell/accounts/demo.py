@@ -23,6 +23,7 @@ DEMO_USERS = [
     ("deputy", "Tom Hughes", Role.AREA_LEAD, "wellbrook-mutual-aid", "riverside"),
     ("volunteer", "Jo Bell", Role.VOLUNTEER, "wellbrook-mutual-aid", None),
     ("member", "Margaret Evans", Role.MEMBER, None, None),
+    ("analyst", "Nadia Analyst", Role.ANALYST, None, None),
 ]
 
 

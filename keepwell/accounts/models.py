@@ -24,10 +24,14 @@ class Role(models.TextChoices):
     AREA_LEAD = "area_lead", "Area lead"
     VOLUNTEER = "volunteer", "Volunteer"
     MEMBER = "member", "Member"
+    ANALYST = "analyst", "Analyst (ICS or public health)"
 
 
 # Staff roles see other people's records, so they sign in with two factors.
 STAFF_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.NHS_CONNECTOR, Role.COORDINATOR, Role.AREA_LEAD})
+# Analysts see no one's record, but they sign in like the NHS staff they are: with two
+# factors, since what they read is built from everyone's records.
+TWO_FACTOR_ROLES = STAFF_ROLES | {Role.ANALYST}
 
 
 class User(AbstractUser):
@@ -59,7 +63,7 @@ class User(AbstractUser):
 
     @property
     def needs_two_factor(self) -> bool:
-        return self.is_superuser or bool(self.roles & STAFF_ROLES)
+        return self.is_superuser or bool(self.roles & TWO_FACTOR_ROLES)
 
     def organisation_ids(self, *roles: str) -> set[int]:
         qs = self.memberships.exclude(organisation=None)

@@ -77,7 +77,9 @@ def interaction(world):
     return {"interaction_id": made.pk}
 
 
-SIGNED_IN = {name: OK for name in ("alex", "priya", "sam", "ana", "tom", "jo", "margaret", "olly")}
+SIGNED_IN = {
+    name: OK for name in ("alex", "priya", "sam", "ana", "tom", "jo", "margaret", "olly", "nadia")
+}
 STAFF = {name: OK for name in ("alex", "priya", "sam", "ana", "tom", "olly")}
 # The mapping team: platform admins, NHS connectors, infrastructure coordinators.
 MAPPING_TEAM = {"alex": OK, "priya": OK}
