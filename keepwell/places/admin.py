@@ -19,5 +19,5 @@ class PostcodeLocationAdmin(admin.ModelAdmin):
 
 @admin.register(Deprivation)
 class DeprivationAdmin(admin.ModelAdmin):
-    list_display = ["lsoa", "lsoa_name", "imd_decile"]
+    list_display = ["lsoa", "edition", "lsoa_name", "imd_decile"]
     search_fields = ["lsoa", "lsoa_name"]

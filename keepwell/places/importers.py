@@ -1,5 +1,8 @@
 """Imports of national data: the ONS Postcode Directory and the English Indices of Deprivation.
 
+LSOA populations (``keepwell import-population``) are read by :mod:`keepwell.places.population`
+with the same helpers.
+
 Both follow one discipline (STYLE.md habit 6): check the header first and name every missing
 column; read the file as a stream; report the row number and reason of every bad row; load
 in bulk; and swap the new rows in within one transaction, so that a failed import leaves the
@@ -556,6 +559,8 @@ class ImdImport:
     imported: int
     demo_kept: int
     seconds: float
+    edition: int = Deprivation.Edition.IOD2019
+    domains: tuple[str, ...] = ()
 
     @property
     def rows_per_s(self) -> float:
@@ -580,10 +585,15 @@ class _Named:
         return None
 
 
-# File 7 of the English Indices of Deprivation 2019 (and File 1, which has the same four);
-# the 2025 release names its LSOAs "(2021)" and is accepted too.
+# File 7 of the English Indices of Deprivation (and File 1, which has only the overall
+# index). 2019 names its LSOAs "(2011)", 2025 "(2021)": that is how the edition is known.
+# The rest of the 2025 header is 2019's (checked against scripts that read the October
+# 2025 File 7: "LSOA code (2021)", "Local Authority District code (2024)", then each
+# index's "Score", "Rank (where 1 is most deprived)" and "Decile (where 1 is most
+# deprived 10% of LSOAs)").
+LSOA_2011, LSOA_2021 = "LSOA code (2011)", "LSOA code (2021)"
 IMD_COLUMNS = {
-    "lsoa": _Named(("LSOA code (2011)", "LSOA code (2021)")),
+    "lsoa": _Named((LSOA_2011, LSOA_2021)),
     "name": _Named(("LSOA name (2011)", "LSOA name (2021)")),
     "rank": _Named(
         ("Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",),
@@ -594,12 +604,30 @@ IMD_COLUMNS = {
         starts="index of multiple deprivation (imd) decile",
     ),
 }
+# The seven domains' deciles: each optional (File 1 has none); a missing one stays blank.
+IMD_DOMAINS = {
+    "income_decile": _Named((), starts="income decile"),
+    "employment_decile": _Named((), starts="employment decile"),
+    "education_decile": _Named((), starts="education, skills and training decile"),
+    "health_decile": _Named((), starts="health deprivation and disability decile"),
+    "crime_decile": _Named((), starts="crime decile"),
+    "housing_decile": _Named((), starts="barriers to housing and services decile"),
+    "living_environment_decile": _Named((), starts="living environment decile"),
+}
 _LSOA_NAME_MAX = Deprivation._meta.get_field("lsoa_name").max_length or 100
 
 
-def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport:
-    """Replace the deprivation table with the IMD rank and decile of every LSOA in the file.
+def imd_edition(header: list[str]) -> int:
+    """The edition a File 7 header belongs to: 2025 on 2021 LSOAs, else 2019."""
+    return (
+        Deprivation.Edition.IOD2025 if LSOA_2021.lower() in header else Deprivation.Edition.IOD2019
+    )
 
+
+def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport:
+    """Replace one edition's deprivation rows with the deciles of every LSOA in the file.
+
+    The edition (2019 or 2025) comes from the header; the other edition's rows are kept.
     LSOAs that only the demo place's postcodes use keep their rows (real LSOA codes never
     clash with the demo's made-up ones).
     """
@@ -614,9 +642,12 @@ def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport
             raise ImportFailed(
                 f"The file is missing column{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(repr(m) for m in missing)}: is it File 7 (or File 1) of the "
-                "English Indices of Deprivation 2019? Nothing was imported.",
+                "English Indices of Deprivation 2019 or 2025? Nothing was imported.",
                 missing_columns=missing,
             )
+        edition = imd_edition(header)
+        domains = {key: col.find(header) for key, col in IMD_DOMAINS.items()}
+        domain_index = {k: i for k, i in domains.items() if i is not None}
         indices = [index for index in found.values() if index is not None]
         pick = operator.itemgetter(*indices)  # lsoa, name, rank, decile: IMD_COLUMNS' order
         width = len(header)
@@ -626,7 +657,8 @@ def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport
                 .exclude(lsoa="")
                 .values_list("lsoa", flat=True)
             )
-            kept = Deprivation.objects.filter(lsoa__in=demo_lsoas)
+            this_edition = Deprivation.objects.filter(edition=edition)
+            kept = this_edition.filter(lsoa__in=demo_lsoas)
             demo_kept = set(kept.values_list("lsoa", flat=True))
             seen: dict[str, int] = {}
             new: list[Deprivation] = []
@@ -639,6 +671,9 @@ def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport
                     continue
                 lsoa, name, rank, decile = (value.strip() for value in pick(row))
                 reason = _imd_row_problem(lsoa, name, rank, decile)
+                domain_deciles = {key: row[i].strip() for key, i in domain_index.items()}
+                if reason is None:
+                    reason = _domain_problem(domain_deciles)
                 if reason is None and lsoa in seen:
                     reason = f"LSOA {lsoa} appears more than once (first on row {seen[lsoa]})"
                 if reason is None and lsoa in demo_kept:
@@ -652,7 +687,12 @@ def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport
                 if not tally.bad_row_count:
                     new.append(
                         Deprivation(
-                            lsoa=lsoa, lsoa_name=name, imd_rank=int(rank), imd_decile=int(decile)
+                            lsoa=lsoa,
+                            edition=edition,
+                            lsoa_name=name,
+                            imd_rank=int(rank),
+                            imd_decile=int(decile),
+                            **{key: int(value) for key, value in domain_deciles.items()},
                         )
                     )
             tally.fail_if_bad("file")
@@ -661,14 +701,20 @@ def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport
                     "The file has no LSOAs: nothing was imported and the deprivation data "
                     "already held is unchanged."
                 )
-            Deprivation.objects.exclude(lsoa__in=demo_kept).delete()
+            this_edition.exclude(lsoa__in=demo_kept).delete()
             Deprivation.objects.bulk_create(new, batch_size=2000)
     return ImdImport(
         rows_read=rows_read,
         imported=len(new),
         demo_kept=len(demo_kept),
         seconds=time.perf_counter() - started,
+        edition=edition,
+        domains=tuple(domain_index),
     )
+
+
+def _is_decile(value: str) -> bool:
+    return value.isascii() and value.isdigit() and 1 <= int(value) <= 10
 
 
 def _imd_row_problem(lsoa: str, name: str, rank: str, decile: str) -> str | None:
@@ -680,6 +726,14 @@ def _imd_row_problem(lsoa: str, name: str, rank: str, decile: str) -> str | None
         return f"the LSOA name is longer than {_LSOA_NAME_MAX} characters"
     if not (rank.isascii() and rank.isdigit() and int(rank) >= 1):
         return f"the IMD rank {rank!r} is not a whole number of 1 or more"
-    if not (decile.isascii() and decile.isdigit() and 1 <= int(decile) <= 10):
+    if not _is_decile(decile):
         return f"the IMD decile {decile!r} is not a whole number from 1 to 10"
+    return None
+
+
+def _domain_problem(deciles: dict[str, str]) -> str | None:
+    for key, value in deciles.items():
+        if not _is_decile(value):
+            what = IMD_DOMAINS[key].starts
+            return f"the {what} {value!r} is not a whole number from 1 to 10"
     return None

@@ -42,15 +42,51 @@ class PostcodeLocation(models.Model):
 
 
 class Deprivation(models.Model):
-    """English Indices of Deprivation 2019: the IMD decile of one LSOA (1 = most deprived)."""
+    """The deprivation deciles of an LSOA in one edition of the Indices (1 = most deprived).
 
-    lsoa = models.CharField(max_length=9, unique=True)
+    Each edition is kept beside the others (2019 on 2011 LSOAs, 2025 on 2021 LSOAs), so a
+    figure can say which it comes from. The domain deciles are blank when the file (File 1)
+    carries only the overall index.
+    """
+
+    class Edition(models.IntegerChoices):
+        IOD2019 = 2019, "English Indices of Deprivation 2019"
+        IOD2025 = 2025, "English Indices of Deprivation 2025"
+
+    lsoa = models.CharField(max_length=9)
+    edition = models.PositiveSmallIntegerField(choices=Edition.choices, default=Edition.IOD2019)
     lsoa_name = models.CharField(max_length=100, blank=True)
     imd_rank = models.PositiveIntegerField()
     imd_decile = models.PositiveSmallIntegerField()
+    income_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    employment_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    education_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    health_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    crime_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    housing_decile = models.PositiveSmallIntegerField(
+        "barriers to housing and services decile", null=True, blank=True
+    )
+    living_environment_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lsoa", "edition"], name="deprivation_once_per_edition")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.lsoa}: decile {self.imd_decile}"
+        return f"{self.lsoa}: decile {self.imd_decile} ({self.edition})"
+
+
+class Population(models.Model):
+    """How many people live in one LSOA (ONS mid-year estimate or Census 2021)."""
+
+    lsoa = models.CharField(max_length=9, unique=True)
+    residents = models.PositiveIntegerField()
+    year = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.lsoa}: {self.residents:,} ({self.year})"
 
 
 class AreaQuerySet(models.QuerySet):

@@ -1,4 +1,4 @@
-"""``keepwell import-imd FILE``: load IMD 2019 deciles by LSOA (see docs/places.md)."""
+"""``keepwell import-imd FILE``: load IMD 2019 or 2025 deciles by LSOA (see docs/places.md)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from keepwell.places.importers import ImportFailed, import_imd
 
 class Command(BaseCommand):
     help = (
-        "Replace the deprivation table with the IMD rank and decile of each LSOA from File 7 "
-        "(or File 1) of the English Indices of Deprivation 2019, as CSV. All or nothing."
+        "Replace one edition's deprivation rows with the IMD rank, decile and domain deciles "
+        "of each LSOA from File 7 (or File 1) of the English Indices of Deprivation 2019 or "
+        "2025, as CSV; the edition comes from the header, the other edition is kept. "
+        "All or nothing."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +23,12 @@ class Command(BaseCommand):
             result = import_imd(file)
         except ImportFailed as exc:
             raise CommandError(exc.report()) from exc
-        self.stdout.write(self.style.SUCCESS(f"Imported {result.imported:,} LSOAs from {file}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {result.imported:,} LSOAs of the {result.edition} edition from {file}"
+                f" ({'with' if result.domains else 'without'} domain deciles)."
+            )
+        )
         self.stdout.write(
             f"Kept {result.demo_kept:,} demo LSOAs. {result.rows_read:,} rows in "
             f"{result.seconds:.1f} s ({result.rows_per_s:,.0f} rows/s)."
