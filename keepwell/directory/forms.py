@@ -201,6 +201,7 @@ class OrganisationForm(ModelForm):
             "company_number",
             "is_cic",
             "ods_code",
+            "bars_endpoint",
             "phone",
             "email",
             "website",
@@ -215,6 +216,15 @@ class OrganisationForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["name"].error_messages["required"] = "Enter the organisation's name"
         self.fields["kind"].error_messages["required"] = "Choose the kind of organisation"
+        if "bars_endpoint" in self.fields:
+            if self.is_bound and "bars_endpoint" not in self.data:
+                # A suggestion made without the field (or before it existed) leaves it be.
+                del self.fields["bars_endpoint"]
+            else:
+                self.fields["bars_endpoint"].error_messages["invalid"] = (
+                    "Enter the BaRS endpoint as a web address, like "
+                    "https://gp-system.example.nhs.uk/fhir/$process-message"
+                )
 
     def clean_charity_number(self):
         return self.cleaned_data["charity_number"].replace(" ", "").upper()
@@ -508,6 +518,10 @@ class ServiceSuggestForm(SuggestNoteMixin, ServiceForm):
 
 class OrganisationSuggestForm(SuggestNoteMixin, OrganisationForm):
     suggestion_note = SuggestNoteMixin.NOTE
+
+    class Meta(OrganisationForm.Meta):
+        # Where patients' referrals are sent is for the organisation's own staff to set.
+        fields = [f for f in OrganisationForm.Meta.fields if f != "bars_endpoint"]
 
 
 class DecisionForm(Form):

@@ -102,6 +102,15 @@ class Organisation(models.Model):
     ods_code = models.CharField(
         "ODS code", max_length=10, blank=True, help_text="NHS Organisation Data Service code"
     )
+    # Where a GP practice's system takes BaRS messages: a referral to the practice is sent
+    # there too (keepwell.referrals.bars_replies), besides landing in its keepwell inbox.
+    bars_endpoint = models.URLField(
+        "BaRS endpoint",
+        max_length=300,
+        blank=True,
+        help_text="The address of the practice system's $process-message, if it takes "
+        "referrals by the Booking and Referral Standard",
+    )
     charity_number = models.CharField(
         max_length=12, blank=True, validators=[charity_number_validator]
     )

@@ -33,11 +33,16 @@ class Channel(models.TextChoices):
     LETTER = "letter", "Letter"
     INBOX = "inbox", "keepwell inbox"
     PHONE = "phone", "Phone call by a coordinator"
+    FHIR = "fhir", "FHIR message to another system"
 
 
 # Channels a provider (GOV.UK Notify, or the local fake) sends; the rest are people's work.
 PROVIDER_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.LETTER)
 DIGITAL_CHANNELS = (Channel.SMS, Channel.EMAIL)
+# Messages to other systems (a BaRS reply to a GP system): nobody's preferences, quiet
+# hours or language, and none of the communication audit's figures about people.
+SYSTEM_CHANNELS = (Channel.FHIR,)
+PEOPLE_CHANNELS = tuple(c for c in Channel if c not in SYSTEM_CHANNELS)
 
 
 class Purpose(models.TextChoices):
@@ -308,6 +313,10 @@ class Message(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL
+
+    @property
+    def has_failed(self) -> bool:
+        return self.status in FAILED
 
     @property
     def reference(self) -> str:

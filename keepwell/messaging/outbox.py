@@ -167,12 +167,14 @@ def room(name: str, now: datetime) -> tuple[int, float]:
 def claim(
     name: str,
     *,
+    channels: Sequence[str] = PROVIDER_CHANNELS,
     batch: int = 100,
     now: datetime | None = None,
     lease_seconds: float = LEASE_SECONDS,
     worker_id: str = "",
 ) -> Claim:
-    """Lease up to ``batch`` due messages for provider ``name``, within its rate budget.
+    """Lease up to ``batch`` due messages on ``channels`` for provider ``name``, within its
+    rate budget.
     With a ``worker_id`` the lease names the worker, so that worker restarted can take its
     own leases back at once (see ``reap``) instead of waiting for them to expire."""
     now = now or timezone.now()
@@ -186,7 +188,7 @@ def claim(
         if size <= 0:
             return Claim(token, wait=wait)
         due = Message.objects.filter(
-            status=Status.QUEUED, next_attempt_at__lte=now, channel__in=PROVIDER_CHANNELS
+            status=Status.QUEUED, next_attempt_at__lte=now, channel__in=list(channels)
         ).order_by("next_attempt_at")
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
@@ -285,6 +287,12 @@ def record_outcomes(
         if counts["sent"] < len(accepted):
             # A receipt or the reaper got there first: what they wrote stands.
             logger.warning("lease %s lost on %d sent", token, len(accepted) - counts["sent"])
+        # A system's endpoint that answered 2xx has the message: no receipt will follow.
+        delivered = [m.pk for m, o in accepted if map_status(o.status) == Status.DELIVERED]
+        if delivered:
+            Message.objects.filter(pk__in=delivered, status=Status.SENT).update(
+                status=Status.DELIVERED, delivered_at=now
+            )
 
     limited = groups.pop(RateLimited, [])
     if limited:
@@ -371,7 +379,7 @@ def send_due(
     totals: dict[str, int] = defaultdict(int)
     done = 0
     while max_batches is None or done < max_batches:
-        claimed = claim(provider.name, batch=batch, now=now_fn())
+        claimed = claim(provider.name, channels=provider.channels, batch=batch, now=now_fn())
         if not claimed.messages:
             break
         for key, value in deliver(provider, claimed, now=now_fn()).items():
@@ -659,7 +667,7 @@ def work(
             last_receipts = tick
 
     while not stop():
-        claimed = claim(provider.name, batch=batch, worker_id=worker_id)
+        claimed = claim(provider.name, channels=provider.channels, batch=batch, worker_id=worker_id)
         if claimed.messages:
             totals.batches += 1
             for key, value in deliver(provider, claimed).items():

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from keepwell.messaging.models import Channel, FakeSend, Message
+from keepwell.messaging.models import PROVIDER_CHANNELS, Channel, FakeSend, Message
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,7 @@ class Provider:
     """What the outbox needs of a provider."""
 
     name = ""
+    channels: tuple[str, ...] = PROVIDER_CHANNELS  # the outbox rows it claims
 
     def send(self, message: Message) -> Accepted:
         raise NotImplementedError

@@ -35,6 +35,7 @@ from django_tasks import task
 from keepwell.accounts.models import Membership
 from keepwell.messaging.models import (
     FAILED,
+    PEOPLE_CHANNELS,
     CallOutcome,
     Channel,
     HandChannel,
@@ -137,7 +138,7 @@ def roll_up(first: date, last: date, *, now: datetime | None = None) -> int:
         # A month at a time keeps each transaction and GROUP BY a modest size.
         chunk_last = min(last, chunk_first + timedelta(days=30))
         grouped = (
-            Message.objects.filter(_in_days(chunk_first, chunk_last))
+            Message.objects.filter(_in_days(chunk_first, chunk_last), channel__in=PEOPLE_CHANNELS)
             .annotate(day=TruncDate("queued_at", tzinfo=_zone()))
             .order_by()
             .values("day", *TALLY_FIELDS)
@@ -345,7 +346,12 @@ def communication_audit(
     day_runs = _runs(tallied - in_months)
 
     # Only the days not tallied, each a range of the queued_at index (today, usually).
-    messages = Message.objects.filter(_any_days(live)) if live else Message.objects.none()
+    # Messages to other systems (BaRS replies) are nobody's: the audit counts people's.
+    messages = (
+        Message.objects.filter(_any_days(live), channel__in=PEOPLE_CHANNELS)
+        if live
+        else Message.objects.none()
+    )
     hand_logs = HandLog.objects.filter(happened_on__gte=start, happened_on__lte=end)
     tallies = []
     if day_runs:
@@ -577,7 +583,7 @@ def _unreached_messages(runs: list[tuple[date, date]], *, long: bool = False):
             queued=Coalesce("queued_at", "queued_at") if long else F("queued_at")
         )
         .filter(
-            Q(channel__in=Channel.values, status__in=FAILED)
+            Q(channel__in=PEOPLE_CHANNELS, status__in=FAILED)
             | Q(channel=Channel.PHONE, status=Status.QUEUED, call_outcome__in=CALL_FAILURES),
         )
         .filter(_any_days(runs, "queued"))
