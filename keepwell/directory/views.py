@@ -19,6 +19,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
 from keepwell.core import csvio as shared_csv
+from keepwell.core.charts import Chart, Series
 from keepwell.core.forms import form_status
 from keepwell.core.http import safe_next
 from keepwell.core.i18n import public_language
@@ -520,11 +521,37 @@ def mapping(request):
         {
             "form": form,
             "summary": summary,
+            "kinds_chart": _kinds_chart(summary),
+            "gaps_chart": _gaps_chart(summary),
             "orgs": orgs,
             "categories": ServiceCategory.choices,
             "query": request.GET.urlencode(),
         },
         status=form_status(form),
+    )
+
+
+def _kinds_chart(summary) -> Chart:
+    return Chart(
+        title="Organisations by kind",
+        categories=tuple(label for _, label, _ in summary.by_kind),
+        series=(Series("Organisations", tuple(n for _, _, n in summary.by_kind)),),
+        unit="organisations",
+        description="How many community organisations of each kind are in the map.",
+    )
+
+
+def _gaps_chart(summary) -> Chart:
+    """Services by area, a bar per kind of support: a gap is a missing bar."""
+    return Chart(
+        title="Published services by area and kind of support",
+        categories=tuple(row.area.name for row in summary.rows),
+        series=tuple(
+            Series(str(label), tuple(row.counts[value] for row in summary.rows))
+            for value, label in ServiceCategory.choices
+        ),
+        unit="services",
+        description="How many published services each area has of each kind of support.",
     )
 
 
