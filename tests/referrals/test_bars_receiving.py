@@ -4,16 +4,21 @@ rest of what they carry is kept and named, and a message sent twice changes noth
 from __future__ import annotations
 
 import base64
+import copy
 import json
+import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from keepwell.accounts.services import create_token
+from keepwell.directory.models import Service
 from keepwell.messaging.models import Message
 from keepwell.people.models import Consent, Person
 from keepwell.referrals.fhir import service_system
 from keepwell.referrals.models import BarsMessage, Referral, Urgency
+from tests.factories import PersonFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "bars"
 URL = "/api/fhir/$process-message"
@@ -138,3 +143,185 @@ def test_the_999_clinical_urgency_makes_the_referral_urgent(
     post(client, priya_token, example(EXAMPLES[1]), service=befriending)
 
     assert Referral.objects.get().urgency == Urgency.URGENT
+
+
+def test_the_same_message_twice_changes_nothing_and_gets_the_same_answer(
+    client, world, befriending, priya_token
+):
+    data = example(EXAMPLES[1])
+    first = post(client, priya_token, data, service=befriending)
+    again = post(client, priya_token, data, service=befriending)
+
+    assert again.status_code == first.status_code == 200
+    assert again.json() == first.json()
+    assert Referral.objects.count() == 1
+    assert BarsMessage.objects.count() == 1
+    assert Person.objects.filter(given_name="Julie").count() == 1
+
+
+def test_a_message_id_sent_again_with_another_body_is_a_conflict(
+    client, world, befriending, priya_token
+):
+    data = example(EXAMPLES[1])
+    post(client, priya_token, data, service=befriending)
+    changed = copy.deepcopy(data)
+    changed["entry"][1]["resource"]["priority"] = "routine"
+
+    response = post(client, priya_token, changed, service=befriending)
+
+    assert response.status_code == 409
+    [issue] = issues(response)
+    assert issue["code"] == "duplicate"
+    assert issue["details"]["coding"][0]["code"] == "REC_CONFLICT"
+    assert issue["expression"] == ["Bundle.entry[0].resource.id"]
+    assert Referral.objects.get().urgency == Urgency.URGENT
+
+
+def with_nhs_number(data: dict, number: str) -> dict:
+    data = copy.deepcopy(data)
+    data["entry"][3]["resource"]["identifier"][0]["value"] = number
+    return data
+
+
+def test_a_known_nhs_number_refers_the_person_keepwell_holds(
+    client, world, befriending, priya_token
+):
+    world.margaret_person.nhs_number = "9434765919"
+    world.margaret_person.save(update_fields=["nhs_number"])
+    data = with_nhs_number(example(EXAMPLES[1]), "943 476 5919")
+
+    response = post(client, priya_token, data, service=befriending)
+
+    assert Referral.objects.get().person == world.margaret_person
+    assert not Person.objects.filter(given_name="Julie").exists()
+    assert any("by nhs number" in i["diagnostics"] for i in issues(response, "information"))
+
+
+def test_someone_held_by_a_group_the_sender_cannot_see_is_flagged_never_silently_copied(
+    client, world, befriending, priya_token
+):
+    world.faraway_person.nhs_number = "9434765919"
+    world.faraway_person.save(update_fields=["nhs_number"])
+
+    post(
+        client,
+        priya_token,
+        with_nhs_number(example(EXAMPLES[1]), "9434765919"),
+        service=befriending,
+    )
+
+    person = Referral.objects.get().person
+    assert person != world.faraway_person
+    assert person.possible_duplicate_of == world.faraway_person
+
+
+def julie(world, **fields) -> Person:
+    person = PersonFactory(
+        given_name="Julie",
+        family_name="Jones",
+        date_of_birth=date(1959, 5, 4),
+        postcode="LS10 4YU",
+        **fields,
+    )
+    person.organisations.add(world.practice)
+    return person
+
+
+def test_without_a_valid_nhs_number_name_birth_date_and_postcode_find_the_person(
+    client, world, befriending, priya_token
+):
+    known = julie(world)
+
+    response = post(client, priya_token, example(EXAMPLES[1]), service=befriending)
+
+    assert Referral.objects.get().person == known
+    assert Person.objects.filter(given_name="Julie").count() == 1
+    assert "Bundle.entry[3].resource.identifier[0].value" in expressions(response, "warning")
+
+
+def test_two_people_alike_are_never_chosen_between(client, world, befriending, priya_token):
+    julie(world), julie(world)
+
+    response = post(client, priya_token, example(EXAMPLES[1]), service=befriending)
+
+    assert Person.objects.filter(given_name="Julie").count() == 3
+    warned = [i for i in issues(response, "warning") if i["code"] == "multiple-matches"]
+    assert warned and "none was chosen" in warned[0]["diagnostics"]
+
+
+def test_the_service_is_found_by_its_organisation_s_ods_code(
+    client, world, befriending, priya_token
+):
+    world.mutual_aid.ods_code = "WMA01"
+    world.mutual_aid.save(update_fields=["ods_code"])
+    data = example(EXAMPLES[1])
+    performer = data["entry"][4]["resource"]
+    performer["identifier"] = [
+        {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "WMA01"}
+    ]
+
+    assert post(client, priya_token, data).status_code == 200
+    assert Referral.objects.get().service == befriending
+
+
+def test_a_service_keepwell_does_not_have_is_a_404_and_none_named_a_400(
+    client, world, befriending, priya_token
+):
+    unknown = Service(uuid=uuid.uuid4())
+    response = post(client, priya_token, example(EXAMPLES[1]), service=unknown)
+    assert response.status_code == 404
+    assert issues(response)[0]["details"]["coding"][0]["code"] == "REC_NOT_FOUND"
+
+    response = post(client, priya_token, example(EXAMPLES[1]))
+    assert response.status_code == 400
+    assert expressions(response) == {"Bundle.entry[1].resource.performer"}
+    nothing_written()
+
+
+def test_a_full_service_refuses_with_a_422_and_nothing_is_made(
+    client, world, befriending, priya_token
+):
+    befriending.taking_new_people = False
+    befriending.save(update_fields=["taking_new_people"])
+
+    response = post(client, priya_token, example(EXAMPLES[0]), service=befriending)
+
+    assert response.status_code == 422
+    [issue] = issues(response)
+    assert issue["code"] == "business-rule"
+    assert issue["details"]["coding"][0]["code"] == "REC_UNPROCESSABLE_ENTITY"
+    assert "not taking new people" in issue["diagnostics"]
+    nothing_written()
+
+
+def test_a_refused_consent_refuses_the_referral(client, world, befriending, priya_token):
+    data = example(EXAMPLES[0])
+    data["entry"][21]["resource"]["status"] = "rejected"
+
+    response = post(client, priya_token, data, service=befriending)
+
+    assert response.status_code == 422
+    assert expressions(response) == {"Bundle.entry[21].resource.status"}
+    nothing_written()
+
+
+def test_without_a_token_it_is_a_401_and_without_the_role_a_403(client, world, befriending):
+    data = example(EXAMPLES[1])
+    response = post(client, None, data, service=befriending)
+    assert response.status_code == 401
+    assert issues(response)[0]["details"]["coding"][0]["code"] == "REC_UNAUTHORIZED"
+
+    sam = create_token(world.sam, "x")[1]
+    response = post(client, sam, data, service=befriending)
+    assert response.status_code == 403
+    assert issues(response)[0]["details"]["coding"][0]["code"] == "REC_FORBIDDEN"
+    nothing_written()
+
+
+def test_a_message_that_is_not_json_is_a_415_or_400(client, world, befriending, priya_token):
+    response = post(client, priya_token, "<Bundle/>", service=befriending, content_type="text/xml")
+    assert response.status_code == 415
+    response = post(client, priya_token, b'{"resourceType": "Bundle", ', service=befriending)
+    assert response.status_code == 400
+    assert issues(response)[0]["details"]["coding"][0]["code"] == "REC_BAD_REQUEST"
+    nothing_written()
