@@ -361,3 +361,59 @@ def done_tasks_for(user_id: int, *, limit: int = 50):
         .select_related("request__need_type", "request__person")
         .order_by("-finished_at", "-pk")[:limit]
     )
+
+
+def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
+    """Insights' counts of help since ``since``, by month: no one named, only tallies.
+
+    Each measure is a list of ``(month, key, postcode, area_id, n)``: help requests by
+    kind of need, tasks done by kind of need, tasks that could not be done (unmet need)
+    and doorstep concerns by kind; the postcode is the person helped's (the volunteer's
+    home for tasks done, where the help came from).
+    """
+    from django.db.models.functions import TruncMonth
+
+    from keepwell.help.models import HelpRequest
+
+    def rows(qs, when: str, key: str, postcode: str, area: str) -> list[tuple]:
+        grouped = (
+            qs.filter(**{f"{when}__gte": since})
+            .annotate(month=TruncMonth(when))
+            .values_list("month", key, postcode, area)
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return list(grouped)
+
+    tasks = Task.objects.exclude(finished_at=None)
+    return {
+        "help_requests": rows(
+            HelpRequest.objects.exclude(status=RequestStatus.MERGED),
+            "created_at",
+            "need_type__slug",
+            "person__postcode",
+            "area_id",
+        ),
+        "tasks_done": rows(
+            tasks.filter(state=TaskState.DONE),
+            "finished_at",
+            "request__need_type__slug",
+            "volunteer__home_postcode",
+            "volunteer__area_id",
+        ),
+        "tasks_not_done": rows(
+            tasks.filter(state=TaskState.COULD_NOT_COMPLETE),
+            "finished_at",
+            "request__need_type__slug",
+            "request__person__postcode",
+            "request__area_id",
+        ),
+        "concerns": rows(Concern.objects.all(), "raised_at", "kind", "person__postcode", "area_id"),
+    }
+
+
+def count_labels() -> dict[str, str]:
+    """What the keys of :func:`monthly_counts` are called: kinds of need and of concern."""
+    from keepwell.help.models import ConcernKind
+
+    return {**dict(NeedType.objects.values_list("slug", "name")), **dict(ConcernKind.choices)}

@@ -20,3 +20,10 @@ def referral_of(person, referral_id: int) -> Referral | None:
     """This person's referral by its id, or None: for rooms that hang their work on one
     (outcomes' answers to a referral)."""
     return Referral.objects.filter(pk=referral_id, person=person).first()
+
+
+def theme_labels() -> dict[str, str]:
+    """What each referral theme is called, for figures counted by theme (insights)."""
+    from keepwell.referrals.models import Theme
+
+    return dict(Theme.choices)

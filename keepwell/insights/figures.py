@@ -1,0 +1,246 @@
+"""What insights publishes for a place: every figure added up from the roll-ups and suppressed.
+
+One :func:`report` serves the analysts' page, the public page and the CSV and JSON exports,
+so all four always carry the same figures. Every count passes through
+:mod:`keepwell.insights.disclosure` (tables with primary and secondary suppression, trends
+the same way) and a rate per 1,000 residents is worked out from the *published* total,
+never the true one, so it cannot give a hidden number back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Sum
+
+from keepwell.core.charts import Chart, Series
+from keepwell.help import queries as help_queries
+from keepwell.insights import disclosure
+from keepwell.insights.disclosure import SUPPRESSED, Figure, Published
+from keepwell.insights.models import Measure, MonthlyCount, Refresh
+from keepwell.places import queries as places_queries
+from keepwell.places.models import Area
+from keepwell.referrals import queries as referral_queries
+
+SECTIONS: list[tuple[str, str, list[str]]] = [
+    ("need", "Need", [Measure.HELP_REQUESTS, Measure.REFERRALS, Measure.CONCERNS]),
+    ("supply", "Supply", [Measure.TASKS_DONE]),
+    ("unmet", "Unmet need", [Measure.TASKS_NOT_DONE, Measure.REFERRALS_DECLINED]),
+]
+BY = {"area": "Neighbourhood", "decile": "IMD decile"}
+NOT_KNOWN = "not known"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months, ``first`` to ``last`` (each the first of its month)."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def last_twelve(cls, today: date) -> Period:
+        last = today.replace(day=1)
+        first = date(last.year - 1, last.month, 1)
+        return cls(_next_month(first), last)
+
+    def months(self) -> list[date]:
+        months, month = [], self.first
+        while month <= self.last:
+            months.append(month)
+            month = _next_month(month)
+        return months
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+@dataclass
+class Breakdown:
+    """One measure by neighbourhood or decile and by key, with its monthly trend."""
+
+    measure: str
+    title: str
+    rows: list[str]
+    cols: list[str]
+    col_labels: dict[str, str]
+    table: Published
+    trend: Published
+    months: list[date]
+    residents: dict[str, int | None]
+    rates: dict[str, float | str]
+    # Row totals and the total appear in both the table and the trend: shown only where
+    # both show them, so neither's suppression can be undone by the other.
+    row_totals: dict[str, Figure]
+    total: Figure
+
+    @property
+    def col_names(self) -> list[str]:
+        return [self.col_labels[c] for c in self.cols]
+
+    @property
+    def table_rows(self) -> list[dict]:
+        return [
+            {
+                "name": row if self.by == "area" or row == NOT_KNOWN else f"Decile {row}",
+                "total": self.row_totals[row],
+                "rate": self.rates[row],
+                "cells": [self.table.cells[(row, c)] for c in self.cols],
+            }
+            for row in self.rows
+        ]
+
+    def chart(self) -> Chart:
+        """Totals by row: a rate per 1,000 where every row's population is known."""
+        per_thousand = all(r is not None for r in self.residents.values()) and self.residents
+        values = tuple(
+            _number(self.rates[r] if per_thousand else self.row_totals[r]) for r in self.rows
+        )
+        return Chart(
+            title=self.title,
+            categories=tuple(self.rows),
+            series=(Series(self.title, values),),
+            unit="per 1,000 residents" if per_thousand else "",
+            description=f"{self.title} in each {BY[self.by].lower()} of the place.",
+        )
+
+    def trend_chart(self) -> Chart:
+        return Chart(
+            title=f"{self.title} by month",
+            categories=tuple(f"{m:%b %Y}" for m in self.months),
+            series=(
+                Series(
+                    "All",
+                    tuple(_number(self.trend.col_totals[m.isoformat()]) for m in self.months),
+                ),
+            ),
+            kind="line",
+            description=f"{self.title} in the whole place, month by month.",
+        )
+
+    by: str = "area"
+
+
+@dataclass
+class Report:
+    place: Area
+    period: Period
+    by: str
+    sections: list[tuple[str, str, list[Breakdown]]] = field(default_factory=list)
+    refreshed: Refresh | None = None
+    editions: list[int] = field(default_factory=list)
+
+
+def _number(figure: Figure | float) -> float | None:
+    return None if figure == SUPPRESSED else float(figure)
+
+
+def places() -> list[Area]:
+    return list(Area.objects.filter(kind=Area.Kind.PLACE).order_by("name"))
+
+
+def report(place: Area, period: Period, by: str = "area") -> Report:
+    """Every published figure for ``place`` in ``period``, by neighbourhood or IMD decile."""
+    if by not in BY:
+        raise ValueError(f"by must be one of {sorted(BY)}")
+    neighbourhoods = list(Area.objects.filter(parent=place).order_by("name"))
+    area_ids = Area.objects.with_descendants([place.pk])
+    counts = (
+        MonthlyCount.objects.filter(
+            area_id__in=area_ids, month__gte=period.first, month__lte=period.last
+        )
+        .values_list("measure", "area_id", "lsoa", "key", "month")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    lsoas_by_area = places_queries.area_lsoas(neighbourhoods)
+    place_lsoas = set().union(*lsoas_by_area.values()) if lsoas_by_area else set()
+    rows_seen = list(counts)
+    facts = places_queries.lsoa_facts(place_lsoas | {lsoa for _, _, lsoa, _, _, _ in rows_seen})
+    names = {a.pk: a.name for a in neighbourhoods}
+
+    def row_of(area_id: int | None, lsoa: str) -> str:
+        if by == "area":
+            return names.get(area_id or 0, NOT_KNOWN)
+        decile = facts[lsoa].decile if lsoa in facts else None
+        return str(decile) if decile else NOT_KNOWN
+
+    if by == "area":
+        rows = [a.name for a in neighbourhoods]
+        residents = {a.name: _residents(lsoas_by_area[a.pk], facts) for a in neighbourhoods}
+    else:
+        rows = [str(d) for d in range(1, 11)]
+        in_decile: dict[str, set[str]] = defaultdict(set)
+        for lsoa in place_lsoas:
+            if lsoa in facts and facts[lsoa].decile:
+                in_decile[str(facts[lsoa].decile)].add(lsoa)
+        residents = {d: _residents(in_decile[d], facts) if in_decile[d] else None for d in rows}
+    labels = {**help_queries.count_labels(), **referral_queries.theme_labels(), "": "Not said"}
+    by_measure: dict[str, list[tuple[str, str, date, int]]] = defaultdict(list)
+    for measure, area_id, lsoa, key, month, total in rows_seen:
+        by_measure[measure].append((row_of(area_id, lsoa), key, month, total))
+    result = Report(place=place, period=period, by=by)
+    for slug, title, measures in SECTIONS:
+        breakdowns = [
+            _breakdown(m, by_measure[m], rows, residents, labels, period, by) for m in measures
+        ]
+        result.sections.append((slug, title, breakdowns))
+    result.refreshed = Refresh.objects.order_by("-finished_at").first()
+    result.editions = sorted({f.edition for f in facts.values() if f.edition})
+    return result
+
+
+def _residents(lsoas: set[str], facts) -> int | None:
+    known = [facts[lsoa].residents for lsoa in lsoas if lsoa in facts]
+    if not lsoas or len(known) < len(lsoas) or None in known:
+        return None
+    return sum(known)
+
+
+def _breakdown(measure, found, rows, residents, labels, period, by) -> Breakdown:
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    by_month: dict[tuple[str, str], int] = defaultdict(int)
+    keys: set[str] = set()
+    all_rows = list(rows)
+    for row, key, month, total in found:
+        if row not in all_rows:
+            all_rows.append(row)  # "not known": counted, never dropped
+        cells[(row, key)] += total
+        by_month[(row, month.isoformat())] += total
+        keys.add(key)
+    cols = sorted(keys, key=lambda k: labels.get(k, k))
+    months = period.months()
+    table = disclosure.table(cells, all_rows, cols)
+    trend = disclosure.table(by_month, all_rows, [m.isoformat() for m in months])
+    row_totals = {r: _agreed(table.row_totals[r], trend.row_totals[r]) for r in all_rows}
+    rates: dict[str, float | str] = {}
+    for row in all_rows:
+        shown, people = row_totals[row], residents.get(row)
+        if people is None or people == 0:
+            rates[row] = ""
+        elif shown == SUPPRESSED:
+            rates[row] = SUPPRESSED
+        else:
+            rates[row] = round(1000 * int(shown) / people, 1)
+    return Breakdown(
+        measure=str(measure),
+        title=Measure(measure).label,
+        rows=all_rows,
+        cols=cols,
+        col_labels={k: labels.get(k, k) for k in cols},
+        table=table,
+        trend=trend,
+        months=months,
+        residents={r: residents.get(r) for r in all_rows},
+        rates=rates,
+        row_totals=row_totals,
+        total=_agreed(table.total, trend.total),
+        by=by,
+    )
+
+
+def _agreed(one: Figure, other: Figure) -> Figure:
+    return one if one == other else SUPPRESSED

@@ -1,0 +1,80 @@
+"""Reads of places' reference data for other rooms: where, how deprived, how many live there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from keepwell.places.models import Deprivation, Population, PostcodeLocation
+
+
+@dataclass(frozen=True)
+class LsoaFacts:
+    """What is known of one LSOA: its IMD decile (from the newest edition held) and residents."""
+
+    lsoa: str
+    decile: int | None
+    edition: int | None
+    residents: int | None
+
+
+def lsoas_of(postcodes: Iterable[str]) -> dict[str, str]:
+    """The LSOA of each known postcode (normalised, "WB2 1AB"); unknown ones are left out."""
+    wanted = sorted({p for p in postcodes if p})
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        found.update(
+            PostcodeLocation.objects.filter(postcode__in=chunk)
+            .exclude(lsoa="")
+            .values_list("postcode", "lsoa")
+        )
+    return found
+
+
+def lsoa_facts(lsoas: Iterable[str] | None = None) -> dict[str, LsoaFacts]:
+    """Deciles and populations of the given LSOAs (or of every LSOA known), in two queries.
+
+    Where an LSOA is in both editions the newer (2025) decile is the one given, with its
+    edition, so a page can say which Indices its deciles come from.
+    """
+    deprivation = Deprivation.objects.order_by("lsoa", "edition")
+    population = Population.objects.all()
+    if lsoas is not None:
+        wanted = list(set(lsoas))
+        deprivation = deprivation.filter(lsoa__in=wanted)
+        population = population.filter(lsoa__in=wanted)
+    newest: dict[str, tuple[int, int]] = {}
+    for lsoa, edition, decile in deprivation.values_list("lsoa", "edition", "imd_decile"):
+        newest[lsoa] = (decile, edition)  # ordered by edition: the last one wins
+    residents = dict(population.values_list("lsoa", "residents"))
+    return {
+        lsoa: LsoaFacts(
+            lsoa,
+            newest.get(lsoa, (None, None))[0],
+            newest.get(lsoa, (None, None))[1],
+            residents.get(lsoa),
+        )
+        for lsoa in set(newest) | set(residents)
+    }
+
+
+def area_lsoas(areas) -> dict[int, set[str]]:
+    """The LSOAs each area's postcode sectors touch (for its residents), one query per area."""
+    found: dict[int, set[str]] = {}
+    for area in areas:
+        sectors = Q()
+        for sector in area.postcode_sectors or []:
+            sectors |= Q(postcode__startswith=f"{sector}")
+        if not sectors:
+            found[area.pk] = set()
+            continue
+        found[area.pk] = set(
+            PostcodeLocation.objects.filter(sectors)
+            .exclude(lsoa="")
+            .values_list("lsoa", flat=True)
+            .distinct()
+        )
+    return found
