@@ -26,8 +26,9 @@ class PoundsField(forms.CharField):
             {"inputmode": "decimal", "class": "nhsuk-input nhsuk-input--width-10"}
         )
 
-    def to_python(self, value):
-        text = super().to_python(value)
+    def clean(self, value):
+        # Required and too-long are judged on the text typed; then it becomes pence.
+        text = super().clean(value)
         if text in self.empty_values:
             return None
         match = _MONEY.match(text.strip().replace(",", ""))
