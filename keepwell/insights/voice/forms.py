@@ -36,6 +36,7 @@ class RaiseForm(Form):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What happens now, who it affects, and what would make it better",
+        error_messages={"required": "Tell us more: what happens now and what would help"},
     )
     area = forms.ModelChoiceField(
         label="Which part of town is it about? (optional)",

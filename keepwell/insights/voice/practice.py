@@ -13,12 +13,17 @@ page quotes the source and nobody paraphrases it in a template:
 
 Each statement has a key that is stored with a team's rating, so its wording may be
 corrected here without losing a rating.
+
+Across a place, teams' ratings are combined by :func:`combine` with disclosure's mean, so
+that no team that did not agree to be named can have its rating read off what is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from keepwell.insights import disclosure
 
 REPORT = "Communities and the NHS working together (Health Creation Alliance, 2021)"
 LETTER = "The Health Creation Alliance's letter on Health Creation"
@@ -263,3 +268,37 @@ def rated_keys(keys: Iterable[str]) -> list[str]:
     """``keys`` that are statements, in the report's order."""
     wanted = set(keys)
     return [s.key for s in STATEMENTS if s.key in wanted]
+
+
+# A place-wide mean is shown over at least this many teams, and only when the teams in it
+# that did not agree to be named are none or at least this many: one or two beside named
+# teams' ratings, and the mean would give theirs away.
+MIN_TEAMS = 3
+
+
+@dataclass(frozen=True)
+class TeamRatings:
+    name: str
+    may_name: bool  # the team agreed to be named beside its ratings
+    ratings: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Combined:
+    statement: Statement
+    mean: float | str  # disclosure.SUPPRESSED when it could give a team's rating away
+    named: tuple[tuple[str, int], ...]  # (team, rating) for teams that agreed
+
+
+def combine(teams: Sequence[TeamRatings], *, min_teams: int = MIN_TEAMS) -> list[Combined]:
+    """Each statement's mean over the teams that rated it, and named teams' own ratings."""
+    found = []
+    for statement in STATEMENTS:
+        rated = [t for t in teams if statement.key in t.ratings]
+        unnamed = sum(1 for t in rated if not t.may_name)
+        mean = disclosure.mean([t.ratings[statement.key] for t in rated], min_cohort=min_teams)
+        if 0 < unnamed < min_teams:
+            mean = disclosure.SUPPRESSED
+        named = tuple((t.name, t.ratings[statement.key]) for t in rated if t.may_name)
+        found.append(Combined(statement, mean, named))
+    return found

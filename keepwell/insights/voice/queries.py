@@ -12,10 +12,6 @@ from keepwell.insights import disclosure
 from keepwell.insights.voice import practice
 from keepwell.insights.voice.models import Reflection, ReflectionRating, VoiceItem, VoiceUpdate
 
-# A place-wide mean rating is shown over at least this many teams. Fewer, and one team's
-# own ratings could be read off the mean by anyone who knows the others'.
-MIN_TEAMS = 3
-
 
 def public_items(*, status: str = "", area=None):
     return (
@@ -73,17 +69,10 @@ def change_chart(history: list[Reflection]) -> Chart | None:
 
 
 @dataclass(frozen=True)
-class PlaceRow:
-    statement: practice.Statement
-    mean: float | str  # disclosure's mean, "*" when too few teams
-    named: list[tuple[str, int]]  # (team, rating) for teams that agreed to be named
-
-
-@dataclass(frozen=True)
 class PlaceSummary:
     teams: int
     named_teams: list[str]
-    rows_by_group: list[tuple[practice.Group, list[PlaceRow]]]
+    rows_by_group: list[tuple[practice.Group, list[practice.Combined]]]
 
     @property
     def chart(self) -> Chart:
@@ -100,40 +89,26 @@ class PlaceSummary:
 
 
 def place_summary() -> PlaceSummary:
-    """Every team's latest reflection, combined. A mean is shown over ``MIN_TEAMS`` teams or
-    more, and only if the teams that did not agree to be named are none or at least
-    ``MIN_TEAMS`` (else the named teams' ratings beside the mean would give theirs away)."""
+    """Every team's latest reflection, combined so that no team is named unless it agreed
+    (see ``practice.combine``)."""
+    ratings = ReflectionRating.objects.only("reflection_id", "key", "rating")
     latest: dict[int, Reflection] = {}
     for reflection in (
         Reflection.objects.select_related("organisation")
-        .prefetch_related(
-            Prefetch(
-                "ratings", queryset=ReflectionRating.objects.only("reflection_id", "key", "rating")
-            )
-        )
+        .prefetch_related(Prefetch("ratings", queryset=ratings))
         .order_by("organisation_id", "-reflected_on", "-pk")
     ):
         latest.setdefault(reflection.organisation_id, reflection)
-    teams = sorted(latest.values(), key=lambda r: r.organisation.name)
-    team_ratings = [(r, r.ratings_by_key()) for r in teams]
-    groups = []
-    for group in practice.GROUPS:
-        rows = []
-        for statement in practice.in_group(group.key):
-            rated = [
-                (r, ratings[statement.key])
-                for r, ratings in team_ratings
-                if statement.key in ratings
-            ]
-            unnamed = sum(1 for r, _ in rated if not r.may_name_team)
-            mean = disclosure.mean([value for _, value in rated], min_cohort=MIN_TEAMS)
-            if 0 < unnamed < MIN_TEAMS and unnamed < len(rated):
-                mean = disclosure.SUPPRESSED
-            named = [(r.organisation.name, value) for r, value in rated if r.may_name_team]
-            rows.append(PlaceRow(statement, mean, named))
-        groups.append((group, rows))
+    teams = [
+        practice.TeamRatings(r.organisation.name, r.may_name_team, r.ratings_by_key())
+        for r in sorted(latest.values(), key=lambda r: r.organisation.name)
+    ]
+    combined = practice.combine(teams)
     return PlaceSummary(
         teams=len(teams),
-        named_teams=[r.organisation.name for r in teams if r.may_name_team],
-        rows_by_group=groups,
+        named_teams=[t.name for t in teams if t.may_name],
+        rows_by_group=[
+            (group, [row for row in combined if row.statement.group == group.key])
+            for group in practice.GROUPS
+        ],
     )

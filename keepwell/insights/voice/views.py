@@ -253,5 +253,5 @@ def reflections_place(request):
     return render(
         request,
         "voice/reflections_place.html",
-        {"summary": queries.place_summary(), "min_teams": queries.MIN_TEAMS},
+        {"summary": queries.place_summary(), "min_teams": practice.MIN_TEAMS},
     )

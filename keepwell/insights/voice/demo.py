@@ -1,0 +1,184 @@
+"""Wellbrook's community voice: issues and ideas in every status (one removed by
+moderators), each with neighbours' support and the answers given, and two teams'
+reflections on health-creating practice (the health centre twice, to show change).
+
+Loading twice changes nothing: items are found by title, reflections by team and date,
+and support comes from fixed demo browser keys that count once each.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from keepwell.insights.voice import services
+from keepwell.insights.voice.models import Kind, Reflection, Status, VoiceItem, VoiceUpdate
+
+# title, kind, area, body, supporters, [(status, by, note)], days ago raised
+ITEMS = [
+    (
+        "No bench at the bus stop by the health centre",
+        Kind.ISSUE,
+        "town-centre",
+        "Older patients stand for twenty minutes waiting for the 42 home after appointments.",
+        14,
+        [
+            (Status.DISCUSSING, "connector", "We have asked the council's highways team."),
+            (
+                Status.ACTING,
+                "connector",
+                "The council agreed a bench; we pay half from the practice's community fund.",
+            ),
+            (Status.DONE, "connector", "The bench went in on Monday. Thank you for raising it."),
+        ],
+        120,
+    ),
+    (
+        "A Portuguese-speaking volunteer at the Friday surgery",
+        Kind.IDEA,
+        "riverside",
+        "Many of us struggle to explain what is wrong. A volunteer who speaks Portuguese on "
+        "Fridays would help, like the helpline did in the pandemic.",
+        22,
+        [
+            (Status.DISCUSSING, "coordinator", "Mutual Aid has three volunteers who could."),
+            (Status.ACTING, "connector", "Starting in March: Ana and Rui on alternate Fridays."),
+        ],
+        75,
+    ),
+    (
+        "Evening appointments for people who work shifts",
+        Kind.ISSUE,
+        "northgate",
+        "I work nights at the depot and can never get to the surgery in the day.",
+        9,
+        [(Status.DISCUSSING, "connector", "The PCN is looking at extended hours this spring.")],
+        40,
+    ),
+    (
+        "A walking group from the community hub",
+        Kind.IDEA,
+        "hillside",
+        "A gentle walk once a week, for people who are lonely or getting over an illness.",
+        5,
+        [],
+        6,
+    ),
+    (
+        "Reopen the branch surgery in Hillside",
+        Kind.ISSUE,
+        "hillside",
+        "The bus to the health centre takes an hour each way.",
+        31,
+        [
+            (Status.DISCUSSING, "connector", "We have looked at the costs with the ICS."),
+            (
+                Status.NOT_POSSIBLE,
+                "connector",
+                "The building failed its safety survey and there is no money to rebuild it "
+                "this year. Instead a nurse will run a clinic at the Hillside hub every "
+                "Tuesday, and the volunteer car scheme will take people to the health centre.",
+            ),
+        ],
+        150,
+    ),
+]
+REMOVED = (
+    "Complaint about a named receptionist",
+    "Abusive about a named member of staff",
+)
+
+# team, days ago, may be named, {statement: (rating, evidence)}
+REFLECTIONS = [
+    (
+        "wellbrook-health-centre",
+        "connector",
+        200,
+        True,
+        {
+            "feature.listening": (2, "Only the patient participation group is asked"),
+            "feature.truth": (3, "We explain waits honestly in the newsletter"),
+            "feature.strengths": (2, "We still start from what patients lack"),
+            "feature.self_organising": (1, "Nothing yet"),
+            "feature.power": (1, "All decisions are made in the partners' meeting"),
+            "barrier.voice": (2, "No way for residents to raise things with us"),
+            "barrier.language": (2, "Leaflets in English only"),
+        },
+    ),
+    (
+        "wellbrook-health-centre",
+        "connector",
+        20,
+        True,
+        {
+            "feature.listening": (4, "You said, we did: every item answered within a month"),
+            "feature.truth": (4, "We said no to the branch surgery, and why"),
+            "feature.strengths": (3, "Link workers ask what people are good at"),
+            "feature.self_organising": (2, "We host the walking group's planning"),
+            "feature.power": (2, "Residents sit on the community fund panel"),
+            "barrier.voice": (4, "Voice items from the public form and the hub"),
+            "barrier.language": (3, "Portuguese volunteer on Fridays from March"),
+        },
+    ),
+    (
+        "wellbrook-mutual-aid",
+        "coordinator",
+        30,
+        False,
+        {
+            "feature.listening": (5, "The helpline hears everything first"),
+            "feature.self_organising": (5, "Street leads run their own areas"),
+            "attribute.infrastructure": (4, "Area leads with deputies"),
+            "attitude.can_do": (5, "We start the same day"),
+            "barrier.funding": (2, "Small grants only, renewed every year"),
+            "barrier.sustainability": (2, "Two founders do most of the organising"),
+        },
+    ),
+]
+
+
+def _at(days: int):
+    return timezone.now() - timedelta(days=days)
+
+
+def _item(place, title, kind, area, body, supporters, answers, days) -> None:
+    if VoiceItem.objects.filter(title=title).exists():
+        return
+    item = services.raise_item(title=title, body=body, kind=kind, area=place.areas[area], via="web")
+    VoiceItem.objects.filter(pk=item.pk).update(raised_at=_at(days), status_changed_at=_at(days))
+    for n in range(supporters):
+        services.support(item, browser=f"demo-{n}")
+    for step, (status, who, note) in enumerate(answers, start=1):
+        update = services.answer(item, status=status, note=note, by=place.users[who])
+        at = _at(max(days - 20 * step, 1))
+        VoiceUpdate.objects.filter(pk=update.pk).update(at=at)
+        VoiceItem.objects.filter(pk=item.pk).update(status_changed_at=at)
+
+
+def load(place) -> None:
+    for row in ITEMS:
+        _item(place, *row)
+    title, reason = REMOVED
+    if not VoiceItem.objects.filter(title=title).exists():
+        item = services.raise_item(
+            title=title,
+            body="(words removed by moderators)",
+            kind=Kind.ISSUE,
+            area=place.areas["town-centre"],
+        )
+        services.hide(item, reason=reason, by=place.users["coordinator"])
+    today = timezone.localdate()
+    for number, (slug, who, days, may_name, ratings) in enumerate(REFLECTIONS, start=1):
+        organisation = place.organisations[slug]
+        notes = f"Demo reflection {number}: the team talked it through at its monthly meeting."
+        if Reflection.objects.filter(organisation=organisation, notes=notes).exists():
+            continue
+        services.record_reflection(
+            organisation,
+            by=place.users[who],
+            ratings=ratings,
+            reflected_on=today - timedelta(days=days),
+            may_name_team=may_name,
+            notes=notes,
+        )
