@@ -33,6 +33,6 @@ class Command(BaseCommand):
                 "Nothing was imported:\n" + "\n".join(f"  {p}" for p in exc.problems)
             ) from None
         self.stdout.write(
-            f"{len(result.created)} organisations added, {len(result.matched)} found "
+            f"Organisations: added {len(result.created)}, found {len(result.matched)} "
             f"already in the directory ({len(result.updated)} given a missing number)."
         )
