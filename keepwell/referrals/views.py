@@ -20,6 +20,7 @@ from keepwell.directory.forms import SearchForm
 from keepwell.directory.models import Service
 from keepwell.help.queries import visible_concern
 from keepwell.messaging.inbox import unread_count
+from keepwell.messaging.systems import system_messages_about
 from keepwell.people.models import Person
 from keepwell.referrals import forms, services
 from keepwell.referrals.models import Referral, Status
@@ -315,6 +316,8 @@ def detail(request, referral_id: int):
             "can_fhir": request.user.has_perm("referrals.fhir_export", referral),
             "can_strengths": request.user.has_perm("referrals.record_strengths", referral.person),
             "can_outcomes": request.user.has_perm("outcomes.record_answers", referral.person),
+            # BaRS messages to and from other systems, and how each one's delivery went.
+            "system_messages": system_messages_about("referral", [referral.pk]),
         },
     )
 

@@ -247,6 +247,11 @@ def refer_to_practice(
         via=via,
         summary=f"Asked {practice.name} for a review" + (f" ({source})" if source else ""),
     )
+    # A practice whose system takes BaRS gets it there too. Imported here because the bars
+    # package reaches back into these services.
+    from keepwell.referrals.bars import replies
+
+    replies.send_referral(referral, by=by, via=via)
     return referral
 
 

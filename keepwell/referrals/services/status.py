@@ -121,6 +121,11 @@ def change_status(
             by=by,
         )
     tell_the_person(referral, to_status, by=by)
+    # A referral that came by BaRS: the sender's system hears too. Imported here because
+    # the bars package reaches back into these services.
+    from keepwell.referrals.bars import replies
+
+    replies.reply(referral, to_status, by=by, via=via)
     return referral
 
 
