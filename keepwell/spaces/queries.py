@@ -197,7 +197,7 @@ def estate_use(owner, *, first_month: date, months: int = 12) -> Estate:
         building = str(booking.space.location)
         row = by_building.setdefault(building, [0.0] * months)
         row[index[date(s.year, s.month, 1)]] += hours
-        what = booking.service.name if booking.service else booking.title
+        what = f"{booking.title} ({booking.service.name})" if booking.service else booking.title
         entry = by_what.setdefault(what, [set(), 0, 0.0])
         entry[0].add(booking.organisation.name)
         entry[1] += 1
