@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from keepwell.places.models import Area, PostcodeLocation
+from keepwell.places.models import Area, Deprivation, Population, PostcodeLocation
 
 if TYPE_CHECKING:
     from keepwell.demo.place import DemoPlace
@@ -58,3 +58,39 @@ def areas(place: DemoPlace, specs) -> None:
             },
         )
         place.areas[slug] = area
+
+
+# How deprived each neighbourhood's made-up LSOAs are (IMD 2025 deciles, 1 = most deprived),
+# so the demo's insights show need across the deciles.
+DEMO_DECILES = {
+    "town-centre": (4, 5),
+    "riverside": (1, 2),
+    "northgate": (6, 8),
+    "hillside": (9, 10),
+}
+
+
+def deprivation(place: DemoPlace) -> bool:
+    """IMD 2025 deciles and residents for the demo LSOAs; False if they were already there."""
+    lsoas: dict[str, str] = {}
+    for slug, codes in place.postcodes.items():
+        for row in codes:
+            if row.lsoa:
+                lsoas.setdefault(row.lsoa, slug)
+    if not lsoas or Deprivation.objects.filter(lsoa__in=list(lsoas)).exists():
+        return False
+    rng = random.Random(2025)
+    for i, (lsoa, slug) in enumerate(sorted(lsoas.items())):
+        low, high = DEMO_DECILES.get(slug, (5, 6))
+        decile = rng.randint(low, high)
+        Deprivation.objects.create(
+            lsoa=lsoa,
+            edition=Deprivation.Edition.IOD2025,
+            lsoa_name=f"Wellbrook {i + 1:03d}A",
+            imd_rank=(decile - 1) * 3375 + rng.randint(1, 3375),
+            imd_decile=decile,
+        )
+        Population.objects.create(
+            lsoa=lsoa, residents=rng.randint(1300, 1900), year=2023, source="Demo (made up)"
+        )
+    return True

@@ -107,9 +107,13 @@ def create_request(
     allow_duplicate: bool = False,
     nhs_list: NhsList | None = None,
     via: str = "web",
+    at: datetime | None = None,
 ) -> HelpRequest:
     """Record a need and its occurrences. The same person with the same open need raises
-    :class:`DuplicateRequest` unless ``allow_duplicate``; then it is flagged, never silent."""
+    :class:`DuplicateRequest` unless ``allow_duplicate``; then it is flagged, never silent.
+
+    ``at`` is when the need was asked for, when that was not now (the demo's year of history).
+    """
     existing = HelpRequest.objects.for_same_need(person.pk, need_type.pk).order_by("pk").first()
     if existing is not None and not allow_duplicate:
         raise DuplicateRequest(existing)
@@ -133,6 +137,7 @@ def create_request(
         possible_duplicate_of=existing,
         nhs_list=nhs_list,
         created_by=audit.acting_user(by),
+        created_at=at or timezone.now(),
     )
     _create_tasks(request, by)
     summary = f"Asked for {need_type.name.lower()} ({request.get_source_display()})"
