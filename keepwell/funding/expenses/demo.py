@@ -23,7 +23,7 @@ ORGANISATION = "wellbrook-mutual-aid"
 
 def _receipt(name: str, text: str) -> ContentFile:
     """A one-line PDF receipt, different for each cost (receipts are never claimed twice)."""
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(105, 148))  # A6, in millimetres
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, text)
