@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Sum
 
-from keepwell.directory.models import STATUTORY_KINDS
+from keepwell.directory.models import Organisation
 from keepwell.funding import money
 from keepwell.funding.models import Application, Award, CommunityInvestment, Funder, Programme
 
@@ -47,7 +47,9 @@ def matching(programme: Programme) -> Matching:
 
 def community_awards():
     """Awards to community organisations: not to a practice, a PCN, an ICS or a council."""
-    return Award.objects.exclude(application__organisation__kind__in=STATUTORY_KINDS)
+    return Award.objects.filter(
+        application__organisation__in=Organisation.objects.community().values("pk")
+    )
 
 
 @dataclass(frozen=True)
