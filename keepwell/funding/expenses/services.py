@@ -337,7 +337,10 @@ def add_line(
         first.receipt_type = receipt_type
         first.receipt_sha256 = sha256
         extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-        first.receipt.save(f"{uuid.uuid4().hex}.{extension[receipt_type]}", receipt, save=False)
+        # A name of our making: what the claimant called the file never reaches the disk.
+        field = ExpenseLine._meta.get_field("receipt")
+        name = field.generate_filename(first, f"{uuid.uuid4().hex}.{extension[receipt_type]}")
+        first.receipt.name = field.storage.save(name, receipt)
     for line in lines:
         line.save()
     _audit(
