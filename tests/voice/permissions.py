@@ -5,8 +5,9 @@ is seen by Sam, Ana, Tom and Alex, not by the practice or another town's group."
 
 from __future__ import annotations
 
+from keepwell.insights.voice import surveys
 from tests.permissions import OK, SIGNED_IN_ONLY, Row
-from tests.voice.factories import make_item, make_reflection
+from tests.voice.factories import make_item, make_reflection, make_survey
 
 SEE_OTHER = 303
 STAFF = {name: OK for name in ("alex", "priya", "sam", "ana", "tom", "olly")}
@@ -20,6 +21,15 @@ def item(world):
 
 def reflection(world):
     return {"reflection_id": make_reflection(world.mutual_aid, by=world.sam).pk}
+
+
+def survey(world):
+    return {"survey_id": make_survey(by=world.sam).pk}
+
+
+def code(world):
+    found = make_survey(by=world.sam)
+    return {"code": surveys.invite(found, how_many=1, by=world.sam)[0]}
 
 
 MATRIX = [
@@ -36,4 +46,12 @@ MATRIX = [
     Row("voice:reflection", expect={**SIGNED_IN_ONLY, **MUTUAL_AID_TEAM}, kwargs=reflection),
     # An analyst reads the place-wide picture: it names no team that did not agree.
     Row("voice:reflections_place", expect={**SIGNED_IN_ONLY, **STAFF, "nadia": OK}),
+    Row("voice:surveys", expect={**SIGNED_IN_ONLY, **STAFF}),
+    Row("voice:survey_new", expect={**SIGNED_IN_ONLY, **STAFF}),
+    Row("voice:survey", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
+    # Results are suppressed figures, never a person's answers: analysts read them too.
+    Row("voice:survey_results", expect={**SIGNED_IN_ONLY, **STAFF, "nadia": OK}, kwargs=survey),
+    Row("voice:survey_start", expect={}, default=OK),
+    Row("voice:survey_answer", expect={}, default=OK, kwargs=code),
+    Row("voice:survey_thanks", expect={}, default=OK),
 ]

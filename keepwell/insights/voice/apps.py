@@ -13,6 +13,7 @@ class VoiceConfig(AppConfig):
     navigation = [
         NavItem("You said, we did", "voice:index", "voice.use_voice", 75),
         NavItem("Practice reflection", "voice:reflections", "voice.view_reflections", 76),
+        NavItem("Surveys", "voice:surveys", "voice.run_surveys", 77),
     ]
     public_links = [
         PublicLink(

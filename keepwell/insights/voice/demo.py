@@ -1,9 +1,11 @@
 """Wellbrook's community voice: issues and ideas in every status (one removed by
-moderators), each with neighbours' support and the answers given, and two teams'
-reflections on health-creating practice (the health centre twice, to show change).
+moderators), each with neighbours' support and the answers given; two teams' reflections on
+health-creating practice (the health centre twice, to show change); and a "what matters to
+you" survey answered in English and Portuguese across the neighbourhoods.
 
 Loading twice changes nothing: items are found by title, reflections by team and date,
-and support comes from fixed demo browser keys that count once each.
+support comes from fixed demo browser keys that count once each, and the survey is
+found by its title.
 """
 
 from __future__ import annotations
@@ -12,8 +14,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from keepwell.insights.voice import services
-from keepwell.insights.voice.models import Kind, Reflection, Status, VoiceItem, VoiceUpdate
+from keepwell.insights.voice import services, surveys
+from keepwell.insights.voice.models import (
+    Kind,
+    Reflection,
+    Status,
+    Survey,
+    VoiceItem,
+    VoiceUpdate,
+)
 
 # title, kind, area, body, supporters, [(status, by, note)], days ago raised
 ITEMS = [
@@ -138,6 +147,29 @@ REFLECTIONS = [
 ]
 
 
+SURVEY = "What matters to you in Wellbrook"
+QUESTIONS = """\
+scale: How much control do you feel over your life? | Quanto controlo sente sobre a sua vida?
+single: What would most improve where you live? | O que mais melhoraria o sítio onde vive?
+- Somewhere to meet people | Um lugar para conhecer pessoas
+- Safer streets | Ruas mais seguras
+- Help in my own language | Ajuda na minha língua
+- Easier GP appointments | Consultas no médico de família mais fáceis
+multiple: Who do you turn to when things are hard? | A quem recorre quando as coisas estão difíceis?
+- Family | Família
+- Neighbours | Vizinhos
+- A community group | Um grupo comunitário
+- Nobody | Ninguém
+text: What matters to you? | O que é importante para si?"""
+# area, people answering, share answering in Portuguese (of 10), scale centre
+SURVEY_AREAS = [("town-centre", 24, 1, 6), ("riverside", 30, 6, 5), ("northgate", 14, 0, 7),
+                ("hillside", 5, 0, 4)]  # fmt: skip
+SAID = {
+    "en": ["A bus that goes to the hospital", "Feeling safe walking home", "Seeing people"],
+    "pt": ["Ter alguém que fale português", "Trabalho para os meus filhos", "Não estar só"],
+}
+
+
 def _at(days: int):
     return timezone.now() - timedelta(days=days)
 
@@ -157,6 +189,7 @@ def _item(place, title, kind, area, body, supporters, answers, days) -> None:
 
 
 def load(place) -> None:
+    _survey(place)
     for row in ITEMS:
         _item(place, *row)
     title, reason = REMOVED
@@ -182,3 +215,28 @@ def load(place) -> None:
             may_name_team=may_name,
             notes=notes,
         )
+
+
+def _survey(place) -> None:
+    if Survey.objects.filter(title=SURVEY).exists():
+        return
+    by = place.users["coordinator"]
+    survey = surveys.create_survey(
+        title=SURVEY,
+        intro="Ten minutes, anonymous. What you say shapes what we do next.",
+        questions_text=QUESTIONS,
+        by=by,
+    )
+    scale, single, multiple, text = survey.questions.all()
+    rng = place.rng
+    for slug, people, portuguese, centre in SURVEY_AREAS:
+        codes = surveys.invite(survey, how_many=people + 5, area=place.areas[slug], by=by)
+        for n, code in enumerate(codes[:people]):
+            language = "pt" if n % 10 < portuguese else "en"
+            answers = {
+                scale.pk: max(0, min(10, centre + rng.randint(-3, 3))),
+                single.pk: 2 if language == "pt" and rng.random() < 0.6 else rng.randrange(4),
+                multiple.pk: sorted(rng.sample(range(4), rng.randint(1, 2))),
+                text.pk: rng.choice(SAID[language]),
+            }
+            surveys.record_answers(code, answers, language=language)

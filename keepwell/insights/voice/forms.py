@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from keepwell.core.forms import Form
-from keepwell.insights.voice import practice
+from keepwell.insights.voice import practice, questions
 from keepwell.insights.voice.models import Kind, Status
 from keepwell.places.models import Area
 
@@ -192,3 +192,110 @@ class ReflectionForm(Form):
             )
             for group in practice.GROUPS
         ]
+
+
+# --- Surveys --------------------------------------------------------------------------------
+
+
+class SurveyForm(Form):
+    title = forms.CharField(label="Title", max_length=150)
+    intro = forms.CharField(
+        label="What you tell people before they answer (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    questions_text = forms.CharField(
+        label="Questions",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=(
+            "One question a line, starting with its kind: text:, single:, multiple: or "
+            "scale: (0 to 10). Put each option of a single: or multiple: question on a line "
+            "under it starting with -. Add the Portuguese after a |, for example "
+            "“scale: How safe do you feel? | Quão seguro se sente?”"
+        ),
+    )
+
+    def clean_questions_text(self):
+        text = self.cleaned_data["questions_text"]
+        try:
+            questions.parse(text)
+        except questions.QuestionsProblem as exc:
+            raise forms.ValidationError(exc.problems) from None
+        return text
+
+
+class InviteForm(Form):
+    how_many = forms.IntegerField(label="How many codes", min_value=1, max_value=500)
+    area = forms.ModelChoiceField(
+        label="Where they go (optional)",
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label="Anywhere",
+        help_text="So results can be shown by area",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = _areas()
+
+
+class CodeForm(Form):
+    code = forms.CharField(
+        label="Your code",
+        max_length=30,
+        help_text="It is on your letter or in your text message, for example K7PX 3MQA 9R",
+    )
+
+
+_SCALE = [(str(n), str(n)) for n in range(11)]
+
+
+class AnswerSurveyForm(Form):
+    """The survey's questions in the person's language; every answer may be left out."""
+
+    def __init__(self, *args, survey_questions, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.names: dict[str, int] = {}
+        for question in survey_questions:
+            label = questions.in_language(question.wording, language)
+            options = [
+                (str(i), questions.in_language(o, language)) for i, o in enumerate(question.options)
+            ]
+            name = f"q{question.pk}"
+            if question.kind == "text":
+                field: forms.Field = forms.CharField(
+                    label=label, required=False, widget=forms.Textarea(attrs={"rows": 3})
+                )
+            elif question.kind == "single":
+                field = forms.TypedChoiceField(
+                    label=label,
+                    choices=options,
+                    coerce=int,
+                    required=False,
+                    widget=forms.RadioSelect,
+                )
+            elif question.kind == "multiple":
+                field = forms.TypedMultipleChoiceField(
+                    label=label,
+                    choices=options,
+                    coerce=int,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            else:
+                field = forms.TypedChoiceField(
+                    label=label,
+                    choices=_SCALE,
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    help_text="0 is the least, 10 the most",
+                )
+            self.fields[name] = field
+            self.names[name] = question.pk
+        self.hide_optional = True
+
+    def answers(self) -> dict[int, object]:
+        return {pk: self.cleaned_data.get(name) for name, pk in self.names.items()}

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from keepwell.insights.voice import practice
+from keepwell.insights.voice import practice, questions
 
 
 class Status(models.TextChoices):
@@ -207,3 +207,91 @@ class ReflectionRating(models.Model):
     @property
     def statement(self) -> practice.Statement:
         return practice.BY_KEY[self.key]
+
+
+# --- "What matters to you" surveys ----------------------------------------------------------
+
+
+class Survey(models.Model):
+    title = models.CharField(max_length=150)
+    intro = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    """One question; its words and options in each language (``questions.QuestionSpec``)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=list(questions.KINDS.items()))
+    wording = models.JSONField()  # {"en": "...", "pt": "..."}
+    options = models.JSONField(default=list, blank=True)  # [{"en": "...", "pt": "..."}, ...]
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "position"], name="survey_question_place")
+        ]
+
+    def __str__(self) -> str:
+        return questions.in_language(self.wording, "en")
+
+
+class SurveyInvitation(models.Model):
+    """One answer's worth: a code sent as a link or printed on a letter, used once."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    code = models.CharField(max_length=12, unique=True)
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.survey}: {self.code}"
+
+
+class SurveyResponse(models.Model):
+    """One person's answers, anonymous: where the invitation went, in which language."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.PROTECT, related_name="response"
+    )
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(max_length=5, default="en")
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Response to {self.survey}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(blank=True)
+    choices = models.JSONField(default=list, blank=True)  # option indexes
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=10), name="survey_score_0_to_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer to {self.question}"

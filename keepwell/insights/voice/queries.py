@@ -9,8 +9,17 @@ from django.db.models import Prefetch
 
 from keepwell.core.charts import Chart, Series
 from keepwell.insights import disclosure
-from keepwell.insights.voice import practice
-from keepwell.insights.voice.models import Reflection, ReflectionRating, VoiceItem, VoiceUpdate
+from keepwell.insights.voice import practice, questions
+from keepwell.insights.voice.models import (
+    Reflection,
+    ReflectionRating,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+    VoiceItem,
+    VoiceUpdate,
+)
 
 
 def public_items(*, status: str = "", area=None):
@@ -112,3 +121,67 @@ def place_summary() -> PlaceSummary:
             for group in practice.GROUPS
         ],
     )
+
+
+# --- Survey results: every figure through disclosure ----------------------------------------
+
+NO_AREA = "Area not known"
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question: SurveyQuestion
+    areas: tuple[str, ...]
+    # Choice questions: (option, [(area, figure)], total) from disclosure.table.
+    options: list[tuple[str, list[tuple[str, disclosure.Figure]], disclosure.Figure]]
+    # Scale questions: (area, mean or "*").
+    means: list[tuple[str, float | str]]
+    answered: disclosure.Figure  # how many answered it, as it may be published
+
+
+def survey_results(survey: Survey) -> tuple[disclosure.Figure, list[QuestionResult]]:
+    """How many answered, and each question's results by area, suppressed."""
+    responses = SurveyResponse.objects.filter(survey=survey).select_related("area")
+    area_of = {r.pk: (r.area.name if r.area else NO_AREA) for r in responses}
+    areas = tuple(sorted(set(area_of.values())))
+    answers = SurveyAnswer.objects.filter(response__survey=survey).only(
+        "response_id", "question_id", "choices", "score", "text"
+    )
+    by_question: dict[int, list[SurveyAnswer]] = {}
+    for answer in answers:
+        by_question.setdefault(answer.question_id, []).append(answer)
+    results = []
+    for question in survey.questions.all():
+        given = by_question.get(question.pk, [])
+        options: list[tuple[str, list[tuple[str, disclosure.Figure]], disclosure.Figure]] = []
+        means: list[tuple[str, float | str]] = []
+        if question.kind in questions.CHOICE_KINDS:
+            labels = [questions.in_language(o, "en") for o in question.options]
+            cells: dict[tuple[str, str], int] = {}
+            for answer in given:
+                for index in answer.choices:
+                    if 0 <= index < len(labels):
+                        key = (labels[index], area_of[answer.response_id])
+                        cells[key] = cells.get(key, 0) + 1
+            published = disclosure.table(cells, rows=labels, cols=areas)
+            options = [
+                (
+                    label,
+                    [(area, published.cells[(label, area)]) for area in areas],
+                    published.row_totals[label],
+                )
+                for label in labels
+            ]
+        elif question.kind == "scale":
+            for area in areas:
+                scores = [
+                    a.score for a in given if area_of[a.response_id] == area and a.score is not None
+                ]
+                means.append((area, disclosure.mean(scores)))
+            means.append(
+                ("All areas", disclosure.mean(a.score for a in given if a.score is not None))
+            )
+        results.append(
+            QuestionResult(question, areas, options, means, disclosure.count(len(given)))
+        )
+    return disclosure.count(len(area_of)), results

@@ -52,3 +52,6 @@ rules.add_perm("voice.reflect", on_a_team | is_platform_admin)
 rules.add_perm("voice.view_reflections", on_a_team | is_platform_admin)
 rules.add_perm("voice.view_reflection", on_the_team | is_platform_admin)
 rules.add_perm("voice.view_place_reflections", is_staff_role | is_analyst)
+rules.add_perm("voice.run_surveys", is_staff_role)
+# Survey results are figures about people, suppressed: staff and analysts read them.
+rules.add_perm("voice.view_survey_results", is_staff_role | is_analyst)

@@ -16,4 +16,11 @@ urlpatterns = [
     path("reflection/new/", views.reflection_new, name="reflection_new"),
     path("reflection/place/", views.reflections_place, name="reflections_place"),
     path("reflection/<int:reflection_id>/", views.reflection, name="reflection"),
+    path("survey/", views.surveys, name="surveys"),
+    path("survey/new/", views.survey_new, name="survey_new"),
+    path("survey/<int:survey_id>/", views.survey, name="survey"),
+    path("survey/<int:survey_id>/results/", views.survey_results, name="survey_results"),
+    path("answer/", views.survey_start, name="survey_start"),
+    path("answer/thank-you/", views.survey_thanks, name="survey_thanks"),
+    path("answer/<str:code>/", views.survey_answer, name="survey_answer"),
 ]

@@ -5,18 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from keepwell.core.forms import form_status
+from keepwell.core.i18n import asked_for
 from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.core.querystring import page_number
 from keepwell.directory.models import Organisation
 from keepwell.insights.voice import forms, practice, queries, services
-from keepwell.insights.voice.models import Reflection, VoiceItem
+from keepwell.insights.voice import surveys as surveys_service
+from keepwell.insights.voice.models import Reflection, Survey, VoiceItem
 from keepwell.insights.voice.rules import team_ids
 
 BROWSER_COOKIE = "kw_voice"
@@ -255,3 +258,112 @@ def reflections_place(request):
         "voice/reflections_place.html",
         {"summary": queries.place_summary(), "min_teams": practice.MIN_TEAMS},
     )
+
+
+# --- "What matters to you" surveys ----------------------------------------------------------
+
+
+@login_required
+def surveys(request):
+    require(request, "voice.run_surveys")
+    return render(
+        request,
+        "voice/surveys.html",
+        {"surveys": Survey.objects.annotate(answered=Count("responses")).order_by("-created_at")},
+    )
+
+
+@login_required
+def survey_new(request):
+    require(request, "voice.run_surveys")
+    form = forms.SurveyForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        "voice/survey_new.html",
+        {},
+        save=lambda: surveys_service.create_survey(by=request.user, **form.cleaned_data),
+        success="The survey is ready: make codes to send or print.",
+        redirect_to=lambda s: reverse("voice:survey", kwargs={"survey_id": s.pk}),
+    )
+
+
+@login_required
+def survey(request, survey_id: int):
+    require(request, "voice.run_surveys")
+    found = get_object_or_404(Survey, pk=survey_id)
+    form = forms.InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.session["voice_codes"] = surveys_service.invite(
+            found, by=request.user, **form.cleaned_data
+        )
+        return redirect("voice:survey", survey_id=found.pk)
+    return render(
+        request,
+        "voice/survey.html",
+        {
+            "survey": found,
+            "questions": found.questions.all(),
+            "form": form,
+            "codes": request.session.pop("voice_codes", None),
+            "invited": found.invitations.count(),
+            "used": found.invitations.filter(used_at__isnull=False).count(),
+            "answer_url": request.build_absolute_uri(reverse("voice:survey_start")),
+        },
+        status=form_status(form),
+    )
+
+
+@login_required
+def survey_results(request, survey_id: int):
+    require(request, "voice.view_survey_results")
+    found = get_object_or_404(Survey, pk=survey_id)
+    answered, results = queries.survey_results(found)
+    return render(
+        request,
+        "voice/survey_results.html",
+        {"survey": found, "answered": answered, "results": results},
+    )
+
+
+def survey_start(request):
+    """Where a paper letter sends people: type the code, then answer."""
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = surveys_service.open_invitation(form.cleaned_data["code"])
+        except surveys_service.SurveyRefused as exc:
+            form.add_error("code", str(exc))
+        else:
+            return redirect("voice:survey_answer", code=invitation.code)
+    return render(request, "voice/survey_start.html", {"form": form}, status=form_status(form))
+
+
+def survey_answer(request, code: str):
+    """The link in a text or email, or where a typed code leads: answer once."""
+    language = "pt" if (asked_for(request) or "").startswith("pt") else "en"
+    try:
+        invitation = surveys_service.open_invitation(code)
+    except surveys_service.SurveyRefused as exc:
+        return render(request, "voice/survey_closed.html", {"reason": str(exc)}, status=410)
+    form = forms.AnswerSurveyForm(
+        request.POST or None,
+        survey_questions=invitation.survey.questions.all(),
+        language=language,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            surveys_service.record_answers(code, form.answers(), language=language)
+        except surveys_service.SurveyRefused as exc:
+            return render(request, "voice/survey_closed.html", {"reason": str(exc)}, status=410)
+        return redirect("voice:survey_thanks")
+    return render(
+        request,
+        "voice/survey_answer.html",
+        {"survey": invitation.survey, "form": form, "language": language, "code": code},
+        status=form_status(form),
+    )
+
+
+def survey_thanks(request):
+    return render(request, "voice/survey_thanks.html")

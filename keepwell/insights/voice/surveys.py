@@ -1,0 +1,129 @@
+""" "What matters to you" surveys: questions as data, one-time codes, answers kept anonymous.
+
+The writes of the survey use cases (services for the survey pages, as ``services`` is for
+voice and reflection): each in one transaction, each leaving an audit row for what staff did.
+An answer carries no name: only the area its invitation went to and the language used.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from keepwell.audit import services as audit
+from keepwell.audit.models import Action, Purpose
+from keepwell.insights.voice import questions
+from keepwell.insights.voice.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+)
+
+# Codes are typed from a letter: no 0/O, 1/I/L, and long enough that guessing one that was
+# sent is hopeless (31^10, about 8 * 10^14).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+MAX_INVITATIONS = 500
+
+
+class SurveyRefused(Exception):
+    """An answer or change that cannot be taken, in words for the person."""
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in raw.upper() if ch.isalnum())[: CODE_LENGTH * 2]
+
+
+@transaction.atomic
+def create_survey(*, title: str, intro: str, questions_text: str, by) -> Survey:
+    """Raises ``questions.QuestionsProblem`` naming each bad line; nothing is kept then."""
+    specs = questions.parse(questions_text)
+    survey = Survey.objects.create(title=title.strip(), intro=intro.strip(), created_by=by)
+    SurveyQuestion.objects.bulk_create(
+        SurveyQuestion(
+            survey=survey,
+            position=position,
+            kind=spec.kind,
+            wording=spec.wording,
+            options=spec.options,
+        )
+        for position, spec in enumerate(specs, start=1)
+    )
+    audit.record(by, Action.CREATE, survey, purpose=Purpose.ADMINISTRATION, summary=title[:200])
+    return survey
+
+
+@transaction.atomic
+def invite(survey: Survey, *, how_many: int, area=None, by) -> list[str]:
+    """``how_many`` new one-time codes for people in ``area``: to print on letters, or to
+    send as links."""
+    if not 1 <= how_many <= MAX_INVITATIONS:
+        raise SurveyRefused(f"Make from 1 to {MAX_INVITATIONS} invitations at a time.")
+    codes: list[str] = []
+    while len(codes) < how_many:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        try:
+            with transaction.atomic():
+                SurveyInvitation.objects.create(survey=survey, code=code, area=area)
+        except IntegrityError:  # the same code twice: vanishingly rare; draw again
+            continue
+        codes.append(code)
+    audit.record(
+        by,
+        Action.CREATE,
+        survey,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"{how_many} invitations{f' for {area}' if area else ''}",
+    )
+    return codes
+
+
+def open_invitation(code: str) -> SurveyInvitation:
+    found = (
+        SurveyInvitation.objects.select_related("survey").filter(code=normalise_code(code)).first()
+    )
+    if found is None:
+        raise SurveyRefused("That code is not one we sent. Check it and type it again.")
+    if found.used_at is not None:
+        raise SurveyRefused("That code has been used: each code answers once.")
+    return found
+
+
+@transaction.atomic
+def record_answers(
+    code: str, answers: Mapping[int, str | list[int] | int | None], *, language: str = "en"
+) -> SurveyResponse:
+    """Keep one person's answers (``{question id: text, option indexes or score}``) and use
+    up their code, so it cannot answer twice."""
+    invitation = open_invitation(code)
+    invitation = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None:
+        raise SurveyRefused("That code has been used: each code answers once.")
+    response = SurveyResponse.objects.create(
+        survey_id=invitation.survey_id,
+        invitation=invitation,
+        area_id=invitation.area_id,
+        language=language if language in questions.LANGUAGES else "en",
+    )
+    rows = []
+    for question in invitation.survey.questions.all():
+        value = answers.get(question.pk)
+        if value in (None, "", []):
+            continue
+        row = SurveyAnswer(response=response, question=question)
+        if question.kind == "text":
+            row.text = str(value).strip()
+        elif question.kind == "scale":
+            row.score = int(value)  # type: ignore[arg-type]
+        else:
+            row.choices = sorted(value) if isinstance(value, list) else [value]
+        rows.append(row)
+    SurveyAnswer.objects.bulk_create(rows)
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    return response

@@ -1,0 +1,121 @@
+""" "What matters to you": questions typed as data in two languages, one-time codes by link
+or letter, anonymous answers, and results by area with small numbers hidden."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from keepwell.insights.voice import questions, surveys
+from keepwell.insights.voice.models import Survey, SurveyAnswer, SurveyResponse
+from tests.voice.factories import QUESTIONS, make_survey
+
+
+def test_a_coordinator_writes_a_survey_as_text_and_each_question_becomes_data(as_user, world):
+    client = as_user(world.sam)
+    response = client.post(
+        reverse("voice:survey_new"),
+        {"title": "What matters to you", "intro": "", "questions_text": QUESTIONS},
+    )
+    found = Survey.objects.get()
+    assert response["Location"] == reverse("voice:survey", args=[found.pk])
+    kinds = list(found.questions.values_list("kind", flat=True))
+    assert kinds == ["scale", "single", "multiple", "text"]
+    assert found.questions.get(kind="single").options[1] == {
+        "en": "Safer streets",
+        "pt": "Ruas mais seguras",
+    }
+
+
+def test_a_bad_line_is_named_and_nothing_is_kept(as_user, world):
+    response = as_user(world.sam).post(
+        reverse("voice:survey_new"),
+        {"title": "T", "questions_text": "scale: Fine\nhow safe do you feel\nsingle: One?\n- A"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Line 2 must start with the kind of question" in page
+    assert "Question 2 needs at least two options" in page
+    assert not Survey.objects.exists()
+
+
+def test_a_code_answers_once_in_portuguese_and_the_answer_carries_no_name(client, as_user, world):
+    found = make_survey(by=world.sam)
+    staff = as_user(world.sam)
+    staff.post(
+        reverse("voice:survey", args=[found.pk]), {"how_many": 2, "area": world.riverside.pk}
+    )
+    code = found.invitations.first().code
+    client.logout()
+    # Typed from a letter, with spaces and in small letters, it still finds the survey.
+    typed = f"{code[:4].lower()} {code[4:]}"
+    response = client.post(reverse("voice:survey_start"), {"code": typed})
+    assert response["Location"] == reverse("voice:survey_answer", args=[code])
+    page = client.get(response["Location"], {"lang": "pt"}).content.decode()
+    assert "O que mais melhoraria onde vive?" in page
+    single, multiple = found.questions.get(kind="single"), found.questions.get(kind="multiple")
+    scale = found.questions.get(kind="scale")
+    answer_url = reverse("voice:survey_answer", args=[code]) + "?lang=pt"
+    sent = client.post(
+        answer_url, {f"q{scale.pk}": "7", f"q{single.pk}": "1", f"q{multiple.pk}": ["0", "1"]}
+    )
+    assert sent["Location"] == reverse("voice:survey_thanks")
+    kept = SurveyResponse.objects.get()
+    assert kept.language == "pt" and kept.area == world.riverside
+    assert SurveyAnswer.objects.get(question=multiple).choices == [0, 1]
+    assert not any(f.name in {"person", "user"} for f in SurveyResponse._meta.fields)
+    again = client.post(answer_url, {f"q{scale.pk}": "1"})
+    assert again.status_code == 410
+    assert "each code answers once" in again.content.decode()
+    assert SurveyResponse.objects.count() == 1
+
+
+def test_a_made_up_code_is_refused_naming_the_box(client, world):
+    response = client.post(reverse("voice:survey_start"), {"code": "NOTAREALCODE"})
+    assert response.status_code == 400
+    assert "That code is not one we sent" in response.content.decode()
+    assert client.get(reverse("voice:survey_answer", args=["NOPE"])).status_code == 410
+
+
+def test_a_score_outside_0_to_10_is_sent_back(client, world):
+    found = make_survey(by=world.sam)
+    (code,) = surveys.invite(found, how_many=1, by=world.sam)
+    scale = found.questions.get(kind="scale")
+    response = client.post(reverse("voice:survey_answer", args=[code]), {f"q{scale.pk}": "11"})
+    assert response.status_code == 400
+    assert not SurveyResponse.objects.exists()
+
+
+def _answer(found, area, *, choice: int, score: int, n: int, by):
+    for code in surveys.invite(found, how_many=n, area=area, by=by):
+        single = found.questions.get(kind="single")
+        scale = found.questions.get(kind="scale")
+        surveys.record_answers(code, {single.pk: choice, scale.pk: score})
+
+
+def test_results_by_area_hide_small_counts_and_means_of_few(as_user, world):
+    found = make_survey(by=world.sam)
+    _answer(found, world.riverside, choice=0, score=8, n=12, by=world.sam)
+    _answer(found, world.northgate, choice=1, score=3, n=3, by=world.sam)
+    page = as_user(world.priya).get(reverse("voice:survey_results", args=[found.pk]))
+    text = page.content.decode()
+    assert "People who answered: 15" in text
+    assert "Average 8.0 out of 10" in text  # Riverside: 12 people
+    assert "Average 3.0" not in text  # Northgate: 3 people, too few for an average
+    # Northgate's 3 is hidden, and so is what would give it back from the totals.
+    assert ">3<" not in text and ">12<" not in text
+
+
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("", "Write at least one question"),
+        ("- An option", "Line 1 is an option"),
+        ("scale:", "Line 1 has no question"),
+        ("single: One? | Um?\n- A\n- B\n" + "x" * 400, "Line 4 is longer"),
+    ],
+)
+def test_questions_text_problems_name_the_line(text, problem):
+    with pytest.raises(questions.QuestionsProblem) as caught:
+        questions.parse(text)
+    assert problem in str(caught.value)
