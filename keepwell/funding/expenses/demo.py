@@ -147,3 +147,15 @@ def load(place) -> None:
     ExpenseClaim.objects.filter(organisation=organisation, claimant__in=[jo, ana]).update(
         is_demo=True
     )
+    for made, days in ((paid, 46), (approved, 11), (waiting, 4), (rejected, 28), (for_ana, 8)):
+        _backdate(made, days)
+
+
+def _backdate(claim: ExpenseClaim, days: int) -> None:
+    """Give a demo claim its place in the history (the services stamp "now")."""
+    claim.refresh_from_db()
+    started = timezone.now() - timedelta(days=days)
+    fields = {"created_at": started, "submitted_at": started + timedelta(hours=1)}
+    if claim.decided_at is not None:
+        fields["decided_at"] = started + timedelta(days=2)
+    ExpenseClaim.objects.filter(pk=claim.pk).update(**fields)

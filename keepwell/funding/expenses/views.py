@@ -6,6 +6,8 @@ refuses says why on the form, or as a message on the claim's page.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -293,7 +295,7 @@ def receipt(request, line_id: int):
         services.read_receipt(line, by=request.user),
         content_type=line.receipt_type,
         as_attachment=line.receipt_type == "application/pdf",
-        filename=f"receipt-{line.claim.reference}-{line.pk}",
+        filename=f"receipt-{line.claim.reference}-{line.pk}{Path(line.receipt.name).suffix}",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
