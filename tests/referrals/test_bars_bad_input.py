@@ -252,3 +252,25 @@ def test_any_json_at_the_endpoint_is_a_400_never_a_server_error(
 
     assert response.status_code == 400, response.content
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize(
+    ("number", "where"),
+    [
+        ("Infinity", {"Bundle.entry[1].resource.priority"}),
+        ("NaN", {"Bundle.entry[1].resource.priority"}),
+        ("9" * 5000, set()),
+    ],
+)
+def test_numbers_no_database_keeps_are_a_400(
+    client, world, befriending, priya_token, number, where
+):
+    data = example(EXAMPLES[1])
+    data["entry"][SERVICE_REQUEST]["resource"]["priority"] = "PLACEHOLDER"
+    body = json.dumps(data).replace('"PLACEHOLDER"', number)
+
+    response = post(client, priya_token, body, service=befriending)
+
+    assert response.status_code == 400, response.content
+    assert expressions(response) >= where
+    nothing_written()

@@ -16,6 +16,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from keepwell.places.postcodes import InvalidPostcode, Postcode
+from keepwell.referrals.bars.bundle import (
+    Index,
+    codings,
+    concept_words,
+    dict_of,
+    identifiers,
+    list_of,
+    references,
+    text_of,
+    unstorable,
+)
+from keepwell.referrals.bars.issues import Issue, error, warning
 
 # Events: BaRS names a referral "servicerequest-request"; the earliest published examples
 # (111 to ED, 999 to CAS) sent the same ServiceRequest under "admin-notify".
@@ -55,26 +67,6 @@ MAPPED_REQUEST_ELEMENTS = {
     "patientInstruction",
     "authoredOn",
 }
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One line of an OperationOutcome: an error refuses the message with ``status``; a
-    warning or information goes back with the answer."""
-
-    severity: str  # error, warning, information
-    code: str  # a FHIR issue type: invalid, required, not-found, not-supported, ...
-    diagnostics: str
-    expression: str | None = None
-    status: int = 400
-
-
-def error(diagnostics: str, where: str | None, code: str = "invalid", status: int = 400) -> Issue:
-    return Issue("error", code, diagnostics, where, status)
-
-
-def warning(diagnostics: str, where: str | None, code: str = "informational") -> Issue:
-    return Issue("warning", code, diagnostics, where, 200)
 
 
 @dataclass
@@ -155,74 +147,6 @@ class Message:
         return self.problems[0].status if self.problems else 200
 
 
-# --- reading JSON that may be any shape ---------------------------------------------------
-
-
-def _dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list:
-    if isinstance(value, list):
-        return value
-    return [value] if isinstance(value, dict) else []
-
-
-def _str(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _codings(concept: object) -> list[dict]:
-    return [c for c in _list(_dict(concept).get("coding")) if isinstance(c, dict)]
-
-
-def _concept_words(concept: object) -> str:
-    """A CodeableConcept in words: its text, else its codings' displays (or codes)."""
-    text = _str(_dict(concept).get("text"))
-    shown = [_str(c.get("display")) or _str(c.get("code")) for c in _codings(concept)]
-    shown = [s for s in shown if s and s.lower() not in text.lower()]
-    if text and shown:
-        return f"{text}: {'; '.join(shown)}"
-    return text or "; ".join(shown)
-
-
-def _identifiers(resource: dict, system: str) -> list[tuple[int, str]]:
-    found = []
-    for n, ident in enumerate(_list(resource.get("identifier"))):
-        ident = _dict(ident)
-        if _str(ident.get("system")).lower() == system.lower() and _str(ident.get("value")):
-            found.append((n, _str(ident["value"])))
-    return found
-
-
-class Index:
-    """The Bundle's resources by every way a reference may name one: the entry's fullUrl,
-    ``Type/id``, and a bare id or uuid (as some published BaRS examples write them)."""
-
-    def __init__(self, entries: list[tuple[int, dict, str]]):
-        self.by_key: dict[str, int] = {}
-        self.resources: dict[int, dict] = {}
-        for i, resource, full_url in entries:
-            self.resources[i] = resource
-            keys = []
-            if full_url:
-                keys += [full_url, full_url.removeprefix("urn:uuid:")]
-            rid = _str(resource.get("id"))
-            if rid:
-                keys += [f"{resource.get('resourceType')}/{rid}", rid]
-            for key in keys:
-                self.by_key.setdefault(key, i)
-
-    def find(self, reference: object) -> int | None:
-        ref = _str(_dict(reference).get("reference"))
-        if not ref:
-            return None
-        for key in (ref, ref.removeprefix("urn:uuid:")):
-            if key in self.by_key:
-                return self.by_key[key]
-        return None
-
-
 def _at(i: int) -> str:
     return f"Bundle.entry[{i}].resource"
 
@@ -242,7 +166,7 @@ def read(
     ``nhs_number_valid`` checks an NHS number's check digit (the people room's rule)."""
     message = Message()
     entries = _entries(data, message)
-    message.problems += list(_unstorable(data))
+    message.problems += list(unstorable(data))
     if message.problems:
         return message
     index = Index(entries)
@@ -270,7 +194,7 @@ def read(
     _lengths(message)
     for i, resource in index.resources.items():
         if i not in used:
-            kind = _str(resource.get("resourceType")) or "A resource"
+            kind = text_of(resource.get("resourceType")) or "A resource"
             message.warnings.append(
                 warning(
                     f"{kind} is kept with the referral's original message; keepwell does "
@@ -278,7 +202,7 @@ def read(
                     _at(i),
                 )
             )
-    message.warnings += list(_loose_references(index))
+    message.warnings += list(_loosereferences(index))
     return message
 
 
@@ -295,10 +219,10 @@ def _entries(data: object, message: Message) -> list[tuple[int, dict, str]]:
         return []
     entries = []
     for i, entry in enumerate(raw):
-        resource = _dict(entry).get("resource")
+        resource = dict_of(entry).get("resource")
         if not isinstance(entry, dict):
             problems.append(error("An entry must be a JSON object", f"Bundle.entry[{i}]"))
-        elif not isinstance(resource, dict) or not _str(resource.get("resourceType")):
+        elif not isinstance(resource, dict) or not text_of(resource.get("resourceType")):
             problems.append(
                 error(
                     "An entry's resource must be a FHIR resource with a resourceType",
@@ -307,7 +231,7 @@ def _entries(data: object, message: Message) -> list[tuple[int, dict, str]]:
                 )
             )
         else:
-            entries.append((i, resource, _str(entry.get("fullUrl"))))
+            entries.append((i, resource, text_of(entry.get("fullUrl"))))
     return entries
 
 
@@ -328,16 +252,16 @@ def _header(entries: list[tuple[int, dict, str]], index: Index, message: Message
         )
         return None
     where = _at(0)
-    message.message_id = _str(header.get("id")) or full_url.removeprefix("urn:uuid:")
+    message.message_id = text_of(header.get("id")) or full_url.removeprefix("urn:uuid:")
     if not message.message_id:
         problems.append(
             error(
                 "The MessageHeader needs an id: a repeat is known by it", f"{where}.id", "required"
             )
         )
-    event = _dict(header.get("eventCoding"))
-    message.event = _str(event.get("code"))
-    message.event_system = _str(event.get("system"))
+    event = dict_of(header.get("eventCoding"))
+    message.event = text_of(event.get("code"))
+    message.event_system = text_of(event.get("system"))
     if not message.event:
         problems.append(error("eventCoding.code is missing", f"{where}.eventCoding", "required"))
     elif message.event != SERVICE_REQUEST_EVENT and message.event not in EARLY_EVENTS:
@@ -348,8 +272,8 @@ def _header(entries: list[tuple[int, dict, str]], index: Index, message: Message
                 "not-supported",
             )
         )
-    for n, coding in enumerate(_codings(header.get("reason"))):
-        code = _str(coding.get("code"))
+    for n, coding in enumerate(codings(header.get("reason"))):
+        code = text_of(coding.get("code"))
         if code in REASONS:
             message.reason = code
             break
@@ -360,14 +284,14 @@ def _header(entries: list[tuple[int, dict, str]], index: Index, message: Message
                 "not-supported",
             )
         )
-    message.source_endpoint = _str(_dict(header.get("source")).get("endpoint"))
-    destinations = [_dict(d) for d in _list(header.get("destination"))]
-    message.destination_endpoint = _str(destinations[0].get("endpoint")) if destinations else ""
+    message.source_endpoint = text_of(dict_of(header.get("source")).get("endpoint"))
+    destinations = [dict_of(d) for d in list_of(header.get("destination"))]
+    message.destination_endpoint = text_of(destinations[0].get("endpoint")) if destinations else ""
     sender = index.find(header.get("sender"))
     if sender is not None:
-        codes = _identifiers(index.resources[sender], ODS)
+        codes = identifiers(index.resources[sender], ODS)
         message.sender_ods = codes[0][1] if codes else ""
-    focus = _list(header.get("focus"))
+    focus = list_of(header.get("focus"))
     if not focus:
         problems.append(error("The MessageHeader has no focus", f"{where}.focus", "required"))
         return None
@@ -381,7 +305,7 @@ def _header(entries: list[tuple[int, dict, str]], index: Index, message: Message
             )
         )
     elif index.resources[target].get("resourceType") != "ServiceRequest":
-        kind = _str(index.resources[target].get("resourceType"))
+        kind = text_of(index.resources[target].get("resourceType"))
         problems.append(
             error(
                 f"The focus of a referral is a ServiceRequest, not {kind}",
@@ -407,22 +331,22 @@ def _service_request(request: dict, index: Index, message: Message, system: str)
     """Read the ServiceRequest; returns the entries it led to (the patient, the requester's
     resources, the performer's)."""
     where, problems, used = message.request_at, message.problems, set()
-    status = _str(request.get("status"))
+    status = text_of(request.get("status"))
     if status not in REQUEST_STATUSES:
         problems.append(error("status is not a ServiceRequest status", f"{where}.status", "value"))
     message.request_status = status
     message.validation = any(
-        _str(c.get("code")) == VALIDATION
-        for concept in _list(request.get("category"))
-        for c in _codings(concept)
+        text_of(c.get("code")) == VALIDATION
+        for concept in list_of(request.get("category"))
+        for c in codings(concept)
     )
-    identifiers = [
-        _str(_dict(i).get("value"))
-        for i in _list(request.get("identifier"))
-        if _str(_dict(i).get("value"))
+    values = [
+        text_of(dict_of(i).get("value"))
+        for i in list_of(request.get("identifier"))
+        if text_of(dict_of(i).get("value"))
     ]
-    rid = _str(request.get("id"))
-    message.service_request_id = identifiers[0] if identifiers else rid
+    rid = text_of(request.get("id"))
+    message.service_request_id = values[0] if values else rid
     if not message.service_request_id:
         problems.append(
             error(
@@ -486,27 +410,29 @@ def _requester(request: dict, index: Index, message: Message) -> set[int]:
 def _requester_detail(resource: dict, message: Message) -> None:
     kind = resource.get("resourceType")
     if kind == "Practitioner" and not message.requester_name:
-        name = _dict(_list(resource.get("name"))[0]) if _list(resource.get("name")) else {}
-        given = " ".join(_str(g) for g in _list(name.get("given")) if _str(g))
-        family = _str(name.get("family"))
-        message.requester_name = _str(name.get("text")) or " ".join(
+        name = dict_of(list_of(resource.get("name"))[0]) if list_of(resource.get("name")) else {}
+        given = " ".join(text_of(g) for g in list_of(name.get("given")) if text_of(g))
+        family = text_of(name.get("family"))
+        message.requester_name = text_of(name.get("text")) or " ".join(
             p for p in (given, family.title() if family.isupper() else family) if p
         )
     if kind == "Organization":
-        message.requester_ods += [code for _, code in _identifiers(resource, ODS)]
+        message.requester_ods += [code for _, code in identifiers(resource, ODS)]
         if not message.requester_name:
-            message.requester_name = _str(resource.get("name"))
+            message.requester_name = text_of(resource.get("name"))
 
 
 def _performer(request: dict, index: Index, message: Message, system: str) -> set[int]:
     used: set[int] = set()
-    for n, performer in enumerate(_list(request.get("performer"))):
+    for n, performer in enumerate(list_of(request.get("performer"))):
         where = f"{message.request_at}.performer[{n}]"
-        performer = _dict(performer)
-        ident = _dict(performer.get("identifier"))
-        if _str(ident.get("system")).lower() == system.lower() and _str(ident.get("value")):
-            message.targets.append(Target("keepwell", _str(ident["value"]), f"{where}.identifier"))
-        ref = _str(performer.get("reference"))
+        performer = dict_of(performer)
+        ident = dict_of(performer.get("identifier"))
+        if text_of(ident.get("system")).lower() == system.lower() and text_of(ident.get("value")):
+            message.targets.append(
+                Target("keepwell", text_of(ident["value"]), f"{where}.identifier")
+            )
+        ref = text_of(performer.get("reference"))
         if not ref:
             continue
         found = index.find(performer)
@@ -523,8 +449,8 @@ def _performer(request: dict, index: Index, message: Message, system: str) -> se
             continue
         used.add(found)
         resource = index.resources[found]
-        name = _str(resource.get("name"))
-        for k, value in _identifiers(resource, system):
+        name = text_of(resource.get("name"))
+        for k, value in identifiers(resource, system):
             message.targets.append(Target("keepwell", value, f"{_at(found)}.identifier[{k}]"))
         owners = [found]
         provider = index.find(resource.get("providedBy"))
@@ -532,7 +458,7 @@ def _performer(request: dict, index: Index, message: Message, system: str) -> se
             used.add(provider)
             owners.append(provider)
         for owner in owners:
-            for k, value in _identifiers(index.resources[owner], ODS):
+            for k, value in identifiers(index.resources[owner], ODS):
                 message.targets.append(
                     Target("ods", value, f"{_at(owner)}.identifier[{k}]", name=name)
                 )
@@ -541,7 +467,7 @@ def _performer(request: dict, index: Index, message: Message, system: str) -> se
 
 def _what_they_ask(request: dict, message: Message) -> None:
     where = message.request_at
-    priority = _str(request.get("priority"))
+    priority = text_of(request.get("priority"))
     if priority in PRIORITIES:
         message.priority = priority
     elif priority:
@@ -549,17 +475,17 @@ def _what_they_ask(request: dict, message: Message) -> None:
             error("priority is not a request priority", f"{where}.priority", "value")
         )
     reasons = []
-    for n, concept in enumerate(_list(request.get("reasonCode"))):
+    for n, concept in enumerate(list_of(request.get("reasonCode"))):
         urgent = [
-            URGENCY_CODES[_str(c.get("code"))]
-            for c in _codings(concept)
-            if _str(c.get("system")).lower() == CLINICAL_URGENCY
-            and _str(c.get("code")) in URGENCY_CODES
+            URGENCY_CODES[text_of(c.get("code"))]
+            for c in codings(concept)
+            if text_of(c.get("system")).lower() == CLINICAL_URGENCY
+            and text_of(c.get("code")) in URGENCY_CODES
         ]
         if urgent and not priority:
             message.priority = urgent[0]
-        message.theme_codes += [_str(c.get("code")) for c in _codings(concept)]
-        words = _concept_words(concept)
+        message.theme_codes += [text_of(c.get("code")) for c in codings(concept)]
+        words = concept_words(concept)
         if words:
             reasons.append(words)
         elif not urgent:
@@ -567,14 +493,14 @@ def _what_they_ask(request: dict, message: Message) -> None:
                 warning("A reasonCode with no words is not kept", f"{where}.reasonCode[{n}]")
             )
     message.reason_text = "\n".join(reasons)
-    needs = [_str(_dict(note).get("text")) for note in _list(request.get("note"))]
+    needs = [text_of(dict_of(note).get("text")) for note in list_of(request.get("note"))]
     needs = [n for n in needs if n]
-    occurrence = _str(request.get("occurrenceDateTime")) or _str(
-        _dict(request.get("occurrencePeriod")).get("start")
+    occurrence = text_of(request.get("occurrenceDateTime")) or text_of(
+        dict_of(request.get("occurrencePeriod")).get("start")
     )
     if occurrence:
         needs.append(f"Wanted from {occurrence}")
-    instruction = _str(request.get("patientInstruction"))
+    instruction = text_of(request.get("patientInstruction"))
     if instruction:
         needs.append(f"Told to the patient: {instruction}")
     message.needs = "\n".join(needs)
@@ -582,19 +508,19 @@ def _what_they_ask(request: dict, message: Message) -> None:
 
 def _patient(resource: dict, where: str, message: Message) -> PatientIn:
     patient = PatientIn(where=where)
-    names = [_dict(n) for n in _list(resource.get("name"))]
+    names = [dict_of(n) for n in list_of(resource.get("name"))]
     at = next((i for i, n in enumerate(names) if n.get("use") == "official"), 0)
     name = names[at] if names else {}
     patient.name_at = f"{where}.name[{at}]"
-    patient.given = " ".join(_str(g) for g in _list(name.get("given")) if _str(g))
-    patient.family = _str(name.get("family"))
+    patient.given = " ".join(text_of(g) for g in list_of(name.get("given")) if text_of(g))
+    patient.family = text_of(name.get("family"))
     if not patient.given and not patient.family:
         message.problems.append(error("The Patient needs a name", f"{where}.name", "required"))
-    numbers = _identifiers(resource, NHS_NUMBER)
+    numbers = identifiers(resource, NHS_NUMBER)
     if numbers:
         patient.nhs_number = "".join(ch for ch in numbers[0][1] if ch.isalnum())
         patient.nhs_number_at = f"{where}.identifier[{numbers[0][0]}].value"
-    birth = _str(resource.get("birthDate"))
+    birth = text_of(resource.get("birthDate"))
     patient.birth_at = f"{where}.birthDate"
     if len(birth) == 10:
         try:
@@ -605,22 +531,22 @@ def _patient(resource: dict, where: str, message: Message) -> PatientIn:
         message.warnings.append(
             warning("A birthDate without a day is not kept", patient.birth_at, "incomplete")
         )
-    for telecom in _list(resource.get("telecom")):
-        telecom = _dict(telecom)
-        system, value = _str(telecom.get("system")), _str(telecom.get("value"))
+    for telecom in list_of(resource.get("telecom")):
+        telecom = dict_of(telecom)
+        system, value = text_of(telecom.get("system")), text_of(telecom.get("value"))
         if system == "phone" and telecom.get("use") == "mobile" and not patient.mobile:
             patient.mobile = value
         elif system == "phone" and not patient.phone:
             patient.phone = value
         elif system == "email" and not patient.email:
             patient.email = value
-    addresses = [_dict(a) for a in _list(resource.get("address"))]
+    addresses = [dict_of(a) for a in list_of(resource.get("address"))]
     if addresses:
-        lines = [_str(line) for line in _list(addresses[0].get("line"))]
+        lines = [text_of(line) for line in list_of(addresses[0].get("line"))]
         patient.address_line_1 = lines[0] if lines else ""
         patient.address_line_2 = lines[1] if len(lines) > 1 else ""
-        patient.town = _str(addresses[0].get("city"))
-        raw = _str(addresses[0].get("postalCode"))
+        patient.town = text_of(addresses[0].get("city"))
+        raw = text_of(addresses[0].get("postalCode"))
         if raw:
             try:
                 patient.postcode = Postcode(raw).value
@@ -628,9 +554,9 @@ def _patient(resource: dict, where: str, message: Message) -> PatientIn:
                 message.problems.append(
                     error(f"postalCode: {exc}", f"{where}.address[0].postalCode", "value")
                 )
-    for comm in _list(resource.get("communication")):
-        for coding in _codings(_dict(comm).get("language")):
-            code = _str(coding.get("code")).split("-")[0].lower()
+    for comm in list_of(resource.get("communication")):
+        for coding in codings(dict_of(comm).get("language")):
+            code = text_of(coding.get("code")).split("-")[0].lower()
             if code:
                 patient.languages.append(code)
     return patient
@@ -646,10 +572,10 @@ def _consents_and_flags(index: Index, message: Message) -> set[int]:
             message.consent = _consent(resource, _at(i), message)
         elif kind == "Flag":
             used.add(i)
-            status = _str(resource.get("status")) or "active"
-            words = _concept_words(resource.get("code"))
+            status = text_of(resource.get("status")) or "active"
+            words = concept_words(resource.get("code"))
             category = "; ".join(
-                _concept_words(c) for c in _list(resource.get("category")) if _concept_words(c)
+                concept_words(c) for c in list_of(resource.get("category")) if concept_words(c)
             )
             if status != "active" or not words:
                 message.warnings.append(
@@ -661,8 +587,8 @@ def _consents_and_flags(index: Index, message: Message) -> set[int]:
                     )
                 )
                 continue
-            period = _dict(resource.get("period"))
-            until = _str(period.get("end"))
+            period = dict_of(resource.get("period"))
+            until = text_of(period.get("end"))
             flags.append(
                 (f"{category}: " if category else "")
                 + words
@@ -673,17 +599,19 @@ def _consents_and_flags(index: Index, message: Message) -> set[int]:
 
 
 def _consent(resource: dict, where: str, message: Message) -> ConsentIn:
-    consent = ConsentIn(where=where, status=_str(resource.get("status")))
-    stamp = _str(resource.get("dateTime"))
+    consent = ConsentIn(where=where, status=text_of(resource.get("status")))
+    stamp = text_of(resource.get("dateTime"))
     if stamp:
         try:
             consent.given_on = date.fromisoformat(stamp[:10])
         except ValueError:
             message.problems.append(error("dateTime is not a date", f"{where}.dateTime", "value"))
-    scopes = [_str(c.get("code")) for c in _codings(resource.get("scope"))]
+    scopes = [text_of(c.get("code")) for c in codings(resource.get("scope"))]
     consent.scope = scopes[0] if scopes else ""
     consent.policies = [
-        _str(c.get("code")) for rule in _list(resource.get("policyRule")) for c in _codings(rule)
+        text_of(c.get("code"))
+        for rule in list_of(resource.get("policyRule"))
+        for c in codings(rule)
     ]
     return consent
 
@@ -715,62 +643,15 @@ def _lengths(message: Message) -> None:
             )
 
 
-def _references(value: object, path: str) -> Iterator[tuple[str, str]]:
-    """Every ``reference`` string under ``value`` with its FHIRPath, walked without
-    recursion (the body's depth is bounded before it gets here, but a walk costs nothing)."""
-    stack: list[tuple[object, str]] = [(value, path)]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("reference")
-            if isinstance(ref, str):
-                yield ref, f"{where}.reference"
-            for key, child in node.items():
-                if isinstance(child, (dict, list)):
-                    stack.append((child, f"{where}.{key}"))
-        elif isinstance(node, list):
-            for n, child in enumerate(node):
-                stack.append((child, f"{where}[{n}]"))
-
-
-def _loose_references(index: Index) -> Iterator[Issue]:
+def _loosereferences(index: Index) -> Iterator[Issue]:
     """A ``urn:uuid:`` reference names a resource in the Bundle; one that finds none, where
     keepwell does not follow it, is named as a warning (the references keepwell follows are
     checked where they are read, and refuse the message)."""
     for i in sorted(index.resources):
-        for ref, where in _references(index.resources[i], _at(i)):
+        for ref, where in references(index.resources[i], _at(i)):
             if ref.startswith("urn:uuid:") and index.find({"reference": ref}) is None:
                 yield warning(
                     f"{ref} is not in the Bundle; keepwell does not follow this reference",
                     where,
                     "not-found",
                 )
-
-
-def _unstorable(data: object) -> Iterator[Issue]:
-    """Text no database keeps: a NUL character (PostgreSQL refuses it) or a lone surrogate
-    (valid JSON, ``"\\ud800"``, but no text). Named where found, keys included."""
-    stack: list[tuple[object, str]] = [(data, "Bundle")]
-    while stack:
-        node, where = stack.pop()
-        items: list[tuple[object, object, str]] = []
-        if isinstance(node, dict):
-            items = [(key, child, f"{where}.{key}") for key, child in node.items()]
-        elif isinstance(node, list):
-            items = [(None, child, f"{where}[{n}]") for n, child in enumerate(node)]
-        for key, child, path in items:
-            for text in (key, child):
-                if isinstance(text, str) and not _storable(text):
-                    yield error("Text may not hold NUL characters or lone surrogates", path)
-            if isinstance(child, (dict, list)):
-                stack.append((child, path))
-
-
-def _storable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True

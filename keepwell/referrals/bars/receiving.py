@@ -70,6 +70,8 @@ def receive(body: bytes | str, *, by, target_header: str = "") -> Answer:
     except fhir.BundleRejected as rejected:
         issues = [error(p.diagnostics, p.expression, p.code) for p in rejected.problems]
         return _refused(issues, rejected.status)
+    except ValueError as exc:  # an integer longer than Python reads (4,300 digits)
+        return _refused([error(f"The body is not valid JSON: {exc}", None, "structure")], 400)
     message = read(data, service_system=fhir.service_system(), nhs_number_valid=is_valid_nhs_number)
     if message.problems:
         return _refused(message.problems, message.status)
