@@ -284,7 +284,7 @@ def test_the_include_puts_the_same_figures_in_a_table_beside_the_chart():
     assert re.search(r'<th scope="row"[^>]*>Jan 2026</th><td[^>]*>12.5</td>', html)
     assert re.search(r'<th scope="row"[^>]*>Feb 2026</th><td[^>]*>\*</td>', html)
     assert "* means the figure is not shown" in html
-    assert "(hours)" in html
+    assert "Hours given by month (hours)</caption>" in html
 
 
 def test_the_include_can_leave_the_table_to_the_page():
