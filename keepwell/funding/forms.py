@@ -185,7 +185,7 @@ class DecisionForm(Form):
             f"{a.amount} from {a.funder} to {a.recipient}: {a.application.title}"
         )
         self.fields["services"].queryset = services
-        self.fields["outcome"].error_messages["required"] = "Choose whether to award or decline"
+        self.fields["outcome"].error_messages["required"] = "Choose the decision: award or decline"
 
     def clean(self):
         data = super().clean()

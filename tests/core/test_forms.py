@@ -82,6 +82,7 @@ def _form_classes() -> list[type]:
 def _kwargs(world) -> dict[str, dict]:
     """The arguments each form class needs beyond its data, where it needs any."""
     from keepwell.directory.models import Organisation
+    from keepwell.funding.models import Award, Programme
     from keepwell.help.models import Volunteer
     from keepwell.people.models import Person, Strength
     from keepwell.timebank.models import Account, TimeBank
@@ -112,6 +113,14 @@ def _kwargs(world) -> dict[str, dict]:
         "timebank.HelpHoursForm": {"tasks": [(1, "Shopping for Margaret")]},
         "timebank.AnswerForm": {"strengths": Strength.objects.all()},
         "timebank.SettingsForm": {"bank": TimeBank(name="Wellbrook Time Bank")},
+        "funding.ApplicationForm": {
+            "programme": Programme(title="Small grants", max_award_pence=500_000),
+            "organisations": groups,
+        },
+        "funding.DecisionForm": {
+            "matchable": Award.objects.none(),
+            "services": world.mutual_aid.services.all(),
+        },
     }
 
 
