@@ -423,7 +423,9 @@ class _Drawing:
             reach = widest * math.cos(math.radians(SLANT))
             left = max(left, reach - band / 2 + 4)
             band = (WIDTH - left - 12) / count
-        every = max(1, math.ceil((LINE + 2) / band)) if slanted else 1
+        # Slanted labels a band apart stand band × sin(slant) apart: keep that a line's height.
+        gap = band * math.sin(math.radians(SLANT))
+        every = max(1, math.ceil((FONT + 2) / gap)) if slanted else 1
         below = (
             widest * math.sin(math.radians(SLANT)) + FONT * math.cos(math.radians(SLANT)) + 12
             if slanted

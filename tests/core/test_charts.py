@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -11,12 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keepwell.core.charts import (
+    FONT,
     PALETTE,
+    SLANT,
     SUPPRESSED,
     Chart,
     Series,
     format_value,
     nice_ticks,
+    text_width,
     tick_labels,
 )
 
@@ -263,6 +267,36 @@ def test_any_figures_give_well_formed_svg_with_every_value_in_the_table(chart):
         for attribute in ("x", "y", "width", "height"):
             if element.get(attribute) is not None:
                 assert "nan" not in element.get(attribute) and "inf" not in element.get(attribute)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.text(max_size=30), min_size=n, max_size=n),
+            st.sampled_from(["bar", "line"]),
+        )
+    )
+)
+def test_labels_along_the_bottom_never_overlap(drawn):
+    """Side by side, each label fits its own band; slanted, they stand a line's height apart."""
+    names, kind = drawn
+    chart = Chart("Labels", tuple(names), (Series("n", (1.0,) * len(names)),), kind=kind)
+    if chart.sideways:
+        return
+    root = parse(chart)
+    level, slanted = [], []
+    for text in root.iter(f"{SVG}text"):
+        if text.find(f"{SVG}title") is not None or text.get("text-anchor") == "start":
+            continue
+        if (text.get("transform") or "").startswith("rotate"):
+            slanted.append(float(text.get("x")))
+        elif text.get("text-anchor") == "middle":
+            level.append((float(text.get("x")), text_width(text.text or "", FONT)))
+    for (x1, w1), (x2, w2) in zip(level, level[1:], strict=False):
+        assert x2 - x1 >= (w1 + w2) / 2
+    for x1, x2 in zip(slanted, slanted[1:], strict=False):
+        assert (x2 - x1) * math.sin(math.radians(SLANT)) >= FONT
 
 
 # --- the include -----------------------------------------------------------------------------
