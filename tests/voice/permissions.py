@@ -51,6 +51,8 @@ MATRIX = [
     Row("voice:survey", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
     # Results are suppressed figures, never a person's answers: analysts read them too.
     Row("voice:survey_results", expect={**SIGNED_IN_ONLY, **STAFF, "nadia": OK}, kwargs=survey),
+    Row("voice:survey_coding", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
+    Row("voice:survey_theme_add", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
     Row("voice:survey_start", expect={}, default=OK),
     Row("voice:survey_answer", expect={}, default=OK, kwargs=code),
     Row("voice:survey_thanks", expect={}, default=OK),

@@ -119,3 +119,50 @@ def test_questions_text_problems_name_the_line(text, problem):
     with pytest.raises(questions.QuestionsProblem) as caught:
         questions.parse(text)
     assert problem in str(caught.value)
+
+
+def test_open_answers_are_coded_by_a_person_with_the_codebook_suggesting(as_user, world):
+    found = make_survey(by=world.sam)
+    text = found.questions.get(kind="text")
+    codes = surveys.invite(found, how_many=9, area=world.riverside, by=world.sam)
+    for code in codes:
+        surveys.record_answers(code, {text.pk: "The bus to the hospital stopped"})
+    client = as_user(world.sam)
+    client.post(
+        reverse("voice:survey_theme_add", args=[found.pk]),
+        {"name": "Transport", "keywords": "bus, lift"},
+    )
+    page = client.get(reverse("voice:survey_coding", args=[found.pk])).content.decode()
+    assert "Suggested: Transport" in page and "9 answers not coded yet" in page
+    theme = found.themes.get()
+    fields = {f"a{a.pk}": [str(theme.pk)] for a in SurveyAnswer.objects.filter(question=text)}
+    # The person decides: one answer they judge to be about something else.
+    first = sorted(fields)[0]
+    fields[first] = []
+    response = client.post(reverse("voice:survey_coding", args=[found.pk]), fields)
+    assert response.status_code == 302
+    assert theme.coded.count() == 8
+    assert not SurveyAnswer.objects.filter(question=text, coded_at__isnull=True).exists()
+    results = client.get(reverse("voice:survey_results", args=[found.pk])).content.decode()
+    assert "Transport" in results
+    assert "The bus to the hospital" not in results  # the words stay with staff
+
+
+def test_a_theme_named_twice_is_refused_naming_the_box(as_user, world):
+    found = make_survey(by=world.sam)
+    client = as_user(world.sam)
+    url = reverse("voice:survey_theme_add", args=[found.pk])
+    client.post(url, {"name": "Transport"})
+    response = client.post(url, {"name": "transport"})
+    assert response.status_code == 400
+    assert "already has a theme called" in response.content.decode()
+
+
+def test_keywords_suggest_themes_by_the_start_of_a_word_in_any_language():
+    codebook = {"Transport": ["bus", "autocarro"], "Safety": ["seguro"]}
+    assert questions.suggest("Buses never come", codebook) == ["Transport"]
+    assert questions.suggest("Não me sinto segura", codebook) == []
+    assert questions.suggest("O autocarro, e sentir-me seguro!", codebook) == [
+        "Transport",
+        "Safety",
+    ]

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from keepwell.insights.voice import services, surveys
+from keepwell.insights.voice import queries, services, surveys
 from keepwell.insights.voice.models import (
     Kind,
     Reflection,
@@ -169,6 +169,14 @@ SAID = {
     "pt": ["Ter alguém que fale português", "Trabalho para os meus filhos", "Não estar só"],
 }
 
+THEMES = [
+    ("Transport", "bus, hospital, lift, autocarro"),
+    ("Safety", "safe, seguro, segura"),
+    ("Company and belonging", "people, só, alone, seeing"),
+    ("Language", "português, portuguese, língua"),
+    ("Work and money", "trabalho, job, work, money"),
+]
+
 
 def _at(days: int):
     return timezone.now() - timedelta(days=days)
@@ -240,3 +248,15 @@ def _survey(place) -> None:
                 text.pk: rng.choice(SAID[language]),
             }
             surveys.record_answers(code, answers, language=language)
+    for name, words in THEMES:
+        surveys.add_theme(survey, name=name, keywords=words, by=by)
+    _code_by_suggestion(survey, by)
+
+
+def _code_by_suggestion(survey, by) -> None:
+    """A coordinator's first pass: the demo takes the codebook's suggestions as decided."""
+    while True:
+        _, to_code, _ = queries.answers_to_code(survey)
+        if not to_code:
+            return
+        surveys.code_answers(survey, {i.answer.pk: i.suggested for i in to_code}, by=by)

@@ -299,3 +299,46 @@ class AnswerSurveyForm(Form):
 
     def answers(self) -> dict[int, object]:
         return {pk: self.cleaned_data.get(name) for name, pk in self.names.items()}
+
+
+class ThemeForm(Form):
+    name = forms.CharField(label="Theme", max_length=80, help_text="For example, “Transport”")
+    keywords = forms.CharField(
+        label="Words that suggest it (optional)",
+        required=False,
+        max_length=300,
+        help_text="Separated by commas, in any language: bus, lift, autocarro. A word "
+        "suggests the theme; a person still decides.",
+    )
+
+
+class CodingForm(Form):
+    """One box of themes per open answer on the page; those the keywords suggest are ticked
+    to start with, and the person coding decides."""
+
+    hide_optional = True
+
+    def __init__(self, *args, themes, to_code, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(t.pk, t.name) for t in themes]
+        self.answer_fields: list[tuple[str, object]] = []
+        for item in to_code:
+            name = f"a{item.answer.pk}"
+            self.fields[name] = forms.TypedMultipleChoiceField(
+                label=f"“{item.answer.text[:200]}”",
+                choices=choices,
+                coerce=int,
+                required=False,
+                initial=item.suggested,
+                widget=forms.CheckboxSelectMultiple,
+                help_text="Suggested: "
+                + ", ".join(t.name for t in themes if t.pk in item.suggested)
+                if item.suggested
+                else "",
+            )
+            self.answer_fields.append((name, item))
+
+    def decisions(self) -> dict[int, list[int]]:
+        return {
+            item.answer.pk: self.cleaned_data.get(name) or [] for name, item in self.answer_fields
+        }

@@ -284,6 +284,8 @@ class SurveyAnswer(models.Model):
     text = models.TextField(blank=True)
     choices = models.JSONField(default=list, blank=True)  # option indexes
     score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When a person read an open answer against the codebook (with or without a theme).
+    coded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -295,3 +297,40 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer to {self.question}"
+
+
+class SurveyTheme(models.Model):
+    """A theme of the survey's codebook, and the keywords that suggest it."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=80)
+    keywords = models.CharField(max_length=300, blank=True)  # "bus, transport, lift"
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["survey", "name"], name="survey_theme_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodedAnswer(models.Model):
+    """A person's decision that an open answer speaks to a theme."""
+
+    answer = models.ForeignKey(SurveyAnswer, on_delete=models.CASCADE, related_name="coded")
+    theme = models.ForeignKey(SurveyTheme, on_delete=models.CASCADE, related_name="coded")
+    coded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    coded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "theme"], name="survey_coded_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer}: {self.theme}"

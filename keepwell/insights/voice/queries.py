@@ -3,7 +3,7 @@ place-wide picture of reflections with no team named unless it agreed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
@@ -11,12 +11,14 @@ from keepwell.core.charts import Chart, Series
 from keepwell.insights import disclosure
 from keepwell.insights.voice import practice, questions
 from keepwell.insights.voice.models import (
+    CodedAnswer,
     Reflection,
     ReflectionRating,
     Survey,
     SurveyAnswer,
     SurveyQuestion,
     SurveyResponse,
+    SurveyTheme,
     VoiceItem,
     VoiceUpdate,
 )
@@ -137,6 +139,10 @@ class QuestionResult:
     # Scale questions: (area, mean or "*").
     means: list[tuple[str, float | str]]
     answered: disclosure.Figure  # how many answered it, as it may be published
+    # Open questions: (theme, [(area, figure)], total), from the answers people coded.
+    themes: list[tuple[str, list[tuple[str, disclosure.Figure]], disclosure.Figure]] = field(
+        default_factory=list
+    )
 
 
 def survey_results(survey: Survey) -> tuple[disclosure.Figure, list[QuestionResult]]:
@@ -181,7 +187,54 @@ def survey_results(survey: Survey) -> tuple[disclosure.Figure, list[QuestionResu
             means.append(
                 ("All areas", disclosure.mean(a.score for a in given if a.score is not None))
             )
+        themes = _theme_table(question, given, area_of, areas) if question.kind == "text" else []
         results.append(
-            QuestionResult(question, areas, options, means, disclosure.count(len(given)))
+            QuestionResult(question, areas, options, means, disclosure.count(len(given)), themes)
         )
     return disclosure.count(len(area_of)), results
+
+
+def _theme_table(question, given, area_of, areas):
+    """How many open answers were coded to each theme, by area, suppressed as one table."""
+    names = list(
+        SurveyTheme.objects.filter(survey_id=question.survey_id).values_list("name", flat=True)
+    )
+    if not names:
+        return []
+    cells: dict[tuple[str, str], int] = {}
+    coded = CodedAnswer.objects.filter(answer__question=question).select_related("theme")
+    for row in coded.only("answer__response_id", "theme__name"):
+        key = (row.theme.name, area_of[row.answer.response_id])
+        cells[key] = cells.get(key, 0) + 1
+    published = disclosure.table(cells, rows=names, cols=areas)
+    return [
+        (
+            name,
+            [(area, published.cells[(name, area)]) for area in areas],
+            published.row_totals[name],
+        )
+        for name in names
+    ]
+
+
+@dataclass(frozen=True)
+class ToCode:
+    answer: SurveyAnswer
+    suggested: list[int]  # theme ids the keywords suggest
+
+
+def answers_to_code(
+    survey: Survey, *, most: int = 20
+) -> tuple[list[SurveyTheme], list[ToCode], int]:
+    """The codebook, the next open answers nobody has coded yet (with suggestions), and how
+    many are left in all."""
+    themes = list(survey.themes.all())
+    codebook = {str(t.pk): questions.keywords(t.keywords) for t in themes}
+    waiting = SurveyAnswer.objects.filter(
+        response__survey=survey, question__kind="text", coded_at__isnull=True
+    ).order_by("pk")
+    page = [
+        ToCode(answer, [int(pk) for pk in questions.suggest(answer.text, codebook)])
+        for answer in waiting.select_related("question")[:most]
+    ]
+    return themes, page, waiting.count()

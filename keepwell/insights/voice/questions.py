@@ -104,3 +104,19 @@ def parse(text: str) -> list[QuestionSpec]:
 def in_language(wording: dict[str, str], language: str) -> str:
     """The words in ``language``, else English (a version not written yet)."""
     return wording.get(language) or wording["en"]
+
+
+def keywords(text: str) -> list[str]:
+    """A codebook theme's keywords as typed ("bus, transport; lift"), lower-cased."""
+    return [word.strip().lower() for word in text.replace(";", ",").split(",") if word.strip()]
+
+
+def suggest(answer: str, codebook: dict[str, list[str]]) -> list[str]:
+    """The themes whose keywords start a word of ``answer`` ("bus" finds "buses"): a
+    suggestion only, for the person coding to accept or not."""
+    words = ["".join(ch for ch in w if ch.isalnum()) for w in answer.lower().split()]
+    return [
+        theme
+        for theme, keys in codebook.items()
+        if any(word.startswith(key) for key in keys for word in words if word)
+    ]

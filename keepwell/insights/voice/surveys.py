@@ -17,11 +17,13 @@ from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
 from keepwell.insights.voice import questions
 from keepwell.insights.voice.models import (
+    CodedAnswer,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
     SurveyQuestion,
     SurveyResponse,
+    SurveyTheme,
 )
 
 # Codes are typed from a letter: no 0/O, 1/I/L, and long enough that guessing one that was
@@ -127,3 +129,43 @@ def record_answers(
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at"])
     return response
+
+
+@transaction.atomic
+def add_theme(survey: Survey, *, name: str, keywords: str, by) -> SurveyTheme:
+    name = name.strip()
+    if survey.themes.filter(name__iexact=name).exists():
+        raise SurveyRefused(f"The codebook already has a theme called “{name}”.")
+    theme = SurveyTheme.objects.create(
+        survey=survey, name=name, keywords=", ".join(questions.keywords(keywords)), created_by=by
+    )
+    audit.record(by, Action.CREATE, theme, purpose=Purpose.ADMINISTRATION, summary=name)
+    return theme
+
+
+@transaction.atomic
+def code_answers(survey: Survey, decisions: Mapping[int, list[int]], *, by) -> int:
+    """Record what a person decided for each open answer on the page (``{answer id: theme
+    ids}``, an empty list meaning "no theme"): their decision replaces any before."""
+    answers = SurveyAnswer.objects.filter(
+        pk__in=list(decisions), response__survey=survey, question__kind="text"
+    )
+    themes = set(survey.themes.values_list("pk", flat=True))
+    now = timezone.now()
+    found = list(answers)
+    CodedAnswer.objects.filter(answer__in=found).delete()
+    CodedAnswer.objects.bulk_create(
+        CodedAnswer(answer=answer, theme_id=theme, coded_by=by, coded_at=now)
+        for answer in found
+        for theme in decisions[answer.pk]
+        if theme in themes
+    )
+    SurveyAnswer.objects.filter(pk__in=[a.pk for a in found]).update(coded_at=now)
+    audit.record(
+        by,
+        Action.UPDATE,
+        survey,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"Coded {len(found)} open answers",
+    )
+    return len(found)

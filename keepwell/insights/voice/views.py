@@ -367,3 +367,45 @@ def survey_answer(request, code: str):
 
 def survey_thanks(request):
     return render(request, "voice/survey_thanks.html")
+
+
+@login_required
+def survey_coding(request, survey_id: int):
+    """Staff read open answers against the codebook and decide their themes."""
+    require(request, "voice.run_surveys")
+    found = get_object_or_404(Survey, pk=survey_id)
+    themes, to_code, left = queries.answers_to_code(found)
+    form = forms.CodingForm(request.POST or None, themes=themes, to_code=to_code)
+    if request.method == "POST" and form.is_valid():
+        done = surveys_service.code_answers(found, form.decisions(), by=request.user)
+        messages.success(request, f"{done} answers coded.")
+        return redirect("voice:survey_coding", survey_id=found.pk)
+    return render(
+        request,
+        "voice/survey_coding.html",
+        {"survey": found, "form": form, "themes": themes, "left": left},
+        status=form_status(form),
+    )
+
+
+@login_required
+def survey_theme_add(request, survey_id: int):
+    require(request, "voice.run_surveys")
+    found = get_object_or_404(Survey, pk=survey_id)
+    form = forms.ThemeForm(request.POST or None)
+
+    def save():
+        try:
+            return surveys_service.add_theme(found, by=request.user, **form.cleaned_data)
+        except surveys_service.SurveyRefused as exc:
+            form.add_error("name", str(exc))
+
+    return form_page(
+        request,
+        form,
+        "voice/survey_theme.html",
+        {"survey": found},
+        save=save,
+        success="The theme is in the codebook.",
+        redirect_to=reverse("voice:survey_coding", kwargs={"survey_id": found.pk}),
+    )
