@@ -157,6 +157,9 @@ def test_sam_approves_from_the_queue_and_jo_hears(world, as_user):
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.state == "approved" and claim.decided_by == world.sam
+    queue = client.get(reverse("expenses:queue")).content.decode()
+    ready = queue.split("Approved, waiting for the payment file")[1].split("<h2>")[0]
+    assert claim.reference in ready and "1 approved and not yet paid" in queue
 
 
 def test_rejecting_without_a_reason_asks_for_one(world, as_user):

@@ -355,7 +355,10 @@ def queue(request):
         request,
         "expenses/queue.html",
         {
-            "waiting": [c for c in claims.filter(state=State.SUBMITTED).order_by("submitted_at")],
+            "waiting": claims.filter(state=State.SUBMITTED).order_by("submitted_at"),
+            "ready": claims.filter(state=State.APPROVED, export__isnull=True).order_by(
+                "decided_at"
+            ),
             "organisations": organisations,
             "exports": exports,
         },
