@@ -256,7 +256,6 @@ def application(request, pk: int):
         "scores": scores
         if user.has_perm("funding.manage", found) or seat or found.is_closed
         else [],
-        "tally": services.tally(found) if scores else None,
         "decision": getattr(found, "decision", None),
     }
     return render(request, "funding/application.html", context)

@@ -205,6 +205,27 @@ def test_payments_never_add_up_to_more_than_the_award(world, as_user):
     assert sum(d.amount_pence for d in award.disbursements.all()) == 200_000
 
 
+def test_a_group_withdraws_before_the_decision_but_not_after(world, as_user):
+    waiting = factories.application(world, state=STATE.SUBMITTED)
+    as_user(world.sam).post(reverse("funding:application_withdraw", args=[waiting.pk]))
+    waiting.refresh_from_db()
+    assert waiting.state == STATE.WITHDRAWN
+    decided = factories.award(world).application
+    response = as_user(world.sam).post(
+        reverse("funding:application_withdraw", args=[decided.pk]), follow=True
+    )
+    assert "A decided application cannot be withdrawn" in response.content.decode()
+    decided.refresh_from_db()
+    assert decided.state == STATE.AWARDED
+
+
+def test_an_officer_programme_is_decided_by_the_officer_with_a_reason(world):
+    award = factories.council_award(world)
+    decision = award.application.decision
+    assert not decision.by_panel and decision.scorers == 0
+    assert decision.rule == "The funder's officers decide, and record the reason."
+
+
 def test_a_group_sees_its_own_applications_and_no_one_elses(world, as_user):
     factories.application(world, state=STATE.SUBMITTED)
     page = as_user(world.ana).get(reverse("funding:mine")).content.decode()
