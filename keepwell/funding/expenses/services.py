@@ -181,8 +181,10 @@ def start_claim(organisation, *, claimant, by) -> ExpenseClaim:
 
 def _locked(claim: ExpenseClaim, *states: str) -> ExpenseClaim:
     """The claim, locked for this transaction, refused unless it is in one of ``states``."""
+    # Only the claim's row: locking the joined user and organisation rows too would make
+    # two claims to the same group wait on each other.
     fresh = (
-        ExpenseClaim.objects.select_for_update()
+        ExpenseClaim.objects.select_for_update(of=("self",))
         .select_related("claimant", "organisation")
         .get(pk=claim.pk)
     )
@@ -286,10 +288,11 @@ def add_line(
     receipt=None,
 ) -> list[ExpenseLine]:
     """Add a cost to a draft claim: one line, or two for a journey over the 10,000th mile."""
-    claim = _locked(claim, State.DRAFT)
     # One claimant's lines are added one at a time, so two journeys cannot both be paid
-    # at 45p across the 10,000th mile.
-    list(ExpenseClaim.objects.select_for_update().filter(claimant=claim.claimant).values("pk"))
+    # at 45p across the 10,000th mile: all their claims are locked first, in one order.
+    mine = ExpenseClaim.objects.select_for_update().filter(claimant_id=claim.claimant_id)
+    list(mine.order_by("pk").values_list("pk", flat=True))
+    claim = _locked(claim, State.DRAFT)
     _check_date(spent_on, "spent_on")
     receipt_type = sha256 = ""
     if receipt is not None:
@@ -521,7 +524,7 @@ def export_for_payment(organisation, *, by) -> PaymentExport:
         raise Refused(f"Only a coordinator of {organisation} can make its payment file")
     claims = list(
         payable(organisation)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("claimant")
         .prefetch_related("lines", "sessions__role")
         .order_by("pk")
