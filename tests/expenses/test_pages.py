@@ -125,6 +125,9 @@ def test_the_receipt_is_served_to_jo_and_sam_only_and_never_publicly(world, as_u
     with pytest.raises(ValueError, match="no public address"):
         line.receipt.url  # noqa: B018
     assert AuditEvent.objects.filter(summary__contains="Looked at the receipt").count() == 2
+    line.receipt.storage.delete(line.receipt.name)
+    missing = as_user(world.jo).get(url)
+    assert missing.status_code == 404 and b"file is missing" in missing.content
 
 
 def test_sam_fills_a_claim_in_for_jo_on_the_phone(world, as_user):
@@ -188,6 +191,8 @@ def test_the_payment_file_is_made_once_and_downloaded_again_unchanged(world, as_
     assert f"Jo Bell,jo@example.com,{claim.reference},3.20," in download.content.decode()
     claim.refresh_from_db()
     assert claim.state == "paid"
+    page = as_user(world.jo).get(_claim_url(claim)).content.decode()
+    assert "Paid (exported to the payer)" in page and "In the payment file of" in page
 
 
 def test_sam_sets_the_groups_limits_and_they_hold(world, as_user):

@@ -291,8 +291,16 @@ def receipt(request, line_id: int):
     require(request, "expenses.view_claim", line)
     if not line.receipt:
         return HttpResponse("This cost has no receipt.", status=404, content_type="text/plain")
+    try:
+        opened = services.read_receipt(line, by=request.user)
+    except FileNotFoundError:
+        return HttpResponse(
+            "The receipt's file is missing: ask the claimant for it again.",
+            status=404,
+            content_type="text/plain",
+        )
     response = FileResponse(
-        services.read_receipt(line, by=request.user),
+        opened,
         content_type=line.receipt_type,
         as_attachment=line.receipt_type == "application/pdf",
         filename=f"receipt-{line.claim.reference}-{line.pk}{Path(line.receipt.name).suffix}",
