@@ -228,19 +228,28 @@ def _hide_until_safe(
 def audit(figures: Mapping[Name, frozenset[Cell]], published: Mapping[Name, Figure]) -> list[Cell]:
     """The hidden cells a reader can narrow to fewer than MIN_CANDIDATES values.
 
-    Bounds propagation over every published sum: a cell is at least its sum's least
-    minus the others' most, and at most its sum's most minus the others' least.
+    Bounds propagation over every published sum and over the differences a reader would
+    take (a column total less a grouped cell inside it is itself a sum they know, within
+    bounds): a cell is at least its sum's least minus the others' most, and at most its
+    sum's most minus the others' least.
     """
     cells = sorted(
         (k for name, members in figures.items() if name[0] == "cell" for k in members), key=repr
     )
     lo = {k: bounds(published[("cell", k)])[0] for k in cells}
     hi = {k: bounds(published[("cell", k)])[1] for k in cells}
-    sums = [
-        (members, *bounds(published[name]))
-        for name, members in figures.items()
-        if name[0] != "cell"
-    ]
+    known: dict[frozenset[Cell], tuple[float, float]] = {}
+    for name, members in figures.items():
+        if name[0] != "cell" and published[name] != SUPPRESSED:
+            low, high = bounds(published[name])
+            old_low, old_high = known.get(members, (-math.inf, math.inf))
+            known[members] = (max(low, old_low), min(high, old_high))
+    published_sums = list(known.items())
+    for big, (b_lo, b_hi) in published_sums:
+        for small, (s_lo, s_hi) in published_sums:
+            if small < big and (rest := big - small) not in known:
+                known[rest] = (b_lo - s_hi, b_hi - s_lo)
+    sums = [(members, s_lo, s_hi) for members, (s_lo, s_hi) in known.items()]
     for _ in range(50):
         changed = False
         for members, s_lo, s_hi in sums:

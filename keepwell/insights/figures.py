@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import Sum
 
 from keepwell.core.charts import Chart, Series
@@ -31,6 +32,9 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
 ]
 BY = {"area": "Neighbourhood", "decile": "IMD decile"}
 NOT_KNOWN = "not known"
+# A report is rebuilt at the latest after this long even if nothing was refreshed (labels
+# of needs and themes may change); a refresh makes a new one at once.
+CACHE_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -143,9 +147,28 @@ def places() -> list[Area]:
 
 
 def report(place: Area, period: Period, by: str = "area") -> Report:
-    """Every published figure for ``place`` in ``period``, by neighbourhood or IMD decile."""
+    """Every published figure for ``place`` in ``period``, by neighbourhood or IMD decile.
+
+    The figures change only when the roll-ups are refreshed, so a report is kept in the
+    cache under the refresh it was made from: the next visitor asking for the same place,
+    period and grouping gets it without counting or suppressing again.
+    """
     if by not in BY:
         raise ValueError(f"by must be one of {sorted(BY)}")
+    refreshed = Refresh.objects.order_by("-finished_at").first()
+    key = (
+        f"insights:report:{place.pk}:{period.first}:{period.last}:{by}:"
+        f"{refreshed.pk if refreshed else 0}"
+    )
+    found = cache.get(key)
+    if found is None:
+        found = _report(place, period, by)
+        found.refreshed = refreshed
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found
+
+
+def _report(place: Area, period: Period, by: str) -> Report:
     neighbourhoods = list(Area.objects.filter(parent=place).order_by("name"))
     area_ids = Area.objects.with_descendants([place.pk])
     counts = (
@@ -188,7 +211,6 @@ def report(place: Area, period: Period, by: str = "area") -> Report:
             _breakdown(m, by_measure[m], rows, residents, labels, period, by) for m in measures
         ]
         result.sections.append((slug, title, breakdowns))
-    result.refreshed = Refresh.objects.order_by("-finished_at").first()
     result.editions = sorted({f.edition for f in facts.values() if f.edition})
     return result
 

@@ -62,19 +62,24 @@ def lsoa_facts(lsoas: Iterable[str] | None = None) -> dict[str, LsoaFacts]:
 
 
 def area_lsoas(areas) -> dict[int, set[str]]:
-    """The LSOAs each area's postcode sectors touch (for its residents), one query per area."""
-    found: dict[int, set[str]] = {}
-    for area in areas:
-        sectors = Q()
-        for sector in area.postcode_sectors or []:
-            sectors |= Q(postcode__startswith=f"{sector}")
-        if not sectors:
-            found[area.pk] = set()
-            continue
-        found[area.pk] = set(
-            PostcodeLocation.objects.filter(sectors)
-            .exclude(lsoa="")
-            .values_list("lsoa", flat=True)
-            .distinct()
-        )
+    """The LSOAs each area's postcode sectors touch (for its residents), in one query."""
+    areas = list(areas)
+    area_of_sector = {sector: area.pk for area in areas for sector in area.postcode_sectors or []}
+    found: dict[int, set[str]] = {area.pk: set() for area in areas}
+    if not area_of_sector:
+        return found
+    sectors = Q()
+    for sector in area_of_sector:
+        sectors |= Q(postcode__startswith=sector)
+    pairs = (
+        PostcodeLocation.objects.filter(sectors)
+        .exclude(lsoa="")
+        .values_list("postcode", "lsoa")
+        .distinct()
+    )
+    for postcode, lsoa in pairs:
+        # A sector is the postcode without its last two letters ("WB2 1" of "WB2 1AB").
+        area_id = area_of_sector.get(postcode[:-2])
+        if area_id is not None:
+            found[area_id].add(lsoa)
     return found
