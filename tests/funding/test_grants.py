@@ -281,3 +281,17 @@ def test_the_awards_list_costs_the_same_queries_however_many_awards(
         assert client.get(reverse("funding:awards")).status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(reverse("funding:index")).status_code == 200
+
+
+def test_the_funders_dashboard_counts_each_programmes_applications_in_a_fixed_number_of_queries(
+    world, as_user, django_assert_max_num_queries
+):
+    factories.award(world)
+    factories.application(world, state=STATE.SUBMITTED)
+    factories.council_award(world)
+    client = as_user(world.priya)
+    url = reverse("funding:dashboard", args=[factories.funder_of(world.practice).pk])
+    with django_assert_max_num_queries(20):
+        page = client.get(url).content.decode()
+    assert "Awarded: 1" in page
+    assert "Submitted: 1" in page
