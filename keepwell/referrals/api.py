@@ -114,6 +114,30 @@ error_format(_is_bars_path, _bars_error)
 error_format(_is_fhir_path, _fhir_error)
 
 
+def _body_or_refusal(request, outcome) -> bytes | HttpResponse:
+    """The request's JSON body, or the FHIR answer refusing it: 415 when it is not JSON, 413
+    when it is over the size limit."""
+    content_type = request.content_type or ""
+    if content_type not in ACCEPTED_TYPES:
+        problem = f"Send application/fhir+json, not {content_type or 'nothing'}"
+        return outcome(problem, "not-supported", 415)
+    try:
+        return request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return outcome(f"The body is over {limit:,} bytes", "too-long", 413)
+
+
+def _refusal(diagnostics: str, code: str, status: int) -> HttpResponse:
+    return _outcome([fhir.Problem(diagnostics, None, code)], status)
+
+
+def _bars_refusal(diagnostics: str, code: str, status: int) -> HttpResponse:
+    return _fhir(
+        bars_answers.outcome([bars_error(diagnostics, None, code, status)], status), status
+    )
+
+
 @router.get(
     "referrals/{referral_id}/fhir",
     response={200: FhirBundle, **FHIR_ERRORS},
@@ -172,23 +196,9 @@ def create_from_fhir(request):
             ],
             403,
         )
-    content_type = request.content_type or ""
-    if content_type not in ACCEPTED_TYPES:
-        return _outcome(
-            [
-                fhir.Problem(
-                    f"Send application/fhir+json, not {content_type or 'nothing'}",
-                    None,
-                    "not-supported",
-                )
-            ],
-            415,
-        )
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return _outcome([fhir.Problem(f"The body is over {limit:,} bytes", None, "too-long")], 413)
+    body = _body_or_refusal(request, _refusal)
+    if isinstance(body, HttpResponse):
+        return body
     try:
         referral = fhir.create_from_bundle(body, by=request.user)
     except fhir.BundleRejected as rejected:
@@ -201,26 +211,6 @@ def create_from_fhir(request):
     response = _fhir(fhir.referral_bundle(referral), 201)
     response["Location"] = reverse("api:referral_as_fhir", kwargs={"referral_id": referral.pk})
     return response
-
-
-def _body_or_refusal(request, outcome) -> bytes | HttpResponse:
-    """The request's JSON body, or the FHIR answer refusing it: 415 when it is not JSON, 413
-    when it is over the size limit."""
-    content_type = request.content_type or ""
-    if content_type not in ACCEPTED_TYPES:
-        problem = f"Send application/fhir+json, not {content_type or 'nothing'}"
-        return outcome(problem, "not-supported", 415)
-    try:
-        return request.body
-    except RequestDataTooBig:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return outcome(f"The body is over {limit:,} bytes", "too-long", 413)
-
-
-def _bars_refusal(diagnostics: str, code: str, status: int) -> HttpResponse:
-    return _fhir(
-        bars_answers.outcome([bars_error(diagnostics, None, code, status)], status), status
-    )
 
 
 @router.post(

@@ -12,6 +12,7 @@ from keepwell.audit.models import AuditEvent
 from keepwell.messaging.models import Message
 from keepwell.referrals import services
 from keepwell.referrals.models import BarsMessage, Referral, ReferralEvent, Status, Urgency
+from tests.referrals.factories import ServiceFactory
 from tests.referrals.test_bars_receiving import (
     EXAMPLES,
     example,
@@ -202,3 +203,16 @@ def test_a_validation_request_to_a_closed_door_is_a_422(
     assert response.status_code == 422
     assert "Not accepting referrals" in issues(response)[0]["diagnostics"]
     assert not BarsMessage.objects.exists()
+
+
+def test_an_update_cannot_move_the_referral_to_another_service(
+    client, world, befriending, priya_token, referred
+):
+    first, referral = referred
+    elsewhere = ServiceFactory(organisation=world.mutual_aid, name="Gardening club")
+
+    response = post(client, priya_token, follow_up(first, "update-1", "update"), service=elsewhere)
+
+    assert response.status_code == 422
+    assert expressions(response) == {"Bundle.entry[1].resource.performer"}
+    assert Referral.objects.get().service == befriending
