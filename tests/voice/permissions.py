@@ -6,7 +6,7 @@ is seen by Sam, Ana, Tom and Alex, not by the practice or another town's group."
 from __future__ import annotations
 
 from keepwell.insights.voice import surveys
-from tests.permissions import OK, SIGNED_IN_ONLY, Row
+from tests.permissions import OK, REDIRECT, SIGNED_IN_ONLY, Row
 from tests.voice.factories import make_item, make_reflection, make_survey
 
 SEE_OTHER = 303
@@ -32,6 +32,24 @@ def code(world):
     return {"code": surveys.invite(found, how_many=1, by=world.sam)[0]}
 
 
+def _priority(world):
+    found = make_survey(by=world.sam)
+    return surveys.make_priority(
+        found, title="A bus to the hospital", owner=world.priya, by=world.sam
+    )
+
+
+def priority(world):
+    return {"priority_id": _priority(world).pk}
+
+
+def action(world):
+    step = surveys.add_action(
+        _priority(world), text="Ask the council", owner=world.sam, by=world.sam
+    )
+    return {"action_id": step.pk}
+
+
 MATRIX = [
     Row("voice:index", expect={}, default=OK),
     Row("voice:index", expect={}, default=OK, query="status=heard&area=99999"),
@@ -53,6 +71,14 @@ MATRIX = [
     Row("voice:survey_results", expect={**SIGNED_IN_ONLY, **STAFF, "nadia": OK}, kwargs=survey),
     Row("voice:survey_coding", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
     Row("voice:survey_theme_add", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
+    Row("voice:survey_board", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
+    Row("voice:priority", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=priority),
+    Row(
+        "voice:action_done",
+        method="post",
+        kwargs=action,
+        expect={**SIGNED_IN_ONLY, **{name: REDIRECT for name in STAFF}},
+    ),
     Row("voice:survey_start", expect={}, default=OK),
     Row("voice:survey_answer", expect={}, default=OK, kwargs=code),
     Row("voice:survey_thanks", expect={}, default=OK),

@@ -166,3 +166,43 @@ def test_keywords_suggest_themes_by_the_start_of_a_word_in_any_language():
         "Transport",
         "Safety",
     ]
+
+
+def test_a_theme_becomes_a_priority_with_an_owner_and_moves_across_the_board(as_user, world):
+    found = make_survey(by=world.sam)
+    theme = surveys.add_theme(found, name="Transport", keywords="bus", by=world.sam)
+    client = as_user(world.sam)
+    made = client.post(
+        reverse("voice:survey_board", args=[found.pk]),
+        {"theme": theme.pk, "title": "A bus to the hospital", "owner": world.priya.pk},
+    )
+    (priority,) = found.priorities.all()
+    assert made["Location"] == reverse("voice:priority", args=[priority.pk])
+    assert priority.owner == world.priya and priority.theme == theme
+
+    def column_of(title):
+        page = client.get(reverse("voice:survey_board", args=[found.pk])).content.decode()
+        columns = {c: page.find(f">{c} (") for c in ("To plan", "Under way", "Done")}
+        spot = page.find(title)
+        return max((at, c) for c, at in columns.items() if at < spot)[1]
+
+    assert column_of("A bus to the hospital") == "To plan"
+    client.post(
+        reverse("voice:priority", args=[priority.pk]),
+        {"text": "Ask the council for a route", "owner": world.sam.pk, "due_on": "2026-03-01"},
+    )
+    assert column_of("A bus to the hospital") == "Under way"
+    step = priority.actions.get()
+    assert step.owner == world.sam
+    client.post(reverse("voice:action_done", args=[step.pk]))
+    assert column_of("A bus to the hospital") == "Done"
+
+
+def test_a_priority_needs_an_owner_and_says_so(as_user, world):
+    found = make_survey(by=world.sam)
+    response = as_user(world.sam).post(
+        reverse("voice:survey_board", args=[found.pk]), {"title": "Safer streets"}
+    )
+    assert response.status_code == 400
+    assert "Choose who owns it" in response.content.decode()
+    assert not found.priorities.exists()

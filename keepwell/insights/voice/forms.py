@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from keepwell.accounts.models import STAFF_ROLES, User
 from keepwell.core.forms import Form
 from keepwell.insights.voice import practice, questions
 from keepwell.insights.voice.models import Kind, Status
@@ -342,3 +343,37 @@ class CodingForm(Form):
         return {
             item.answer.pk: self.cleaned_data.get(name) or [] for name, item in self.answer_fields
         }
+
+
+def _staff():
+    return (
+        User.objects.filter(memberships__role__in=STAFF_ROLES, is_active=True)
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+class PriorityForm(Form):
+    theme = forms.ModelChoiceField(
+        label="Which theme is it from? (optional)",
+        queryset=None,
+        required=False,
+        empty_label="None",
+    )
+    title = forms.CharField(label="The priority", max_length=150)
+    owner = forms.ModelChoiceField(label="Who owns it", queryset=None)
+
+    def __init__(self, *args, survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = survey.themes.all()
+        self.fields["owner"].queryset = _staff()
+
+
+class ActionForm(Form):
+    text = forms.CharField(label="Action", max_length=300)
+    owner = forms.ModelChoiceField(label="Who does it", queryset=None)
+    due_on = forms.DateField(label="By when (optional)", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _staff()

@@ -334,3 +334,40 @@ class CodedAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer}: {self.theme}"
+
+
+class Priority(models.Model):
+    """A theme people raised, taken on: who owns it, and the actions that will answer it."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="priorities")
+    theme = models.ForeignKey(
+        SurveyTheme, on_delete=models.SET_NULL, null=True, blank=True, related_name="priorities"
+    )
+    title = models.CharField(max_length=150)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "priorities"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PriorityAction(models.Model):
+    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="actions")
+    text = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["done_at", "due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.text

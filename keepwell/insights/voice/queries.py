@@ -12,6 +12,8 @@ from keepwell.insights import disclosure
 from keepwell.insights.voice import practice, questions
 from keepwell.insights.voice.models import (
     CodedAnswer,
+    Priority,
+    PriorityAction,
     Reflection,
     ReflectionRating,
     Survey,
@@ -238,3 +240,23 @@ def answers_to_code(
         for answer in waiting.select_related("question")[:most]
     ]
     return themes, page, waiting.count()
+
+
+def board(survey: Survey) -> list[tuple[str, list[Priority]]]:
+    """The survey's priorities in three columns: to plan (no action yet), under way, done."""
+    actions = PriorityAction.objects.select_related("owner")
+    priorities = (
+        Priority.objects.filter(survey=survey)
+        .select_related("owner", "theme")
+        .prefetch_related(Prefetch("actions", queryset=actions))
+    )
+    columns: dict[str, list[Priority]] = {"To plan": [], "Under way": [], "Done": []}
+    for priority in priorities:
+        steps = list(priority.actions.all())
+        if not steps:
+            columns["To plan"].append(priority)
+        elif all(step.done_at for step in steps):
+            columns["Done"].append(priority)
+        else:
+            columns["Under way"].append(priority)
+    return list(columns.items())

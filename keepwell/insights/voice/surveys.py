@@ -18,6 +18,8 @@ from keepwell.audit.models import Action, Purpose
 from keepwell.insights.voice import questions
 from keepwell.insights.voice.models import (
     CodedAnswer,
+    Priority,
+    PriorityAction,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -169,3 +171,37 @@ def code_answers(survey: Survey, decisions: Mapping[int, list[int]], *, by) -> i
         summary=f"Coded {len(found)} open answers",
     )
     return len(found)
+
+
+# --- The planning board ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def make_priority(survey: Survey, *, title: str, owner, by, theme=None) -> Priority:
+    if theme is not None and theme.survey_id != survey.pk:
+        raise SurveyRefused("That theme is from another survey.")
+    priority = Priority.objects.create(
+        survey=survey, theme=theme, title=title.strip(), owner=owner, created_by=by
+    )
+    audit.record(by, Action.CREATE, priority, purpose=Purpose.ADMINISTRATION, summary=title)
+    return priority
+
+
+@transaction.atomic
+def add_action(priority: Priority, *, text: str, owner, by, due_on=None) -> PriorityAction:
+    action = PriorityAction.objects.create(
+        priority=priority, text=text.strip(), owner=owner, due_on=due_on
+    )
+    audit.record(by, Action.CREATE, action, purpose=Purpose.ADMINISTRATION, summary=text)
+    return action
+
+
+@transaction.atomic
+def finish_action(action: PriorityAction, *, by) -> PriorityAction:
+    if action.done_at is None:
+        action.done_at = timezone.now()
+        action.save(update_fields=["done_at"])
+        audit.record(
+            by, Action.UPDATE, action, purpose=Purpose.ADMINISTRATION, summary="Action done"
+        )
+    return action

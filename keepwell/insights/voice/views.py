@@ -19,7 +19,7 @@ from keepwell.core.querystring import page_number
 from keepwell.directory.models import Organisation
 from keepwell.insights.voice import forms, practice, queries, services
 from keepwell.insights.voice import surveys as surveys_service
-from keepwell.insights.voice.models import Reflection, Survey, VoiceItem
+from keepwell.insights.voice.models import Priority, PriorityAction, Reflection, Survey, VoiceItem
 from keepwell.insights.voice.rules import team_ids
 
 BROWSER_COOKIE = "kw_voice"
@@ -409,3 +409,48 @@ def survey_theme_add(request, survey_id: int):
         success="The theme is in the codebook.",
         redirect_to=reverse("voice:survey_coding", kwargs={"survey_id": found.pk}),
     )
+
+
+@login_required
+def survey_board(request, survey_id: int):
+    """The planning board: themes people raised become priorities with owners and actions."""
+    require(request, "voice.run_surveys")
+    found = get_object_or_404(Survey, pk=survey_id)
+    form = forms.PriorityForm(request.POST or None, survey=found)
+    return form_page(
+        request,
+        form,
+        "voice/survey_board.html",
+        {"survey": found, "columns": queries.board(found)},
+        save=lambda: surveys_service.make_priority(found, by=request.user, **form.cleaned_data),
+        success="The priority is on the board.",
+        redirect_to=lambda p: reverse("voice:priority", kwargs={"priority_id": p.pk}),
+    )
+
+
+@login_required
+def priority(request, priority_id: int):
+    require(request, "voice.run_surveys")
+    found = get_object_or_404(
+        Priority.objects.select_related("survey", "owner", "theme"), pk=priority_id
+    )
+    form = forms.ActionForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        "voice/priority.html",
+        {"priority": found, "actions": found.actions.select_related("owner")},
+        save=lambda: surveys_service.add_action(found, by=request.user, **form.cleaned_data),
+        success="The action is added.",
+        redirect_to=reverse("voice:priority", kwargs={"priority_id": found.pk}),
+    )
+
+
+@login_required
+@require_POST
+def action_done(request, action_id: int):
+    require(request, "voice.run_surveys")
+    found = get_object_or_404(PriorityAction, pk=action_id)
+    surveys_service.finish_action(found, by=request.user)
+    messages.success(request, "The action is marked done.")
+    return redirect("voice:priority", priority_id=found.priority_id)
