@@ -272,15 +272,17 @@ def _header(entries: list[tuple[int, dict, str]], index: Index, message: Message
                 "not-supported",
             )
         )
-    for n, coding in enumerate(codings(header.get("reason"))):
-        code = text_of(coding.get("code"))
-        if code in REASONS:
-            message.reason = code
-            break
+    # The first coding keepwell knows is the reason; codings in other systems may sit beside
+    # it. None known (and some given) refuses the message; none given means a new referral.
+    reasons = [text_of(c.get("code")) for c in codings(header.get("reason"))]
+    known = [code for code in reasons if code in REASONS]
+    if known:
+        message.reason = known[0]
+    elif reasons:
         problems.append(
             error(
-                f"reason {code or '(none)'} is not one of {', '.join(REASONS)}",
-                f"{where}.reason.coding[{n}].code",
+                f"reason {reasons[0] or '(none)'} is not one of {', '.join(REASONS)}",
+                f"{where}.reason.coding[0].code",
                 "not-supported",
             )
         )
