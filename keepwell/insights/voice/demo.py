@@ -1,9 +1,10 @@
 """Wellbrook's community voice: issues and ideas in every status (one removed by
 moderators), each with neighbours' support and the answers given; two teams' reflections on
 health-creating practice (the health centre twice, to show change); and a "what matters to
-you" survey answered in English and Portuguese across the neighbourhoods.
+you" survey answered in English and Portuguese across the neighbourhoods, its open
+answers coded into themes and two themes taken on as priorities on its planning board.
 
-Loading twice changes nothing: items are found by title, reflections by team and date,
+Loading twice changes nothing: items are found by title, reflections by team and note,
 support comes from fixed demo browser keys that count once each, and the survey is
 found by its title.
 """
@@ -251,6 +252,45 @@ def _survey(place) -> None:
     for name, words in THEMES:
         surveys.add_theme(survey, name=name, keywords=words, by=by)
     _code_by_suggestion(survey, by)
+    _plan(place, survey)
+
+
+def _plan(place, survey) -> None:
+    """Two themes taken on: one under way, one done."""
+    connector, coordinator = place.users["connector"], place.users["coordinator"]
+    themes = {t.name: t for t in survey.themes.all()}
+    transport = surveys.make_priority(
+        survey,
+        title="A bus that stops at the health centre",
+        owner=connector,
+        theme=themes["Transport"],
+        by=coordinator,
+    )
+    step = surveys.add_action(
+        transport, text="Ask the council for a route change", owner=connector, by=coordinator
+    )
+    surveys.finish_action(step, by=connector)
+    surveys.add_action(
+        transport,
+        text="Start the volunteer car scheme for Hillside",
+        owner=coordinator,
+        due_on=timezone.localdate() + timedelta(days=30),
+        by=coordinator,
+    )
+    language = surveys.make_priority(
+        survey,
+        title="Help in Portuguese at the Friday surgery",
+        owner=coordinator,
+        theme=themes["Language"],
+        by=coordinator,
+    )
+    step = surveys.add_action(
+        language,
+        text="Recruit two Portuguese-speaking volunteers",
+        owner=coordinator,
+        by=coordinator,
+    )
+    surveys.finish_action(step, by=coordinator)
 
 
 def _code_by_suggestion(survey, by) -> None:

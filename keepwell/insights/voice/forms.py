@@ -40,19 +40,19 @@ class RaiseForm(Form):
         error_messages={"required": "Tell us more: what happens now and what would help"},
     )
     area = forms.ModelChoiceField(
-        label="Which part of town is it about? (optional)",
+        label="Which part of town is it about?",
         queryset=Area.objects.none(),
         required=False,
         empty_label="All of it, or not sure",
     )
     name = forms.CharField(
-        label="Your name (optional)",
+        label="Your name",
         max_length=100,
         required=False,
         help_text="Never shown on the public page",
     )
     contact = forms.CharField(
-        label="How can we let you know what happens? (optional)",
+        label="How can we let you know what happens?",
         max_length=200,
         required=False,
         help_text="A phone number or email address. Only the people who answer see it.",
@@ -129,7 +129,7 @@ class ReflectionForm(Form):
     organisation = forms.ModelChoiceField(label="Which team is reflecting?", queryset=None)
     reflected_on = forms.DateField(label="Date of the reflection", initial=timezone.localdate)
     notes = forms.CharField(
-        label="Who took part, and anything else to remember (optional)",
+        label="Who took part, and anything else to remember",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -152,7 +152,7 @@ class ReflectionForm(Form):
                 required=False,
             )
             self.fields[evidence_name(statement.key)] = forms.CharField(
-                label=f"Evidence for “{statement.text[:60]}” (optional)",
+                label=f"Evidence for “{statement.text[:60]}”",
                 required=False,
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
@@ -201,7 +201,7 @@ class ReflectionForm(Form):
 class SurveyForm(Form):
     title = forms.CharField(label="Title", max_length=150)
     intro = forms.CharField(
-        label="What you tell people before they answer (optional)",
+        label="What you tell people before they answer",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -229,7 +229,7 @@ class SurveyForm(Form):
 class InviteForm(Form):
     how_many = forms.IntegerField(label="How many codes", min_value=1, max_value=500)
     area = forms.ModelChoiceField(
-        label="Where they go (optional)",
+        label="Where they go",
         queryset=Area.objects.none(),
         required=False,
         empty_label="Anywhere",
@@ -305,7 +305,7 @@ class AnswerSurveyForm(Form):
 class ThemeForm(Form):
     name = forms.CharField(label="Theme", max_length=80, help_text="For example, “Transport”")
     keywords = forms.CharField(
-        label="Words that suggest it (optional)",
+        label="Words that suggest it",
         required=False,
         max_length=300,
         help_text="Separated by commas, in any language: bus, lift, autocarro. A word "
@@ -355,7 +355,7 @@ def _staff():
 
 class PriorityForm(Form):
     theme = forms.ModelChoiceField(
-        label="Which theme is it from? (optional)",
+        label="Which theme is it from?",
         queryset=None,
         required=False,
         empty_label="None",
@@ -372,7 +372,7 @@ class PriorityForm(Form):
 class ActionForm(Form):
     text = forms.CharField(label="Action", max_length=300)
     owner = forms.ModelChoiceField(label="Who does it", queryset=None)
-    due_on = forms.DateField(label="By when (optional)", required=False)
+    due_on = forms.DateField(label="By when", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
