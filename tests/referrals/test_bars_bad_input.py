@@ -274,3 +274,14 @@ def test_numbers_no_database_keeps_are_a_400(
     assert response.status_code == 400, response.content
     assert expressions(response) >= where
     nothing_written()
+
+
+def test_consent_given_in_the_future_is_a_400(client, world, befriending, priya_token):
+    data = example(EXAMPLES[0])
+    data["entry"][21]["resource"]["dateTime"] = "9999-12-31"
+
+    response = post(client, priya_token, data, service=befriending)
+
+    assert response.status_code == 400
+    assert expressions(response) == {"Bundle.entry[21].resource.dateTime"}
+    nothing_written()

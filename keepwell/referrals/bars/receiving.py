@@ -241,6 +241,10 @@ def _consent(message: Message) -> tuple[dict, list[Issue]]:
     fields["consent_lawful_basis"] = (
         Consent.LawfulBasis.HEALTH_CARE if treatment else Consent.LawfulBasis.CONSENT
     )
+    if consent.given_on is not None and consent.given_on > timezone.localdate():
+        raise refuse(
+            "Consent cannot be given in the future", f"{consent.where}.dateTime", "value", 400
+        )
     if consent.given_on is not None:
         fields["consent_given_at"] = timezone.make_aware(datetime.combine(consent.given_on, time()))
     return fields, [info("The Consent is the referral's consent", consent.where)]
