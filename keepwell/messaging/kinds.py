@@ -279,6 +279,14 @@ _ALL = (
         (),
         "By text to someone who texted START: texts are on again, and how to stop them.",
     ),
+    Kind(
+        "voice_answered",
+        "An issue or idea someone raised, answered",
+        "care",
+        ("title", "status", "url"),
+        "To whoever raised an issue or idea and left a way to hear back: ((title)), what they "
+        "raised; ((status)), where it is now; the answer is on the public page at ((url)).",
+    ),
 )
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in _ALL}

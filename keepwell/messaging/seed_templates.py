@@ -518,6 +518,23 @@ APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
         "A reserva de ((space)) a partir de ((when)), durante ((weeks)) semana(s), foi "
         "cancelada. Veja-a depois de entrar: ((url))",
     ),
+    # --- you said, we did ------------------------------------------------------------------
+    (
+        "voice_answered",
+        "",
+        "en",
+        "An answer to what you raised",
+        "keepwell: “((title))”, which you raised, is now: ((status)). "
+        "Read the answer: ((url))",
+    ),
+    (
+        "voice_answered",
+        "",
+        "pt",
+        "Uma resposta ao que nos disse",
+        "keepwell: “((title))”, que nos fez chegar, está agora: ((status)). "
+        "Leia a resposta: ((url))",
+    ),
     # --- words written by people: a broadcast's sender, a coordinator's reply --------------
     ("broadcast", "", "en", "News from keepwell", "((body))"),
     ("broadcast", "", "pt", "Notícias do keepwell", "((body))"),

@@ -219,3 +219,17 @@ def test_the_public_page_reads_the_same_number_of_queries_for_more_items(
         make_item(title=f"Item {n}", area=world.northgate)
     with django_assert_max_num_queries(6):
         assert client.get(reverse("voice:index")).status_code == 200
+
+
+def test_whoever_left_an_email_hears_each_answer_with_a_link_and_a_landline_is_for_staff(world):
+    from keepwell.messaging.models import Message
+
+    emailed = make_item(title="Bench", contact="rosa@example.org")
+    services.answer(emailed, status=Status.DISCUSSING, note="Asked the council", by=world.priya)
+    message = Message.objects.get(kind="voice_answered")
+    assert message.to == "rosa@example.org"
+    assert reverse("voice:item", args=[emailed.pk]) in message.body
+    assert "being discussed" in message.body
+    rang = make_item(title="Lights", contact="01632 960 001")
+    services.answer(rang, status=Status.DISCUSSING, note="", by=world.priya)
+    assert Message.objects.filter(kind="voice_answered").count() == 1

@@ -7,14 +7,17 @@ import secrets
 from collections.abc import Mapping
 from datetime import date
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from keepwell.accounts.models import STAFF_ROLES
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
+from keepwell.core.phone import InvalidPhoneNumber, normalise_phone
 from keepwell.insights.voice import practice
 from keepwell.insights.voice.models import (
     NEXT,
@@ -26,6 +29,9 @@ from keepwell.insights.voice.models import (
     VoiceSupport,
     VoiceUpdate,
 )
+from keepwell.messaging import services as messaging
+from keepwell.messaging.models import Purpose as MessagePurpose
+from keepwell.messaging.services import To
 
 # The public form takes this many items from one address an hour: enough for a group
 # raising several things at a meeting, too few for a flood. In the shared cache, so every
@@ -153,6 +159,7 @@ def answer(item: VoiceItem, *, status: str, note: str, by) -> VoiceUpdate:
         summary=f"Answered: {Status(status).label}",
         changes={"status": [before, status]},
     )
+    _tell_raiser(item, update, by=by)
     return update
 
 
@@ -225,3 +232,32 @@ def record_reflection(
         summary=f"Reflection by {organisation}",
     )
     return reflection
+
+
+def _tell_raiser(item: VoiceItem, update: VoiceUpdate, *, by) -> None:
+    """Whoever raised the item and left an email or mobile number hears that it moved, with
+    a link to the public answer. A landline or anything else they left is for staff to
+    ring: it is shown to them on the item's page."""
+    contact = item.contact.strip()
+    if "@" in contact:
+        to = To(email=contact, label=item.name)
+    else:
+        try:
+            to = To(phone=normalise_phone(contact, mobile=True), label=item.name)
+        except InvalidPhoneNumber:
+            return
+    url = settings.SITE_URL.rstrip("/") + reverse("voice:item", kwargs={"item_id": item.pk})
+    messaging.send(
+        event=f"voice-answer:{update.pk}",
+        kind="voice_answered",
+        to=[to],
+        purpose=MessagePurpose.CARE,
+        context={
+            "title": item.title[:80],
+            "status": Status(update.status).label.lower(),
+            "url": url,
+        },
+        url=url,
+        by=by,
+        sender_organisation_id=update.organisation_id,
+    )
