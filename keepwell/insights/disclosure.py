@@ -168,13 +168,19 @@ Name: TypeAlias = tuple[str, Key]
 def _lines(
     rows: tuple[Key, ...], cols: tuple[Key, ...], grouping: Mapping[Key, tuple[Key, ...]]
 ) -> list[list[Name]]:
-    """Each row and column of the table and of the grouped table, as figure names."""
+    """Each row and column of the table and of the grouped table, and each set of totals
+    that adds up to another, as figure names."""
     lines: list[list[Name]] = [[("cell", (r, c)) for c in cols] for r in rows]
     lines += [[("cell", (r, c)) for r in rows] for c in cols]
     lines += [[("gcell", (g, c)) for c in cols] for g in grouping]
     lines += [[("gcell", (g, c)) for g in grouping] for c in cols]
     # A group's rows add up to the group's cell in each column.
     lines += [[("cell", (r, c)) for r in members] for g, members in grouping.items() for c in cols]
+    # Totals too: the row totals add up to the grand total, and so on, so one hidden total
+    # among them would be the grand total less the others.
+    lines += [[("row", r) for r in rows], [("col", c) for c in cols]]
+    lines += [[("group", g) for g in grouping]]
+    lines += [[("row", r) for r in members] for members in grouping.values()]
     return lines
 
 
@@ -202,11 +208,18 @@ def _hide_until_safe(
 ) -> None:
     """Hide totals until no hidden cell can be narrowed to fewer than MIN_CANDIDATES values."""
     group_of = {r: g for g, members in grouping.items() for r in members}
+    small: set[Cell] = {
+        cell
+        for name, members in figures.items()
+        if name[0] == "cell"
+        for cell in members
+        if 0 < value[name] < SMALLEST_SHOWN
+    }
     while True:
         published = {
             name: (SUPPRESSED if name in hidden else count(value[name])) for name in figures
         }
-        exposed = audit(figures, published)
+        exposed = audit(figures, published, protect=small)
         if not exposed:
             return
         # Hide the totals around the first exposed cell; the grand total last.
@@ -225,8 +238,15 @@ def _hide_until_safe(
             return
 
 
-def audit(figures: Mapping[Name, frozenset[Cell]], published: Mapping[Name, Figure]) -> list[Cell]:
-    """The hidden cells a reader can narrow to fewer than MIN_CANDIDATES values.
+def audit(
+    figures: Mapping[Name, frozenset[Cell]],
+    published: Mapping[Name, Figure],
+    *,
+    protect: set[Cell] | None = None,
+) -> list[Cell]:
+    """The hidden cells (of ``protect``, the small ones) a reader can narrow to fewer than
+    MIN_CANDIDATES values. A cell hidden only to protect another may be narrowed: it is not
+    small, and whatever narrowing it helps is counted in the small cells' own bounds.
 
     Bounds propagation over every published sum and over the differences a reader would
     take (a column total less a grouped cell inside it is itself a sum they know, within
@@ -268,5 +288,7 @@ def audit(figures: Mapping[Name, frozenset[Cell]], published: Mapping[Name, Figu
     return [
         k
         for k in cells
-        if published[("cell", k)] == SUPPRESSED and hi[k] - lo[k] + 1 < MIN_CANDIDATES
+        if published[("cell", k)] == SUPPRESSED
+        and (protect is None or k in protect)
+        and hi[k] - lo[k] + 1 < MIN_CANDIDATES
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -168,6 +168,7 @@ def places(draw):
 @given(places())
 def test_no_small_count_can_be_recovered_from_everything_published_for_a_place(place):
     true, rows, cols, groups = place
+    note(f"true={true!r} groups={groups!r}")
     published = table(true, rows, cols, groups=groups)
     figures, shown = everything_published(true, rows, cols, groups, published)
     assert recoverable(true, figures, shown) == []
