@@ -154,6 +154,7 @@ def load_demo(*, verbosity: int = 1, stdout=None) -> DemoPlace:
         _areas(place)
         _memberships(place)
         _people(place)
+        loaded = []
         for config in apps.get_app_configs():
             if not config.name.startswith("keepwell.") or config.label in _FOUNDATION_ROOMS:
                 continue
@@ -166,4 +167,10 @@ def load_demo(*, verbosity: int = 1, stdout=None) -> DemoPlace:
             if stdout is not None and verbosity > 1:
                 stdout.write(f"Loading demo data for {config.verbose_name}")
             module.load(place)
+            loaded.append(module)
+        # Then each room may finish what the later rooms started (messaging sends what they
+        # queued), so a second load finds nothing left to do.
+        for module in loaded:
+            if hasattr(module, "settle"):
+                module.settle(place)
     return place

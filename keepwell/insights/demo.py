@@ -15,6 +15,7 @@ from django.utils import timezone
 from keepwell.help import services as help_services
 from keepwell.help.models import NeedType
 from keepwell.insights import services
+from keepwell.insights.models import Refresh
 from keepwell.places import demo as places_demo
 
 NEEDS = ["shopping", "prescription", "phone_check_in", "befriending", "food_parcel"]
@@ -23,9 +24,12 @@ PER_MONTH = {"riverside": 9, "town-centre": 5, "northgate": 3, "hillside": 1}
 
 
 def load(place) -> None:
-    if places_demo.deprivation(place):
+    added = places_demo.deprivation(place)
+    if added:
         _history(place)
-    services.refresh(everything=True)
+    if added or not Refresh.objects.exists():
+        # Counted once; a second load adds nothing to count.
+        services.refresh(everything=True)
 
 
 def _history(place) -> None:

@@ -178,8 +178,13 @@ def load(place) -> None:
     _fallback_to_a_call(people, coordinator)
     _by_hand(place, coordinator, group, broadcast)
     _history(place, coordinator)
-    # Whatever the stories queued last (a confirmation, Jo's thanks) goes now, so a second
-    # load finds nothing left to send.
+    settle(place)
+
+
+def settle(place) -> None:
+    """Once every room has loaded: whatever the stories queued (a confirmation, Jo's thanks,
+    the later rooms' booking and grant messages) goes now and is counted, so a second load
+    finds nothing left to send."""
     send_now()
     roll_up_all()
 

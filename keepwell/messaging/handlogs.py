@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 
+from keepwell.accounts.models import Membership
 from keepwell.audit.models import Action
 from keepwell.audit.models import Purpose as AuditPurpose
 from keepwell.audit.services import record
@@ -59,8 +61,28 @@ def log_by_hand(
     return log
 
 
-def recent_logs(limit: int = RECENT_LOGS):
-    return HandLog.objects.select_related("area", "logged_by")[:limit]
+def recent_logs(
+    limit: int = RECENT_LOGS,
+    *,
+    area_ids: set[int] | None = None,
+    organisation_ids: set[int] | None = None,
+):
+    """The latest hand logs a user may see: the same scope as the audit that counts them
+    (their areas; what their organisations logged). None: no limit."""
+    logs = HandLog.objects.select_related("area", "logged_by")
+    if area_ids is not None:
+        logs = logs.filter(area_id__in=area_ids)
+    if organisation_ids is not None:
+        logs = logs.filter(
+            Q(organisation_id__in=organisation_ids)
+            | Q(
+                organisation=None,
+                logged_by_id__in=Membership.objects.filter(
+                    organisation_id__in=organisation_ids
+                ).values("user_id"),
+            )
+        )
+    return logs[:limit]
 
 
 @transaction.atomic

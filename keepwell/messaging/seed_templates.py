@@ -524,8 +524,7 @@ APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
         "",
         "en",
         "An answer to what you raised",
-        "keepwell: “((title))”, which you raised, is now: ((status)). "
-        "Read the answer: ((url))",
+        "keepwell: “((title))”, which you raised, is now: ((status)). Read the answer: ((url))",
     ),
     (
         "voice_answered",

@@ -12,6 +12,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+from datetime import date
 
 import pytest
 from django import forms
@@ -121,6 +122,8 @@ def _kwargs(world) -> dict[str, dict]:
             "matchable": Award.objects.none(),
             "services": world.mutual_aid.services.all(),
         },
+        "insights.PeriodForm": {"today": date(2026, 12, 4)},
+        "spaces.BookingForm": {"organisations": groups},
     }
 
 

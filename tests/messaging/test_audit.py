@@ -472,6 +472,25 @@ def test_a_hand_log_counts_for_the_organisation_of_who_logged_it(world, as_user)
     assert as_user(world.sam).get(AUDIT, period).context["audit"].total.reach == 0
 
 
+def test_the_latest_hand_logs_listed_are_only_those_of_your_own_organisation(world, as_user):
+    today = timezone.localdate().isoformat()
+    leaflets = {"channel": "leaflet", "happened_on": today, "language": "en", "purpose": "news"}
+    as_user(world.olly).post(
+        reverse("messaging:audit_log"), {**leaflets, "reach": "75", "notes": "Othertown market"}
+    )
+    as_user(world.sam).post(
+        reverse("messaging:audit_log"), {**leaflets, "reach": "40", "notes": "Wellbrook surgery"}
+    )
+
+    def listed(user):
+        page = as_user(user).get(reverse("messaging:audit_log"))
+        return sorted(log.notes for log in page.context["logs"])
+
+    assert listed(world.sam) == ["Wellbrook surgery"]
+    assert listed(world.olly) == ["Othertown market"]
+    assert listed(world.alex) == ["Othertown market", "Wellbrook surgery"]
+
+
 def test_rolling_up_twice_writes_the_same_tallies_and_months_add_up_their_days(world):
     for days in range(0, 100, 3):
         MessageFactory(area=world.riverside, queued_at=_days_ago(days), cost_pence=days)

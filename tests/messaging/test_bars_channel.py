@@ -126,9 +126,10 @@ def test_one_event_writes_one_message_to_a_system_however_often_it_is_sent(db):
     assert Message.objects.filter(channel=Channel.FHIR).count() == 1
     assert first.to == GP_SYSTEM and first.status == Status.QUEUED
     assert first.person_id is None, "a system is nobody's conversation"
-    assert json.loads(first.body)["entry"][0]["resource"]["id"] == bundle()["entry"][0][
-        "resource"
-    ]["id"]
+    assert (
+        json.loads(first.body)["entry"][0]["resource"]["id"]
+        == bundle()["entry"][0]["resource"]["id"]
+    )
     system_message(event="bars_response:1:contacted")
     assert Message.objects.filter(channel=Channel.FHIR).count() == 2
 

@@ -206,7 +206,13 @@ def hand_log(request):
     return render(
         request,
         "messaging/audit_log.html",
-        {"form": form, "logs": handlogs.recent_logs(), "broadcast": broadcast},
+        {
+            "form": form,
+            "logs": handlogs.recent_logs(
+                area_ids=scope, organisation_ids=audit_organisation_ids(request.user)
+            ),
+            "broadcast": broadcast,
+        },
         status=form_status(form),
     )
 
