@@ -8,10 +8,10 @@ can check a file before pasting it into a funding bid.
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from keepwell.core import csvio
 from keepwell.insights.figures import BY, Report
 
 FIGURE = {
@@ -131,7 +131,7 @@ CSV_HEADER = ["place", "from", "to", "section", "measure", "by", "row", "key", "
 def as_csv(report: Report) -> str:
     """One published figure a line; ``key`` is "total", "per 1,000", a kind or a month."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvio.Writer(out)
     writer.writerow(CSV_HEADER)
     first, last = f"{report.period.first:%Y-%m}", f"{report.period.last:%Y-%m}"
     for section, _, breakdowns in report.sections:

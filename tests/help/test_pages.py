@@ -684,7 +684,10 @@ def test_the_demo_place_has_every_state_and_loads_twice_without_doubling(db):
     }
     assert set(HelpRequest.objects.values_list("status", flat=True)) == set(RequestStatus.values)
     assert HelpRequest.objects.filter(possible_duplicate_of__isnull=False, status="open").exists()
-    befriending = HelpRequest.objects.get(need_type__slug="befriending")
+    # The help room's befriending series (insights' year of history adds one-off requests).
+    befriending = HelpRequest.objects.get(
+        need_type__slug="befriending", preferred_volunteer__isnull=False
+    )
     assert befriending.tasks.count() == 18 and befriending.preferred_volunteer is not None
     assert ConcernModel.objects.unclosed().count() == 1
     soon = timezone.now() + timedelta(days=30)

@@ -224,7 +224,7 @@ def test_find_offers_near_me_nearest_first_in_bounded_queries(
         services.add_listing(
             member, by=world.sam, kind="offer", category="practical", title=f"Job {i}"
         )
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = client.get(url)
     assert response.content.decode().count("Job ") == 15
 
