@@ -277,6 +277,19 @@ KEEPWELL_MESSAGE_RETENTION_DAYS = env_int("KEEPWELL_MESSAGE_RETENTION_DAYS", 365
 # texted that number, else for this organisation (its slug or id); unset, it waits for the
 # coordinators.
 KEEPWELL_SMS_INTAKE_ORGANISATION = env_str("KEEPWELL_SMS_INTAKE_ORGANISATION", "")
+# BaRS (keepwell/referrals/bars): replies and community-to-practice referrals go out as FHIR
+# messages through the outbox's "fhir" channel. "fake" records them locally; "http" POSTs
+# them to the receiver's endpoint, or through the BaRS proxy when the endpoint is a target
+# identifier rather than a URL.
+KEEPWELL_BARS_SENDER = env_choice("KEEPWELL_BARS_SENDER", "fake", {"fake", "http"})
+KEEPWELL_BARS_PROXY_URL = env_str("KEEPWELL_BARS_PROXY_URL", "")
+KEEPWELL_BARS_TOKEN = env_str("KEEPWELL_BARS_TOKEN", "")
+KEEPWELL_BARS_TARGET_SYSTEM = env_str(
+    "KEEPWELL_BARS_TARGET_SYSTEM", "https://fhir.nhs.uk/Id/dos-service-id"
+)
+KEEPWELL_BARS_VERSION = env_str("KEEPWELL_BARS_VERSION", "1.0.0")
+KEEPWELL_BARS_CONNECT_TIMEOUT = env_float("KEEPWELL_BARS_CONNECT_TIMEOUT", 5.0)
+KEEPWELL_BARS_READ_TIMEOUT = env_float("KEEPWELL_BARS_READ_TIMEOUT", 30.0)
 # Estimated costs, in pence, for the broadcast preview (Notify's published prices change).
 KEEPWELL_SMS_PART_PENCE = env_int("KEEPWELL_SMS_PART_PENCE", 2, minimum=0)
 KEEPWELL_LETTER_PENCE = env_int("KEEPWELL_LETTER_PENCE", 68, minimum=0)

@@ -51,10 +51,6 @@ DOS_SERVICE_ID = "https://fhir.nhs.uk/Id/dos-service-id"
 DELIVERED = "delivered"  # the outbox's word for a 2xx: see ``map_status``
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def _b64(value: dict) -> str:
     return base64.b64encode(json.dumps(value, separators=(",", ":")).encode()).decode()
 
@@ -142,13 +138,11 @@ class FhirEndpoint:
         timeout: tuple[float, float] | None = None,
         session=None,
     ):
-        self.proxy_url = (
-            proxy_url if proxy_url is not None else _setting("KEEPWELL_BARS_PROXY_URL", "")
-        )
-        self.token = token if token is not None else _setting("KEEPWELL_BARS_TOKEN", "")
+        self.proxy_url = proxy_url if proxy_url is not None else settings.KEEPWELL_BARS_PROXY_URL
+        self.token = token if token is not None else settings.KEEPWELL_BARS_TOKEN
         self.timeout = timeout or (
-            float(_setting("KEEPWELL_BARS_CONNECT_TIMEOUT", 5)),
-            float(_setting("KEEPWELL_BARS_READ_TIMEOUT", 30)),
+            settings.KEEPWELL_BARS_CONNECT_TIMEOUT,
+            settings.KEEPWELL_BARS_READ_TIMEOUT,
         )
         self.session = session or requests.Session()
 
@@ -159,8 +153,10 @@ class FhirEndpoint:
             raise EndpointRefused(
                 0, f"{endpoint} is a BaRS target identifier and no BaRS proxy is set up"
             )
-        target = {"value": endpoint, "system": _setting("KEEPWELL_BARS_TARGET_SYSTEM", "")}
-        target["system"] = target["system"] or DOS_SERVICE_ID
+        target = {
+            "value": endpoint,
+            "system": settings.KEEPWELL_BARS_TARGET_SYSTEM or DOS_SERVICE_ID,
+        }
         url = f"{self.proxy_url.rstrip('/')}/$process-message"
         return url, {"NHSD-Target-Identifier": _b64(target)}
 
@@ -175,7 +171,7 @@ class FhirEndpoint:
         headers |= _sender_headers(bundle if isinstance(bundle, dict) else {})
         headers |= {
             "Content-Type": FHIR_JSON,
-            "Accept": f"{FHIR_JSON}; version={_setting('KEEPWELL_BARS_VERSION', '1.0.0')}",
+            "Accept": f"{FHIR_JSON}; version={settings.KEEPWELL_BARS_VERSION}",
             "X-Request-Id": request_id,
             "NHSD-Requesting-Software": _b64(
                 {
@@ -303,6 +299,6 @@ class FakeFhirProvider(Provider):
 
 def systems_provider() -> Provider:
     """The sender for messages to systems: the fake unless ``KEEPWELL_BARS_SENDER`` is http."""
-    if _setting("KEEPWELL_BARS_SENDER", "fake") == "http":
+    if settings.KEEPWELL_BARS_SENDER == "http":
         return FhirProvider()
     return FakeFhirProvider()
