@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
 
-from keepwell.accounts.models import Membership
 from keepwell.audit.models import Action
 from keepwell.audit.models import Purpose as AuditPurpose
 from keepwell.audit.services import record
 from keepwell.messaging.models import ChannelReview, HandLog
-from keepwell.messaging.report import CHANNEL_NAMES
+from keepwell.messaging.report import CHANNEL_NAMES, hand_logs_of
 
 RECENT_LOGS = 20
 
@@ -73,15 +71,7 @@ def recent_logs(
     if area_ids is not None:
         logs = logs.filter(area_id__in=area_ids)
     if organisation_ids is not None:
-        logs = logs.filter(
-            Q(organisation_id__in=organisation_ids)
-            | Q(
-                organisation=None,
-                logged_by_id__in=Membership.objects.filter(
-                    organisation_id__in=organisation_ids
-                ).values("user_id"),
-            )
-        )
+        logs = logs.filter(hand_logs_of(organisation_ids))
     return logs[:limit]
 
 

@@ -322,6 +322,17 @@ def _grouped(queryset, fields: list[str], counts: dict) -> list[dict]:
     return list(queryset.order_by().values(*fields).annotate(**counts))
 
 
+def hand_logs_of(organisation_ids: set[int]) -> Q:
+    """The hand logs that belong to these organisations: those naming one, and those logged
+    before logs named an organisation, by one of its members."""
+    return Q(organisation_id__in=organisation_ids) | Q(
+        organisation=None,
+        logged_by_id__in=Membership.objects.filter(organisation_id__in=organisation_ids).values(
+            "user_id"
+        ),
+    )
+
+
 def communication_audit(
     *,
     start: date,
@@ -364,16 +375,7 @@ def communication_audit(
         tallies = [t.filter(area_id__in=area_ids) for t in tallies]
     if organisation_ids is not None:
         messages = messages.filter(sender_organisation_id__in=organisation_ids)
-        # Hand logs logged before they named an organisation count for their logger's.
-        hand_logs = hand_logs.filter(
-            Q(organisation_id__in=organisation_ids)
-            | Q(
-                organisation=None,
-                logged_by_id__in=Membership.objects.filter(
-                    organisation_id__in=organisation_ids
-                ).values("user_id"),
-            )
-        )
+        hand_logs = hand_logs.filter(hand_logs_of(organisation_ids))
         tallies = [t.filter(sender_organisation_id__in=organisation_ids) for t in tallies]
 
     groups: dict[tuple, Row] = {}

@@ -585,6 +585,19 @@ class _Named:
         return None
 
 
+def _require_columns(header: list[str], columns: dict[str, _Named], what: str) -> dict[str, int]:
+    """Each column's index in ``header``; every missing one named at once, nothing read."""
+    found = {key: col.find(header) for key, col in columns.items()}
+    missing = [columns[key].names[0] for key, index in found.items() if index is None]
+    if missing:
+        raise ImportFailed(
+            f"The file is missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)}: is it {what}? Nothing was imported.",
+            missing_columns=missing,
+        )
+    return {key: index for key, index in found.items() if index is not None}
+
+
 # File 7 of the English Indices of Deprivation (and File 1, which has only the overall
 # index). 2019 names its LSOAs "(2011)", 2025 "(2021)": that is how the edition is known.
 # The rest of the 2025 header is 2019's (checked against scripts that read the October
@@ -636,20 +649,15 @@ def import_imd(source: Source, *, progress: Progress | None = None) -> ImdImport
     with open_csv(source) as text:
         reader = csv.reader(text)
         header = _read_header(reader)
-        found = {key: col.find(header) for key, col in IMD_COLUMNS.items()}
-        missing = [IMD_COLUMNS[key].names[0] for key, index in found.items() if index is None]
-        if missing:
-            raise ImportFailed(
-                f"The file is missing column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)}: is it File 7 (or File 1) of the "
-                "English Indices of Deprivation 2019 or 2025? Nothing was imported.",
-                missing_columns=missing,
-            )
+        found = _require_columns(
+            header,
+            IMD_COLUMNS,
+            "File 7 (or File 1) of the English Indices of Deprivation 2019 or 2025",
+        )
         edition = imd_edition(header)
         domains = {key: col.find(header) for key, col in IMD_DOMAINS.items()}
         domain_index = {k: i for k, i in domains.items() if i is not None}
-        indices = [index for index in found.values() if index is not None]
-        pick = operator.itemgetter(*indices)  # lsoa, name, rank, decile: IMD_COLUMNS' order
+        pick = operator.itemgetter(*found.values())  # lsoa, name, rank, decile: IMD_COLUMNS' order
         width = len(header)
         with transaction.atomic():
             demo_lsoas = set(

@@ -27,6 +27,7 @@ from keepwell.places.importers import (
     Source,
     _Named,
     _read_header,
+    _require_columns,
     _rows,
     _Tally,
     open_csv,
@@ -61,15 +62,11 @@ def import_population(
     with open_csv(source) as text:
         reader = csv.reader(text)
         header = _read_header(reader)
-        found = {key: col.find(header) for key, col in POPULATION_COLUMNS.items()}
-        missing = [POPULATION_COLUMNS[k].names[0] for k, index in found.items() if index is None]
-        if missing:
-            raise ImportFailed(
-                f"The file is missing column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)}: is it the ONS mid-year estimates by "
-                "LSOA or Census 2021 TS001 for LSOAs? Nothing was imported.",
-                missing_columns=missing,
-            )
+        found = _require_columns(
+            header,
+            POPULATION_COLUMNS,
+            "the ONS mid-year estimates by LSOA or Census 2021 TS001 for LSOAs",
+        )
         year_index = YEAR_COLUMN.find(header)
         if year_index is None and year is None:
             raise ImportFailed(
@@ -77,7 +74,6 @@ def import_population(
                 "(--year 2023, say). Nothing was imported."
             )
         lsoa_index, residents_index = found["lsoa"], found["residents"]
-        assert lsoa_index is not None and residents_index is not None
         width = len(header)
         seen: dict[str, int] = {}
         new: list[Population] = []
