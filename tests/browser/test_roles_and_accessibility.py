@@ -20,6 +20,7 @@ NAVIGATION = {
     "deputy": ({"People", "Areas"}, set()),
     "volunteer": (set(), {"People", "Areas"}),
     "member": (set(), {"People", "Areas"}),
+    "analyst": ({"Insights"}, {"People", "Areas"}),
 }
 # Links a crawler must not follow: they change state, leave the site, or are huge.
 SKIP = re.compile(r"/(logout|admin|api|static)/|\.csv|/export|/statement|mailto:|tel:")
@@ -54,6 +55,8 @@ def _crawl(page, base: str, start: str, limit: int = 45) -> tuple[dict[str, list
         response = page.goto(base + path)
         if response is None or response.status >= 400:
             continue
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue  # an open data download (JSON, calendar) is not a page for axe
         if shape not in CHECKED or shape == "/":
             CHECKED.add(shape)
             found = serious_problems(page)

@@ -24,7 +24,7 @@ from keepwell.people import services as people_services
 from keepwell.people.models import Consent, Language, Person
 from keepwell.people.validators import date_of_birth_problem, is_valid_nhs_number
 from keepwell.referrals import fhir, services
-from keepwell.referrals.bars import changes
+from keepwell.referrals.bars import changes, progress
 from keepwell.referrals.bars.answers import acknowledgement, outcome
 from keepwell.referrals.bars.mapping import (
     Refused,
@@ -34,7 +34,8 @@ from keepwell.referrals.bars.mapping import (
     refuse,
     sending_organisation,
 )
-from keepwell.referrals.bars.message import Issue, Message, Target, error, read
+from keepwell.referrals.bars.message import LIMITS, Issue, Message, Target, error, read
+from keepwell.referrals.bars.response import RESPONSE_EVENT, ResponseIn, is_response, read_response
 from keepwell.referrals.fhir.codes import URGENCY_FROM_PRIORITY
 from keepwell.referrals.models import BarsMessage, Referral, Theme
 
@@ -72,6 +73,8 @@ def receive(body: bytes | str, *, by, target_header: str = "") -> Answer:
         return _refused(issues, rejected.status)
     except ValueError as exc:  # an integer longer than Python reads (4,300 digits)
         return _refused([error(f"The body is not valid JSON: {exc}", None, "structure")], 400)
+    if is_response(data):
+        return _receive_response(data, by=by)
     message = read(data, service_system=fhir.service_system(), nhs_number_valid=is_valid_nhs_number)
     if message.problems:
         return _refused(message.problems, message.status)
@@ -98,6 +101,45 @@ def _receive(data: dict, message: Message, *, by, target: Target | None) -> Answ
     else:
         referral, issues = _refer(message, target, by)
     answer = Answer(200, _acknowledge(message, referral, [*issues, *message.warnings]))
+    kept.referral = referral
+    kept.answer_status, kept.answer = answer.status, answer.body
+    kept.save(update_fields=["referral", "answer_status", "answer"])
+    return answer
+
+
+def _receive_response(data: dict, *, by) -> Answer:
+    """A practice's answer to a referral keepwell sent it (``progress``)."""
+    response = read_response(data, status_system=fhir.status_system())
+    if len(response.message_id) > LIMITS["message_id"]:
+        response.problems.append(
+            error(
+                f"The MessageHeader id is longer than {LIMITS['message_id']} characters",
+                "Bundle.entry[0].resource.id",
+                "too-long",
+            )
+        )
+    if response.problems:
+        return _refused(response.problems, response.http_status)
+    try:
+        return _take_response(data, response, by=by)
+    except Refused as refused:
+        return _refused(refused.issues, refused.status)
+
+
+@transaction.atomic(durable=True)
+def _take_response(data: dict, response: ResponseIn, *, by) -> Answer:
+    as_message = Message(
+        message_id=response.message_id,
+        event=RESPONSE_EVENT,
+        event_system=response.event_system,
+        source_endpoint=response.source_endpoint[: LIMITS["endpoint"]],
+        service_request_id=response.answers[: LIMITS["service_request_id"]],
+    )
+    kept = _claim(data, as_message, by)
+    if isinstance(kept, Answer):
+        return kept
+    referral, issues = progress.apply(response, by=by)
+    answer = Answer(200, _acknowledge(as_message, referral, [*issues, *response.warnings]))
     kept.referral = referral
     kept.answer_status, kept.answer = answer.status, answer.body
     kept.save(update_fields=["referral", "answer_status", "answer"])
