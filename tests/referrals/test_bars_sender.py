@@ -133,3 +133,18 @@ def test_nobody_can_suggest_where_a_practice_takes_referrals(world, as_user):
 
     assert 'name="name"' in page, "the suggestion form is there"
     assert 'name="bars_endpoint"' not in page
+
+
+def test_the_outbox_shows_the_bars_message_without_the_record_it_carries(world, as_user):
+    """The FHIR body holds Margaret's record: the outbox names the message and links to
+    the referral (whose page audits each read) instead of printing it unaudited."""
+    with_endpoint(world.practice)
+    referral = ask_for_review(world)
+
+    page = as_user(world.sam).get(reverse("messaging:outbox") + "?channel=fhir")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f"Sent by BaRS to {world.practice.name}" in text
+    assert reverse("referrals:detail", args=[referral.pk]) in text
+    assert "stopped eating properly" not in text and "resourceType" not in text
