@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -290,6 +291,12 @@ KEEPWELL_BARS_TARGET_SYSTEM = env_str(
 KEEPWELL_BARS_VERSION = env_str("KEEPWELL_BARS_VERSION", "1.0.0")
 KEEPWELL_BARS_CONNECT_TIMEOUT = env_float("KEEPWELL_BARS_CONNECT_TIMEOUT", 5.0)
 KEEPWELL_BARS_READ_TIMEOUT = env_float("KEEPWELL_BARS_READ_TIMEOUT", 30.0)
+# How many BaRS messages one sender may post: "count/period" (s, m, h or d); more is a 429.
+KEEPWELL_BARS_RATE = env_str("KEEPWELL_BARS_RATE", "300/m")
+if not re.fullmatch(r"[1-9]\d*/\d*(s|sec|m|min|h|hour|d|day)", KEEPWELL_BARS_RATE or ""):
+    raise ImproperlyConfigured(
+        f"KEEPWELL_BARS_RATE must be like 300/m (count/period), not {KEEPWELL_BARS_RATE!r}"
+    )
 # Estimated costs, in pence, for the broadcast preview (Notify's published prices change).
 KEEPWELL_SMS_PART_PENCE = env_int("KEEPWELL_SMS_PART_PENCE", 2, minimum=0)
 KEEPWELL_LETTER_PENCE = env_int("KEEPWELL_LETTER_PENCE", 68, minimum=0)

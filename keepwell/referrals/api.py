@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Router, Schema
+from ninja.throttling import UserRateThrottle
 from pydantic import ConfigDict
 
 from keepwell.core.api import error_format
@@ -73,7 +74,28 @@ def _outcome(problems: list[fhir.Problem], status: int) -> HttpResponse:
     return _fhir(fhir.operation_outcome(problems), status)
 
 
-_ISSUE_CODE = {401: "login", 403: "forbidden", 404: "not-found", 413: "too-costly"}
+_ISSUE_CODE = {
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    413: "too-costly",
+    429: "throttled",
+}
+
+
+class BarsSenderThrottle(UserRateThrottle):
+    """Each BaRS sender (a token's user) may post ``KEEPWELL_BARS_RATE`` messages ("300/m");
+    beyond it the answer is 429 with Retry-After (BaRS's REC_TOO_MANY_REQUESTS, which
+    senders retry). Counted in the shared cache, so every web process counts alike."""
+
+    scope = "bars"
+
+    def __init__(self):
+        super().__init__(settings.KEEPWELL_BARS_RATE)
+
+    def allow_request(self, request) -> bool:
+        self.num_requests, self.duration = self.parse_rate(settings.KEEPWELL_BARS_RATE)
+        return super().allow_request(request)
 
 
 def _is_fhir_path(path: str) -> bool:
@@ -225,7 +247,9 @@ def create_from_fhir(request):
         413: OperationOutcome,
         415: OperationOutcome,
         422: OperationOutcome,
+        429: OperationOutcome,
     },
+    throttle=[BarsSenderThrottle()],
     openapi_extra={
         "parameters": [
             {
@@ -257,8 +281,10 @@ def create_from_fhir(request):
     "Answers 200 with a response message (MessageHeader, OperationOutcome of warnings, the "
     "referral), or an OperationOutcome naming each problem by FHIRPath: 400 malformed, 404 "
     "no such service or referral, 409 a message id reused with another body or a referral "
-    "already closed, 413 over the size limit, 415 not JSON, 422 refused by the service; "
-    "nothing is written.",
+    "already closed, 413 over the size limit, 415 not JSON, 422 refused by the service, "
+    "429 more than the sender's rate (KEEPWELL_BARS_RATE), with Retry-After; nothing is "
+    "written. A servicerequest-response answering a referral keepwell sent moves that "
+    "referral (403 when it went to another practice).",
 )
 def process_message(request):
     if not request.user.has_perm("referrals.fhir_import"):

@@ -318,6 +318,37 @@ def test_without_a_token_it_is_a_401_and_without_the_role_a_403(client, world, b
     nothing_written()
 
 
+def test_a_sender_over_its_rate_is_told_to_wait_and_retry(
+    client, world, befriending, priya_token, settings
+):
+    """Three messages a minute: the fourth is a 429 BaRS senders retry after Retry-After,
+    and writes nothing; another sender is not held back by it."""
+    settings.KEEPWELL_BARS_RATE = "3/m"
+    data = example(EXAMPLES[1])
+    for _ in range(3):
+        assert post(client, priya_token, data, service=befriending).status_code == 200
+
+    response = post(client, priya_token, with_id(data, "a-fourth"), service=befriending)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert issues(response)[0]["details"]["coding"][0]["code"] == "REC_TOO_MANY_REQUESTS"
+    assert not BarsMessage.objects.filter(message_id="a-fourth").exists()
+    admin = create_token(world.alex, "Admin's system")[1]
+    assert post(
+        client, admin, with_id(data, "another-sender"), service=befriending
+    ).status_code in {
+        200,
+        422,
+    }
+
+
+def with_id(data: dict, message_id: str) -> dict:
+    changed = copy.deepcopy(data)
+    changed["entry"][0]["resource"]["id"] = message_id
+    return changed
+
+
 def test_a_message_that_is_not_json_is_a_415_or_400(client, world, befriending, priya_token):
     response = post(client, priya_token, "<Bundle/>", service=befriending, content_type="text/xml")
     assert response.status_code == 415
