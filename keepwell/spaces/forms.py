@@ -1,14 +1,16 @@
-"""Spaces forms: finding a free room, asking for it, deciding and cancelling."""
+"""Spaces forms: finding a free room, asking for it, deciding and cancelling, and an owner's
+description of a space with its opening hours."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
 
-from keepwell.core.forms import Form
-from keepwell.directory.models import Organisation, Service
+from keepwell.core.forms import Form, PoundsField
+from keepwell.directory.models import Location, Organisation, Service
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.places.services import PostcodeLookup
+from keepwell.spaces.models import Space
 from keepwell.spaces.services import MAX_WEEKS
 from keepwell.spaces.times import aware
 
@@ -19,7 +21,9 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"class": "nhsuk-input nhsuk-input--width-5", **(attrs or {})})
+        super().__init__(
+            attrs={"class": "nhsuk-input nhsuk-input--width-5", **(attrs or {})}, format="%H:%M"
+        )
 
 
 class _When(Form):
@@ -152,3 +156,103 @@ class CancelForm(Form):
     whole_series = forms.BooleanField(
         label="Cancel the later weeks of this booking too", required=False
     )
+
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+SPACE_FIELDS = [
+    "name", "kind", "description", "capacity", "step_free", "hearing_loop", "quiet_room",
+    "kitchen", "garden", "other_facilities", "free_for_community", "is_listed",
+]  # fmt: skip
+
+
+class SpaceForm(Form):
+    """A room or outdoor space in one of the owner's buildings, as groups will find it: who
+    it holds, what it has, what it costs and when it is open (blank days are closed)."""
+
+    location = forms.ModelChoiceField(
+        label="Which building", queryset=Location.objects.none(), help_text="From the directory"
+    )
+    name = forms.CharField(label="Name of the space", max_length=120)
+    kind = forms.ChoiceField(label="Kind of space", choices=Space.Kind.choices)
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="How to find it, what it suits",
+    )
+    capacity = forms.IntegerField(label="The most people it holds", min_value=1, max_value=1000)
+    step_free = forms.BooleanField(label="Step-free access", required=False)
+    hearing_loop = forms.BooleanField(label="Hearing loop", required=False)
+    quiet_room = forms.BooleanField(label="Quiet or sensory room", required=False)
+    kitchen = forms.BooleanField(label="Kitchen", required=False)
+    garden = forms.BooleanField(label="Garden", required=False)
+    other_facilities = forms.CharField(
+        label="Other facilities (optional)", required=False, max_length=300
+    )
+    price = PoundsField(
+        label="Price per hour",
+        example="12.50",
+        required=False,
+        help_text="In pounds, like 12.50; leave blank if it is free",
+    )
+    free_for_community = forms.BooleanField(
+        label="Free for community groups",
+        required=False,
+        help_text="Community groups pay nothing; others pay the hourly price",
+    )
+    is_listed = forms.BooleanField(
+        label="Open for bookings", required=False, initial=True, help_text="Shown in searches"
+    )
+
+    def __init__(self, *args, owner, space: Space | None = None, **kwargs):
+        if space is not None and not kwargs.get("initial"):
+            kwargs["initial"] = _initial(space)
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(organisation=owner).order_by(
+            "name", "id"
+        )
+        self.fields["location"].label_from_instance = lambda place: place.one_line
+        for day, name in enumerate(WEEKDAYS):
+            self.fields[f"opens_{day}"] = forms.TimeField(
+                label=f"{name}: opens", required=False, widget=TimeInput
+            )
+            self.fields[f"closes_{day}"] = forms.TimeField(
+                label=f"{name}: closes", required=False, widget=TimeInput
+            )
+
+    def clean(self):
+        data = super().clean()
+        hours = {}
+        for day, name in enumerate(WEEKDAYS):
+            opens, closes = data.get(f"opens_{day}"), data.get(f"closes_{day}")
+            if (opens is None) != (closes is None):
+                missing = f"closes_{day}" if closes is None else f"opens_{day}"
+                if missing not in self.errors:
+                    self.add_error(
+                        missing,
+                        f"Enter both times for {name}, or neither if it is closed that day",
+                    )
+            elif opens is not None and closes is not None:
+                if closes <= opens:
+                    self.add_error(f"closes_{day}", f"{name}: closing must be after opening")
+                else:
+                    hours[day] = (opens, closes)
+        data["hours"] = hours
+        return data
+
+    def space_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {name: data[name] for name in SPACE_FIELDS}
+        fields["price_pence_per_hour"] = data["price"] or 0
+        return fields
+
+
+def _initial(space: Space) -> dict:
+    initial = {name: getattr(space, name) for name in SPACE_FIELDS}
+    initial["location"] = space.location_id
+    price = space.price_pence_per_hour
+    initial["price"] = f"{price // 100}.{price % 100:02d}" if price else ""
+    for hours in space.opening_hours.all():
+        initial[f"opens_{hours.weekday}"] = hours.opens
+        initial[f"closes_{hours.weekday}"] = hours.closes
+    return initial

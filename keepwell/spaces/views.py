@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,6 +85,7 @@ def space_detail(request, space_id: int):
             "previous": first - timedelta(weeks=1),
             "next": first + timedelta(weeks=1),
             "can_book": request.user.has_perm("spaces.book"),
+            "can_change": request.user.has_perm("spaces.manage_space", space),
             "manages": request.user.has_perm("spaces.manage_space", space),
         },
     )
@@ -259,10 +261,73 @@ def mine(request):
     """The groups the user books for: each one's bookings page."""
     require(request, "spaces.use_spaces")
     groups = Organisation.objects.filter(pk__in=services.booking_organisation_ids(request.user))
-    owned = Organisation.objects.filter(
-        pk__in=request.user.organisation_ids(*services.APPROVER_ROLES), spaces__isnull=False
-    ).distinct()
+    # The organisations whose buildings the user looks after, each with its spaces (and the
+    # way to add one where it has a building in the directory).
+    owned = (
+        Organisation.objects.filter(
+            pk__in=request.user.organisation_ids(*services.APPROVER_ROLES),
+            locations__isnull=False,
+        )
+        .distinct()
+        .order_by("name")
+        .prefetch_related(Prefetch("spaces", queryset=Space.objects.order_by("name", "id")))
+    )
     return render(request, "spaces/mine.html", {"groups": groups, "owned": owned})
+
+
+def _space_page(request, form, space: Space | None, owner: Organisation, save, success):
+    return form_page(
+        request,
+        form,
+        "spaces/space_form.html",
+        {"space": space, "owner": owner},
+        save=save,
+        success=success,
+        redirect_to=lambda made: reverse("spaces:space", kwargs={"space_id": made.pk}),
+    )
+
+
+@login_required
+def new_space(request, slug: str):
+    """An owner describes a room or outdoor space in one of its buildings."""
+    owner = get_object_or_404(Organisation, slug=slug)
+    require(request, "spaces.estate", owner)
+    form = forms.SpaceForm(request.POST or None, owner=owner)
+
+    def save():
+        data = form.cleaned_data
+        return services.create_space(
+            owner=owner, location=data["location"], hours=data["hours"], **form.space_fields()
+        )
+
+    return _space_page(
+        request, form, None, owner, save, lambda made: f"{made.name} added: groups can book it"
+    )
+
+
+@login_required
+def edit_space(request, space_id: int):
+    space = get_object_or_404(
+        Space.objects.select_related("owner", "location").prefetch_related("opening_hours"),
+        pk=space_id,
+    )
+    require(request, "spaces.manage_space", space)
+    form = forms.SpaceForm(request.POST or None, owner=space.owner, space=space)
+
+    def save():
+        data = form.cleaned_data
+        return services.update_space(
+            space, location=data["location"], hours=data["hours"], **form.space_fields()
+        )
+
+    return _space_page(
+        request,
+        form,
+        space,
+        space.owner,
+        save,
+        lambda made: f"{made.name} saved: bookings already made are unchanged",
+    )
 
 
 @login_required

@@ -124,6 +124,7 @@ def _kwargs(world) -> dict[str, dict]:
         },
         "insights.PeriodForm": {"today": date(2026, 12, 4)},
         "spaces.BookingForm": {"organisations": groups},
+        "spaces.SpaceForm": {"owner": world.practice},
     }
 
 

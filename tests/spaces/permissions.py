@@ -76,6 +76,8 @@ MATRIX = [
         method="post",
     ),
     Row("spaces:estate", OWNER, kwargs=owner),
+    Row("spaces:new_space", OWNER, kwargs=owner),
+    Row("spaces:edit_space", OWNER, kwargs=room),
 ]
 
 # A wrong calendar address finds nothing, for anyone.

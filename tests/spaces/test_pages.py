@@ -228,3 +228,96 @@ def test_the_owner_sees_community_hours_by_building_and_month(world, room, as_us
     assert "Hours booked by community groups in" in text
     assert "Chair yoga" in text and "Wellbrook Mutual Aid" in text
     assert str(room.location) in text
+
+
+def _space_form(location, **changes) -> dict:
+    form = {
+        "location": location.pk,
+        "name": "Community room",
+        "kind": "room",
+        "capacity": "24",
+        "step_free": "on",
+        "hearing_loop": "on",
+        "price": "12.50",
+        "free_for_community": "on",
+        "is_listed": "on",
+        "opens_1": "09:00",
+        "closes_1": "17:00",
+        "opens_3": "18:00",
+        "closes_3": "21:30",
+    }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def test_priya_adds_the_health_centre_s_community_room_and_groups_find_it(
+    world, room, as_user, client
+):
+    client_priya = as_user(world.priya)
+    mine = client_priya.get(reverse("spaces:mine")).content.decode()
+    assert reverse("spaces:new_space", args=[world.practice.slug]) in mine
+
+    page = client_priya.post(
+        reverse("spaces:new_space", args=[world.practice.slug]), _space_form(room.location)
+    )
+
+    space = world.practice.spaces.get(name="Community room")
+    assert page.status_code == 302 and page["Location"] == reverse("spaces:space", args=[space.pk])
+    assert (space.capacity, space.price_pence_per_hour) == (24, 1250)
+    assert space.step_free and space.hearing_loop and not space.kitchen
+    assert [(h.weekday, str(h.opens), str(h.closes)) for h in space.opening_hours.all()] == [
+        (1, "09:00:00", "17:00:00"),
+        (3, "18:00:00", "21:30:00"),
+    ]
+    public = client.get(reverse("spaces:space", args=[space.pk])).content.decode()
+    assert "Up to 24 people" in public and "Thursday: 18:00 to 21:30" in public
+    assert "Step-free access, Hearing loop" in public
+
+
+def test_hours_half_typed_or_backwards_are_named_and_nothing_is_saved(world, room, as_user):
+    form = _space_form(
+        room.location, closes_1=None, opens_3="21:00", closes_3="18:00", price="£12.5p"
+    )
+
+    page = as_user(world.priya).post(reverse("spaces:new_space", args=[world.practice.slug]), form)
+
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert "nhsuk-error-summary" in text
+    assert "Enter both times for Tuesday, or neither if it is closed that day" in text
+    assert "Thursday: closing must be after opening" in text
+    assert "Enter the price per hour in pounds, like 12.50" in text
+    assert not world.practice.spaces.filter(name="Community room").exists()
+
+
+def test_priya_changes_the_garden_room_and_the_page_says_so(world, room, as_user, client):
+    url = reverse("spaces:edit_space", args=[room.pk])
+    form_page = as_user(world.priya).get(url).content.decode()
+    assert 'value="Garden Room"' in form_page and 'value="09:00"' in form_page
+
+    as_user(world.priya).post(
+        url,
+        _space_form(room.location, name="Garden Room", capacity="12", opens_3=None, closes_3=None),
+    )
+
+    room.refresh_from_db()
+    assert room.capacity == 12
+    assert [h.weekday for h in room.opening_hours.all()] == [1]
+    assert "Up to 12 people" in client.get(reverse("spaces:space", args=[room.pk])).content.decode()
+
+
+def test_a_group_cannot_put_its_space_in_someone_else_s_building(world, room, as_user):
+    from keepwell.directory import services as directory
+
+    elsewhere = directory.place_venue(
+        world.mutual_aid,
+        directory.Venue(address_1="2 Hall Lane", town="Wellbrook", postcode="WB1 1AA"),
+    )
+
+    page = as_user(world.priya).post(
+        reverse("spaces:new_space", args=[world.practice.slug]), _space_form(elsewhere)
+    )
+
+    assert page.status_code == 400
+    assert "Select a valid choice" in page.content.decode() or "Choose" in page.content.decode()
+    assert not world.practice.spaces.filter(name="Community room").exists()

@@ -2,43 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 
-from keepwell.core.forms import Form
+from keepwell.core.forms import Form, PoundsField
 from keepwell.funding.expenses import services
 from keepwell.funding.expenses.models import LineKind, PaidRole, Vehicle
-
-_MONEY = re.compile(r"^£?\s*(\d{1,6})(?:\.(\d{1,2}))?$")
-
-
-class PoundsField(forms.CharField):
-    """An amount typed in pounds ("4.50", "£12", "1,200"), cleaned to whole pence."""
-
-    def __init__(self, *, example: str = "4.50", **kwargs):
-        kwargs.setdefault("max_length", 12)
-        super().__init__(**kwargs)
-        self.example = example
-        self.widget.attrs.update(
-            {"inputmode": "decimal", "class": "nhsuk-input nhsuk-input--width-10"}
-        )
-
-    def clean(self, value):
-        # Required and too-long are judged on the text typed; then it becomes pence.
-        text = super().clean(value)
-        if text in self.empty_values:
-            return None
-        match = _MONEY.match(text.strip().replace(",", ""))
-        if not match:
-            raise forms.ValidationError(
-                f"Enter the {str(self.label).lower()} in pounds, like {self.example}",
-                code="money",
-            )
-        whole, part = match.groups()
-        return int(whole) * 100 + int((part or "0").ljust(2, "0"))
 
 
 class StartClaimForm(Form):
