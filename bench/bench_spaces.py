@@ -229,7 +229,9 @@ def _client(number: int, race_ids: list[int], results) -> None:
                 title=f"Client {number}",
                 start=start,
                 end=start + timedelta(hours=2),
-                people=5,
+                # Five people, or as many as the room holds: a room for four refuses five
+                # for every client, and its slots would stay empty for that reason alone.
+                people=min(5, spaces[space_id].capacity),
             )
             won += 1
         except services.BookingRefused:
