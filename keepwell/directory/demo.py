@@ -255,6 +255,9 @@ LINKS = [
 STREETS = ["Church Street", "Mill Lane", "Station Road", "Market Street", "River View"]
 
 
+RIVERSIDE_BARS_ENDPOINT = "https://riverside-surgery.example.nhs.uk/fhir/$process-message"
+
+
 def organisations(place, specs) -> None:
     """The foundation's organisations (NHS bodies, practices, the groups), parents first;
     keepwell.demo.place runs this before the logins, which name them."""
@@ -285,6 +288,12 @@ def load(place) -> None:
         for source, kind, target in LINKS:
             directory.link_organisations(orgs[source], orgs[target], kind=kind, by=connector)
         _relationships(place, orgs)
+        # Riverside Surgery's GP system takes BaRS referrals (a made-up address: the demo's
+        # messages to systems go to the local fake, never out).
+        riverside = orgs["riverside-surgery"]
+        if not riverside.bars_endpoint:
+            riverside.bars_endpoint = RIVERSIDE_BARS_ENDPOINT
+            riverside.save(update_fields=["bars_endpoint"])
 
 
 def _organisation(place, spec: Org) -> Organisation:

@@ -17,6 +17,7 @@ from keepwell.directory import services as directory
 from keepwell.directory.models import Service, ServiceCategory
 from keepwell.people.models import Consent, Person
 from keepwell.referrals import services
+from keepwell.referrals.fhir import service_system as fhir_service_system
 from keepwell.referrals.models import AcceptsFrom, Referral, Status
 
 # (organisation slug, name, category, description, accepts referrals, taking new people,
@@ -317,6 +318,123 @@ def _self_referral(place, found: dict[str, Service]) -> None:
     Referral.objects.filter(pk=referral.pk).update(source="demo:self")
 
 
+# The practice's GP system, as BaRS names it (a made-up address: replies go to the fake).
+PRACTICE_SYSTEM = "https://wellbrook-health-centre.example.nhs.uk/fhir/$process-message"
+BARS_MESSAGE_ID = "5c0a9f5e-7d1b-4f43-9d53-2d5b2b1f0a01"
+BARS_SOURCE = "bars:GP-2041"  # the source a BaRS referral keeps: its ServiceRequest identifier
+
+
+def _bars_message(person: Person, target: Service) -> dict:
+    """A BaRS referral as the practice's GP system sends one: the MessageHeader, the
+    ServiceRequest for the befriending service, the Patient, the Consent, a Flag for the
+    visit, and an Encounter keepwell keeps without mapping."""
+    urn = "urn:uuid:5c0a9f5e-7d1b-4f43-9d53-2d5b2b1f0a"
+    request, patient, consent, flag, encounter = (f"{urn}{n:02d}" for n in range(2, 7))
+    resources = [
+        {
+            "resourceType": "MessageHeader",
+            "id": BARS_MESSAGE_ID,
+            "eventCoding": {
+                "system": "https://fhir.nhs.uk/CodeSystem/message-events-bars",
+                "code": "servicerequest-request",
+            },
+            "source": {"name": "Wellbrook Health Centre GP system", "endpoint": PRACTICE_SYSTEM},
+            "reason": {"coding": [{"code": "new"}]},
+            "focus": [{"reference": request}],
+        },
+        {
+            "resourceType": "ServiceRequest",
+            "identifier": [
+                {"system": "https://wellbrook-hc.example.nhs.uk/referral", "value": "GP-2041"}
+            ],
+            "status": "active",
+            "intent": "order",
+            "priority": "routine",
+            "subject": {"reference": patient},
+            "performer": [
+                {"identifier": {"system": fhir_service_system(), "value": str(target.uuid)}}
+            ],
+            "reasonCode": [
+                {"text": "Lonely since her sister moved away; would like a weekly call"}
+            ],
+            "note": [
+                {"text": "She is deaf in her left ear: speak clearly, and call in the afternoon"}
+            ],
+        },
+        {
+            "resourceType": "Patient",
+            "name": [{"family": person.family_name, "given": [person.given_name]}],
+            "birthDate": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "address": [{"postalCode": person.postcode}],
+        },
+        {
+            "resourceType": "Consent",
+            "status": "active",
+            "scope": {"coding": [{"code": "patient-privacy"}]},
+            "patient": {"reference": patient},
+        },
+        {
+            "resourceType": "Flag",
+            "status": "active",
+            "code": {"text": "Lives alone; has a key safe"},
+            "subject": {"reference": patient},
+        },
+        {"resourceType": "Encounter", "status": "finished", "subject": {"reference": patient}},
+    ]
+    urls = [f"urn:uuid:{BARS_MESSAGE_ID}", request, patient, consent, flag, encounter]
+    for resource in resources[1:]:
+        if resource.get("birthDate") is None:
+            resource.pop("birthDate", None)
+    return {
+        "resourceType": "Bundle",
+        "id": "5c0a9f5e-7d1b-4f43-9d53-2d5b2b1f0a00",
+        "type": "message",
+        "entry": [{"fullUrl": u, "resource": r} for u, r in zip(urls, resources, strict=True)],
+    }
+
+
+def _by_bars(place, found: dict[str, Service]) -> None:
+    """The practice's GP system refers someone by BaRS and hears back as the coordinator
+    accepts; Sam asks Riverside Surgery, whose system takes BaRS, to review someone."""
+    import json
+
+    from keepwell.referrals.bars import receiving
+
+    coordinator = place.users["coordinator"]
+    target = found["Friendly phone calls"]
+    if not Referral.objects.filter(source=BARS_SOURCE).exists():
+        with doors.held_open(target):
+            answer = receiving.receive(
+                json.dumps(_bars_message(place.people[8], target)),
+                by=place.users["connector"],
+                within_transaction=True,
+            )
+        if answer.status != 200:
+            raise RuntimeError(f"the demo's BaRS referral was refused: {answer.body}")
+        referral = Referral.objects.get(source=BARS_SOURCE)
+        # Accepted in keepwell: the practice's system hears of it (a reply in the outbox).
+        services.change_status(
+            referral,
+            Status.ACCEPTED,
+            by=coordinator,
+            note="Jo will call on Thursday afternoon",
+            via="demo",
+        )
+    if not _done("review-bars"):
+        riverside = place.organisations["riverside-surgery"]
+        services.refer_to_practice(
+            place.people[9],
+            riverside,
+            "Keeps missing her repeat prescription; the pharmacy says nothing was ordered",
+            coordinator,
+            source="demo:review-bars",
+            from_organisation=place.organisations["wellbrook-mutual-aid"],
+            consent_how=Consent.How.PHONE,
+            via="demo",
+            now=_at(1),
+        )
+
+
 def load(place) -> None:
     found = demo_services(place)
     for story in STORIES:
@@ -324,5 +442,6 @@ def load(place) -> None:
             _to_community(place, story, found)
     _to_practice(place)
     _self_referral(place, found)
+    _by_bars(place, found)
     # The late one has been chased: a reminder, then an escalation.
     services.remind_and_escalate()

@@ -7,7 +7,7 @@ from keepwell.directory.models import Service
 from keepwell.messaging.models import Message
 from keepwell.outcomes import services as outcomes
 from keepwell.outcomes.models import Answer, Response
-from keepwell.referrals.models import Direction, Referral, Status
+from keepwell.referrals.models import BarsMessage, Direction, Referral, Status
 
 
 def _counts():
@@ -33,6 +33,19 @@ def test_the_demo_has_referrals_in_every_state_and_answers_that_show_change(db):
     assert Message.objects.filter(kind="referral_escalation", channel="inbox").exists()
     full = Service.objects.get(name="Money and benefits advice")
     assert full.taking_new_people is False
+
+    # BaRS both ways: the practice's system referred someone and hears that it was
+    # accepted; Riverside Surgery's system was sent a review request.
+    received = Referral.objects.get(source="bars:GP-2041")
+    assert received.status == Status.ACCEPTED and "Lives alone" in received.safety_notes
+    bars = BarsMessage.objects.filter(referral=received)
+    assert set(bars.values_list("direction", "event")) == {
+        ("in", "servicerequest-request"),
+        ("out", "servicerequest-response"),
+    }
+    sent = Referral.objects.get(source="demo:review-bars")
+    assert sent.bars_messages.filter(direction="out", event="servicerequest-request").exists()
+    assert Message.objects.filter(channel="fhir", to__contains="riverside-surgery").count() == 1
 
     rows = outcomes.cohort(8, "service", ["3cs"])
     shown = [row for row in rows if not row.suppressed]

@@ -256,6 +256,7 @@ def test_priya_adds_the_health_centre_s_community_room_and_groups_find_it(
     client_priya = as_user(world.priya)
     mine = client_priya.get(reverse("spaces:mine")).content.decode()
     assert reverse("spaces:new_space", args=[world.practice.slug]) in mine
+    assert mine.count("Spaces you look after") == 1 and mine.count("Add a room or space") == 1
 
     page = client_priya.post(
         reverse("spaces:new_space", args=[world.practice.slug]), _space_form(room.location)

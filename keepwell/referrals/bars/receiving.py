@@ -63,9 +63,15 @@ def info(diagnostics: str, where: str | None = None) -> Issue:
     return Issue("information", "informational", diagnostics, where, 200)
 
 
-def receive(body: bytes | str, *, by, target_header: str = "") -> Answer:
+def receive(
+    body: bytes | str, *, by, target_header: str = "", within_transaction: bool = False
+) -> Answer:
     """Answer one BaRS message sent by ``by`` (a token's user); ``target_header`` is the
-    NHSD-Target-Identifier header, if sent. Never raises for what the sender sent."""
+    NHSD-Target-Identifier header, if sent. Never raises for what the sender sent.
+
+    A request is answered in a transaction of its own (durable: committed when the answer
+    is given). ``within_transaction`` lets a caller that is already in one (the demo
+    place's loading) receive a referral as part of it."""
     try:
         data = fhir.read_bundle_json(body)
     except fhir.BundleRejected as rejected:
@@ -79,7 +85,8 @@ def receive(body: bytes | str, *, by, target_header: str = "") -> Answer:
     if message.problems:
         return _refused(message.problems, message.status)
     try:
-        return _receive(data, message, by=by, target=header_target(target_header))
+        run = _receive_nested if within_transaction else _receive
+        return run(data, message, by=by, target=header_target(target_header))
     except Refused as refused:
         return _refused(refused.issues, refused.status)
 
@@ -88,8 +95,7 @@ def _refused(issues: list[Issue], status: int) -> Answer:
     return Answer(status, outcome(issues, status))
 
 
-@transaction.atomic(durable=True)
-def _receive(data: dict, message: Message, *, by, target: Target | None) -> Answer:
+def _receive_message(data: dict, message: Message, *, by, target: Target | None) -> Answer:
     kept = _claim(data, message, by)
     if isinstance(kept, Answer):
         return kept
@@ -105,6 +111,10 @@ def _receive(data: dict, message: Message, *, by, target: Target | None) -> Answ
     kept.answer_status, kept.answer = answer.status, answer.body
     kept.save(update_fields=["referral", "answer_status", "answer"])
     return answer
+
+
+_receive = transaction.atomic(durable=True)(_receive_message)
+_receive_nested = transaction.atomic(_receive_message)
 
 
 def _receive_response(data: dict, *, by) -> Answer:
