@@ -61,6 +61,7 @@ SHARED: dict[str, str] = {
     "directory.NHS_KINDS": "the NHS organisation kinds, for NHS-only choices",
     "directory.Service": "reference: services people are referred or signposted to",
     "directory.ServiceCategory": "the service category vocabulary",
+    "directory.Location": "reference: the buildings services run in and spaces are in",
     # help: volunteers and tasks, read by matching, messaging and the time bank.
     "help.Volunteer": "read: who may be matched, messaged or thanked",
     "help.VolunteerStatus": "the volunteer status vocabulary",

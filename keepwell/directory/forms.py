@@ -400,6 +400,7 @@ class ServiceForm(ModelForm):
             "phone",
             "email",
             "url",
+            "dos_service_id",
         ]
         widgets = {
             "category": forms.RadioSelect,
@@ -514,6 +515,11 @@ class SuggestNoteMixin:
 
 class ServiceSuggestForm(SuggestNoteMixin, ServiceForm):
     suggestion_note = SuggestNoteMixin.NOTE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Where NHS systems send referrals is the service's own to say, not a suggestion.
+        del self.fields["dos_service_id"]
 
 
 class OrganisationSuggestForm(SuggestNoteMixin, OrganisationForm):

@@ -396,6 +396,15 @@ class Service(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     url = models.URLField("Website", blank=True)
+    # How NHS systems name the service when they refer by BaRS (NHSD-Target-Identifier).
+    dos_service_id = models.CharField(
+        "NHS Directory of Services id",
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text="If the service is listed in the NHS Directory of Services: NHS systems "
+        "name it by this id when they refer",
+    )
     last_verified_at = models.DateTimeField(null=True, blank=True)
     last_verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from keepwell.accounts.services import create_token
 from keepwell.directory.models import Service
@@ -262,6 +263,51 @@ def test_the_service_is_found_by_its_organisation_s_ods_code(
 
     assert post(client, priya_token, data).status_code == 200
     assert Referral.objects.get().service == befriending
+
+
+DOS = "https://fhir.nhs.uk/Id/dos-service-id"
+
+
+def dos_header(value: str) -> str:
+    return base64.b64encode(json.dumps({"system": DOS, "value": value}).encode()).decode()
+
+
+def test_the_service_is_found_by_the_directory_of_services_id_on_its_page(
+    client, world, befriending, pantry, priya_token, as_user
+):
+    """Sam records the befriending service's NHS Directory of Services id on its page; the
+    111 system routes by that id, in the header or on the HealthcareService."""
+    page = as_user(world.sam).get(reverse("directory:service_edit", args=[befriending.uuid]))
+    assert "NHS Directory of Services id" in page.content.decode()
+    befriending.dos_service_id = "2000123456"
+    befriending.save(update_fields=["dos_service_id"])
+    by_header = example(EXAMPLES[1])
+    by_performer = copy.deepcopy(by_header)
+    by_performer["entry"][0]["resource"]["id"] = "by-performer"
+    by_performer["entry"][4]["resource"]["identifier"] = [{"system": DOS, "value": "2000123456"}]
+
+    first = client.post(
+        URL,
+        json.dumps(by_header),
+        content_type=FHIR,
+        HTTP_AUTHORIZATION=f"Bearer {priya_token}",
+        HTTP_NHSD_TARGET_IDENTIFIER=dos_header("2000123456"),
+    )
+    second = post(client, priya_token, by_performer)
+    elsewhere = copy.deepcopy(by_header)
+    elsewhere["entry"][0]["resource"]["id"] = "to-a-service-nobody-lists"
+    unknown = client.post(
+        URL,
+        json.dumps(elsewhere),
+        content_type=FHIR,
+        HTTP_AUTHORIZATION=f"Bearer {priya_token}",
+        HTTP_NHSD_TARGET_IDENTIFIER=dos_header("2000999999"),
+    )
+
+    assert (first.status_code, second.status_code) == (200, 200), second.content
+    assert [r.service for r in Referral.objects.order_by("pk")] == [befriending, befriending]
+    assert unknown.status_code == 404
+    assert "NHS Directory of Services id" in issues(unknown)[0]["diagnostics"]
 
 
 def test_a_service_keepwell_does_not_have_is_a_404_and_none_named_a_400(

@@ -73,6 +73,7 @@ SERVICE_FIELDS = [
     "phone",
     "email",
     "url",
+    "dos_service_id",
 ]
 
 

@@ -20,7 +20,15 @@ from keepwell.accounts.models import Role
 from keepwell.directory.models import Organisation, Service
 from keepwell.people.models import Person
 from keepwell.referrals import services
-from keepwell.referrals.bars.message import ODS, Issue, Message, PatientIn, Target, error
+from keepwell.referrals.bars.message import (
+    DOS_SERVICE_ID,
+    ODS,
+    Issue,
+    Message,
+    PatientIn,
+    Target,
+    error,
+)
 from keepwell.referrals.fhir import service_system
 
 # The BaRS proxy names the receiving service in this header: base64 of
@@ -63,9 +71,11 @@ def header_target(raw: str) -> Target | None:
         return Target("keepwell", value, TARGET_HEADER)
     if system == ODS:
         return Target("ods", value, TARGET_HEADER)
+    if system == DOS_SERVICE_ID.lower():
+        return Target("dos", value, TARGET_HEADER)
     raise refuse(
         f"keepwell knows no service by {named['system']} {value}: name it by "
-        f"{service_system()} or an ODS code",
+        f"{service_system()}, an NHS Directory of Services id or an ODS code",
         None,
         "not-found",
         404,
@@ -79,7 +89,8 @@ def find_service(message: Message, header: Target | None) -> Service:
     if not targets:
         raise refuse(
             f"Name the keepwell service: a performer with identifier system "
-            f"{service_system()}, a HealthcareService or Organization with an ODS code, or "
+            f"{service_system()} or an NHS Directory of Services id, a HealthcareService or "
+            "Organization with an ODS code, or "
             f"the {TARGET_HEADER} header",
             f"{message.request_at}.performer",
             "required",
@@ -95,6 +106,10 @@ def find_service(message: Message, header: Target | None) -> Service:
             except ValueError:
                 continue
             found = published.filter(uuid=wanted).first()
+            if found is not None:
+                return found
+        elif target.how == "dos":
+            found = published.filter(dos_service_id=target.value).order_by("pk").first()
             if found is not None:
                 return found
     for target in targets:
@@ -115,7 +130,13 @@ def find_service(message: Message, header: Target | None) -> Service:
                 400,
             )
     first = targets[0]
-    raise refuse(f"keepwell has no service {first.value}", first.where, "not-found", 404)
+    named_by = {"dos": "NHS Directory of Services id ", "ods": "ODS code "}.get(first.how, "")
+    raise refuse(
+        f"keepwell has no service with {named_by or 'identifier '}{first.value}",
+        first.where,
+        "not-found",
+        404,
+    )
 
 
 def sending_organisation(message: Message, by) -> Organisation | None:

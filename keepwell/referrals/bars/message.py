@@ -43,6 +43,8 @@ VALIDATION = "validation"
 NHS_NUMBER = "https://fhir.nhs.uk/id/nhs-number"
 ODS = "https://fhir.nhs.uk/id/ods-organization-code"
 CLINICAL_URGENCY = "https://fhir.nhs.uk/codesystem/bars-clinical-urgency"
+# The NHS Directory of Services' id of a service: how NHS systems route BaRS referrals.
+DOS_SERVICE_ID = "https://fhir.nhs.uk/Id/dos-service-id"
 # BaRS clinical urgency codes keepwell reads as a request priority.
 URGENCY_CODES = {"clin-1": "asap"}
 # The longest each value may be where keepwell keeps it (BarsMessage's columns).
@@ -92,8 +94,9 @@ class PatientIn:
 @dataclass(frozen=True)
 class Target:
     """A way the message names the service it is for: keepwell's own service identifier
-    (``keepwell``), an organisation's ODS code (``ods``), with the HealthcareService's name
-    to choose among that organisation's services."""
+    (``keepwell``), the NHS Directory of Services id a service records on its page
+    (``dos``), an organisation's ODS code (``ods``), with the HealthcareService's name to
+    choose among that organisation's services."""
 
     how: str
     value: str
@@ -430,10 +433,13 @@ def _performer(request: dict, index: Index, message: Message, system: str) -> se
         where = f"{message.request_at}.performer[{n}]"
         performer = dict_of(performer)
         ident = dict_of(performer.get("identifier"))
-        if text_of(ident.get("system")).lower() == system.lower() and text_of(ident.get("value")):
+        ident_system = text_of(ident.get("system")).lower()
+        if ident_system == system.lower() and text_of(ident.get("value")):
             message.targets.append(
                 Target("keepwell", text_of(ident["value"]), f"{where}.identifier")
             )
+        elif ident_system == DOS_SERVICE_ID.lower() and text_of(ident.get("value")):
+            message.targets.append(Target("dos", text_of(ident["value"]), f"{where}.identifier"))
         ref = text_of(performer.get("reference"))
         if not ref:
             continue
@@ -454,6 +460,8 @@ def _performer(request: dict, index: Index, message: Message, system: str) -> se
         name = text_of(resource.get("name"))
         for k, value in identifiers(resource, system):
             message.targets.append(Target("keepwell", value, f"{_at(found)}.identifier[{k}]"))
+        for k, value in identifiers(resource, DOS_SERVICE_ID):
+            message.targets.append(Target("dos", value, f"{_at(found)}.identifier[{k}]"))
         owners = [found]
         provider = index.find(resource.get("providedBy"))
         if provider is not None:
