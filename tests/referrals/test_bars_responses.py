@@ -4,6 +4,7 @@ practice it went to may move it."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -18,7 +19,7 @@ from keepwell.referrals.fhir import status_system
 from keepwell.referrals.models import BarsMessage, Status
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.referrals.test_bars_bad_input import json_values
-from tests.referrals.test_bars_receiving import issues, post
+from tests.referrals.test_bars_receiving import DATA, issues, post
 from tests.referrals.test_bars_sender import ask_for_review, with_endpoint
 
 ANSWERS = "Bundle.entry[0].resource.response.identifier"
@@ -223,3 +224,22 @@ def test_the_response_reader_never_fails_on_any_json(data, header):
 
     assert all(issue.severity == "error" for issue in found.problems)
     assert found.status in {"", *Status.values}
+
+
+def test_the_published_validation_response_moves_nothing(client, world, sent, practice_system):
+    """BaRS's published ValidationResponse (trimmed: tests/data/bars/README.md), answering
+    a referral keepwell sent: a validation answer is a warning, never a step."""
+    referral, request = sent
+    body = json.loads((DATA / "validation-response-trimmed.json").read_text())
+    body["entry"][0]["resource"]["response"]["identifier"] = request.message_id
+
+    answer = post(client, practice_system, body)
+
+    assert answer.status_code == 200, answer.content
+    assert any("validation response" in i["diagnostics"] for i in issues(answer, "warning"))
+    referral.refresh_from_db()
+    assert referral.status == Status.SENT
+    # As published, it answers a request keepwell never sent.
+    unknown = json.loads((DATA / "validation-response-trimmed.json").read_text())
+    unknown["entry"][0]["resource"]["id"] = "another-answer"
+    assert post(client, practice_system, unknown).status_code == 404

@@ -35,6 +35,7 @@ from keepwell.referrals.bars.bundle import (
 from keepwell.referrals.bars.issues import Issue, error, warning
 
 RESPONSE_EVENT = "servicerequest-response"
+VALIDATION = "validation"  # the ServiceRequest category of BaRS's "would you take them?"
 RESPONSE_CODES = {"ok", "transient-error", "fatal-error"}
 # keepwell's referral statuses (``referrals.models.Status``), as plain words.
 ACCEPTED, DECLINED, CONTACTED = "accepted", "declined", "contacted"
@@ -147,6 +148,17 @@ def read_response(data: object, *, status_system: str) -> ResponseIn:
             if value:
                 found.request_ids.append(value)
     focus = [index.find(f) for f in list_of(header.get("focus"))]
+    for i in by_type.get("ServiceRequest", []):
+        categories = list_of(index.resources[i].get("category"))
+        if any(text_of(c.get("code")) == VALIDATION for cat in categories for c in codings(cat)):
+            # The answer to "would you take them?": nothing was referred, so nothing moves.
+            found.warnings.append(
+                warning(
+                    "A validation response answers a question; it moves no referral",
+                    f"{_at(i)}.category",
+                )
+            )
+            return found
     _status(found, index, by_type, [f for f in focus if f is not None], status_system)
     if code == "fatal-error":
         found.status, found.status_at = DECLINED, f"{_at(0)}.response.code"
