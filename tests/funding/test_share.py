@@ -80,3 +80,28 @@ def test_an_awards_page_shows_its_services_referrals_with_small_numbers_hidden(w
     rows = {row.name: (row.referrals, row.took_part) for row in figures.services}
     # 12 referrals round to 10; 3 took part is hidden; calls' referrals were before the award.
     assert rows == {"Food pantry": (10, "*"), "Phone calls": (0, 0)}
+
+
+def test_an_awards_page_shows_the_3cs_change_only_where_enough_people_answered(world, client):
+    """Twelve people on the funded pantry answered at the start and eight weeks on, each
+    better; only four did for the phone calls: their change is held back."""
+    from tests.outcomes.factories import BETTER_LATER, answer
+
+    pantry = ServiceFactory(organisation=world.mutual_aid, name="Food pantry")
+    calls = ServiceFactory(organisation=world.mutual_aid, name="Phone calls")
+    award = factories.award(world, services=(pantry, calls))
+    for service, people in ((pantry, 12), (calls, 4)):
+        for _ in range(people):
+            person = PersonFactory()
+            [start, *_] = answer(person, world.sam, referral=refer(world, service, person=person))
+            answer(person, world.sam, BETTER_LATER, plan=start.plan, weeks=8)
+
+    page = client.get(reverse("funding:award", args=[award.pk]))
+
+    change = {row.name: dict(row.change) for row in page.context["figures"].services}
+    assert change["Food pantry"] and all(
+        isinstance(v, float) and v > 0 for v in change["Food pantry"].values()
+    )
+    assert set(change["Phone calls"].values()) == {"*"}
+    text = page.content.decode()
+    assert "Change in control, contact and confidence at 8 weeks: Food pantry" in text
