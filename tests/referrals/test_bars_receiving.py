@@ -32,9 +32,13 @@ def example(name: str) -> dict:
     return json.loads((DATA / name).read_text())
 
 
+def target_header(system: str, value: str) -> str:
+    """An NHSD-Target-Identifier header, as the BaRS proxy sends it."""
+    return base64.b64encode(json.dumps({"system": system, "value": value}).encode()).decode()
+
+
 def target(service) -> str:
-    named = {"system": service_system(), "value": str(service.uuid)}
-    return base64.b64encode(json.dumps(named).encode()).decode()
+    return target_header(service_system(), str(service.uuid))
 
 
 @pytest.fixture
@@ -42,11 +46,13 @@ def priya_token(world):
     return create_token(world.priya, "GP system")[1]
 
 
-def post(client, token, data, *, service=None, content_type=FHIR):
+def post(client, token, data, *, service=None, to: str = "", content_type=FHIR):
+    """POST ``data`` with ``token``; the target header names ``service``, or is ``to``."""
     body = data if isinstance(data, (str, bytes)) else json.dumps(data)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    if service is not None:
-        headers["HTTP_NHSD_TARGET_IDENTIFIER"] = target(service)
+    named = target(service) if service is not None else to
+    if named:
+        headers["HTTP_NHSD_TARGET_IDENTIFIER"] = named
     return client.post(URL, body, content_type=content_type, **headers)
 
 
@@ -268,10 +274,6 @@ def test_the_service_is_found_by_its_organisation_s_ods_code(
 DOS = "https://fhir.nhs.uk/Id/dos-service-id"
 
 
-def dos_header(value: str) -> str:
-    return base64.b64encode(json.dumps({"system": DOS, "value": value}).encode()).decode()
-
-
 def test_the_service_is_found_by_the_directory_of_services_id_on_its_page(
     client, world, befriending, pantry, priya_token, as_user
 ):
@@ -282,27 +284,13 @@ def test_the_service_is_found_by_the_directory_of_services_id_on_its_page(
     befriending.dos_service_id = "2000123456"
     befriending.save(update_fields=["dos_service_id"])
     by_header = example(EXAMPLES[1])
-    by_performer = copy.deepcopy(by_header)
-    by_performer["entry"][0]["resource"]["id"] = "by-performer"
+    by_performer = with_id(by_header, "by-performer")
     by_performer["entry"][4]["resource"]["identifier"] = [{"system": DOS, "value": "2000123456"}]
+    elsewhere = with_id(by_header, "to-a-service-nobody-lists")
 
-    first = client.post(
-        URL,
-        json.dumps(by_header),
-        content_type=FHIR,
-        HTTP_AUTHORIZATION=f"Bearer {priya_token}",
-        HTTP_NHSD_TARGET_IDENTIFIER=dos_header("2000123456"),
-    )
+    first = post(client, priya_token, by_header, to=target_header(DOS, "2000123456"))
     second = post(client, priya_token, by_performer)
-    elsewhere = copy.deepcopy(by_header)
-    elsewhere["entry"][0]["resource"]["id"] = "to-a-service-nobody-lists"
-    unknown = client.post(
-        URL,
-        json.dumps(elsewhere),
-        content_type=FHIR,
-        HTTP_AUTHORIZATION=f"Bearer {priya_token}",
-        HTTP_NHSD_TARGET_IDENTIFIER=dos_header("2000999999"),
-    )
+    unknown = post(client, priya_token, elsewhere, to=target_header(DOS, "2000999999"))
 
     assert (first.status_code, second.status_code) == (200, 200), second.content
     assert [r.service for r in Referral.objects.order_by("pk")] == [befriending, befriending]

@@ -243,3 +243,13 @@ def test_the_published_validation_response_moves_nothing(client, world, sent, pr
     unknown = json.loads((DATA / "validation-response-trimmed.json").read_text())
     unknown["entry"][0]["resource"]["id"] = "another-answer"
     assert post(client, practice_system, unknown).status_code == 404
+
+
+def test_a_response_id_longer_than_keepwell_keeps_is_named_not_cut():
+    found = read_response(
+        response("request-1", message_id="x" * 101), status_system=status_system()
+    )
+
+    assert [(p.expression, p.code) for p in found.problems] == [
+        ("Bundle.entry[0].resource.id", "too-long")
+    ]

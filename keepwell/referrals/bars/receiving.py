@@ -106,7 +106,14 @@ def _receive_message(data: dict, message: Message, *, by, target: Target | None)
         referral, issues = None, _validate(message, target, by)
     else:
         referral, issues = _refer(message, target, by)
-    answer = Answer(200, _acknowledge(message, referral, [*issues, *message.warnings]))
+    return _keep_answer(kept, message, referral, [*issues, *message.warnings])
+
+
+def _keep_answer(
+    kept: BarsMessage, message: Message, referral: Referral | None, issues: list[Issue]
+) -> Answer:
+    """The 200 answer to ``message``, kept with its row so that a repeat gets it again."""
+    answer = Answer(200, _acknowledge(message, referral, issues))
     kept.referral = referral
     kept.answer_status, kept.answer = answer.status, answer.body
     kept.save(update_fields=["referral", "answer_status", "answer"])
@@ -120,14 +127,6 @@ _receive_nested = transaction.atomic(_receive_message)
 def _receive_response(data: dict, *, by) -> Answer:
     """A practice's answer to a referral keepwell sent it (``progress``)."""
     response = read_response(data, status_system=fhir.status_system())
-    if len(response.message_id) > LIMITS["message_id"]:
-        response.problems.append(
-            error(
-                f"The MessageHeader id is longer than {LIMITS['message_id']} characters",
-                "Bundle.entry[0].resource.id",
-                "too-long",
-            )
-        )
     if response.problems:
         return _refused(response.problems, response.http_status)
     try:
@@ -149,11 +148,7 @@ def _take_response(data: dict, response: ResponseIn, *, by) -> Answer:
     if isinstance(kept, Answer):
         return kept
     referral, issues = progress.apply(response, by=by)
-    answer = Answer(200, _acknowledge(as_message, referral, [*issues, *response.warnings]))
-    kept.referral = referral
-    kept.answer_status, kept.answer = answer.status, answer.body
-    kept.save(update_fields=["referral", "answer_status", "answer"])
-    return answer
+    return _keep_answer(kept, as_message, referral, [*issues, *response.warnings])
 
 
 def _claim(data: dict, message: Message, by) -> BarsMessage | Answer:

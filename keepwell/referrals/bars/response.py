@@ -33,6 +33,7 @@ from keepwell.referrals.bars.bundle import (
     unstorable,
 )
 from keepwell.referrals.bars.issues import Issue, error, warning
+from keepwell.referrals.bars.message import LIMITS
 
 RESPONSE_EVENT = "servicerequest-response"
 VALIDATION = "validation"  # the ServiceRequest category of BaRS's "would you take them?"
@@ -114,6 +115,14 @@ def read_response(data: object, *, status_system: str) -> ResponseIn:
     if not found.message_id:
         found.problems.append(
             error("The MessageHeader needs an id: a repeat is known by it", f"{_at(0)}.id")
+        )
+    elif len(found.message_id) > LIMITS["message_id"]:
+        found.problems.append(
+            error(
+                f"The MessageHeader id is longer than {LIMITS['message_id']} characters",
+                f"{_at(0)}.id",
+                "too-long",
+            )
         )
     found.event_system = text_of(dict_of(header.get("eventCoding")).get("system"))
     found.source_endpoint = text_of(dict_of(header.get("source")).get("endpoint"))
