@@ -36,8 +36,8 @@ class ServiceFigures:
 class AwardFigures:
     services: list[ServiceFigures]
     help_done: int | str
-    change_weeks: int = 8
-    min_cohort: int = 10
+    change_weeks: int  # the timepoint the change is measured at
+    min_cohort: int  # fewer people than this: the mean is held back
 
 
 def _span(award: Award) -> tuple[datetime, datetime]:

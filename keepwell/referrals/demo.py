@@ -7,6 +7,7 @@ before or after this one without duplicating them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -330,6 +331,13 @@ def _bars_message(person: Person, target: Service) -> dict:
     visit, and an Encounter keepwell keeps without mapping."""
     urn = "urn:uuid:5c0a9f5e-7d1b-4f43-9d53-2d5b2b1f0a"
     request, patient, consent, flag, encounter = (f"{urn}{n:02d}" for n in range(2, 7))
+    person_details: dict = {
+        "resourceType": "Patient",
+        "name": [{"family": person.family_name, "given": [person.given_name]}],
+        "address": [{"postalCode": person.postcode}],
+    }
+    if person.date_of_birth:
+        person_details["birthDate"] = person.date_of_birth.isoformat()
     resources = [
         {
             "resourceType": "MessageHeader",
@@ -361,12 +369,7 @@ def _bars_message(person: Person, target: Service) -> dict:
                 {"text": "She is deaf in her left ear: speak clearly, and call in the afternoon"}
             ],
         },
-        {
-            "resourceType": "Patient",
-            "name": [{"family": person.family_name, "given": [person.given_name]}],
-            "birthDate": person.date_of_birth.isoformat() if person.date_of_birth else None,
-            "address": [{"postalCode": person.postcode}],
-        },
+        person_details,
         {
             "resourceType": "Consent",
             "status": "active",
@@ -382,9 +385,6 @@ def _bars_message(person: Person, target: Service) -> dict:
         {"resourceType": "Encounter", "status": "finished", "subject": {"reference": patient}},
     ]
     urls = [f"urn:uuid:{BARS_MESSAGE_ID}", request, patient, consent, flag, encounter]
-    for resource in resources[1:]:
-        if resource.get("birthDate") is None:
-            resource.pop("birthDate", None)
     return {
         "resourceType": "Bundle",
         "id": "5c0a9f5e-7d1b-4f43-9d53-2d5b2b1f0a00",
@@ -396,8 +396,6 @@ def _bars_message(person: Person, target: Service) -> dict:
 def _by_bars(place, found: dict[str, Service]) -> None:
     """The practice's GP system refers someone by BaRS and hears back as the coordinator
     accepts; Sam asks Riverside Surgery, whose system takes BaRS, to review someone."""
-    import json
-
     from keepwell.referrals.bars import receiving
 
     coordinator = place.users["coordinator"]

@@ -10,7 +10,7 @@ from keepwell.core.forms import Form, PoundsField
 from keepwell.directory.models import Location, Organisation, Service
 from keepwell.places.postcodes import InvalidPostcode, Postcode
 from keepwell.places.services import PostcodeLookup
-from keepwell.spaces.models import Space
+from keepwell.spaces.models import Space, Weekday
 from keepwell.spaces.services import MAX_WEEKS
 from keepwell.spaces.times import aware
 
@@ -158,7 +158,6 @@ class CancelForm(Form):
     )
 
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 SPACE_FIELDS = [
     "name", "kind", "description", "capacity", "step_free", "hearing_loop", "quiet_room",
     "kitchen", "garden", "other_facilities", "free_for_community", "is_listed",
@@ -212,7 +211,7 @@ class SpaceForm(Form):
             "name", "id"
         )
         self.fields["location"].label_from_instance = lambda place: place.one_line
-        for day, name in enumerate(WEEKDAYS):
+        for day, name in Weekday.choices:
             self.fields[f"opens_{day}"] = forms.TimeField(
                 label=f"{name}: opens", required=False, widget=TimeInput
             )
@@ -223,7 +222,7 @@ class SpaceForm(Form):
     def clean(self):
         data = super().clean()
         hours = {}
-        for day, name in enumerate(WEEKDAYS):
+        for day, name in Weekday.choices:
             opens, closes = data.get(f"opens_{day}"), data.get(f"closes_{day}")
             if (opens is None) != (closes is None):
                 missing = f"closes_{day}" if closes is None else f"opens_{day}"

@@ -85,7 +85,6 @@ def space_detail(request, space_id: int):
             "previous": first - timedelta(weeks=1),
             "next": first + timedelta(weeks=1),
             "can_book": request.user.has_perm("spaces.book"),
-            "can_change": request.user.has_perm("spaces.manage_space", space),
             "manages": request.user.has_perm("spaces.manage_space", space),
         },
     )
