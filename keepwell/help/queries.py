@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -368,19 +368,20 @@ def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
 
     Each measure is a list of ``(month, key, postcode, area_id, n)``: help requests by
     kind of need, tasks done by kind of need, tasks that could not be done (unmet need)
-    and doorstep concerns by kind; the postcode is the person helped's (the volunteer's
-    home for tasks done, where the help came from).
+    and doorstep concerns by kind, and the volunteers who finished a task that month; the
+    postcode is the person helped's (the volunteer's home for tasks done and volunteers,
+    where the help came from).
     """
     from django.db.models.functions import TruncMonth
 
     from keepwell.help.models import HelpRequest
 
-    def rows(qs, when: str, key: str, postcode: str, area: str) -> list[tuple]:
+    def rows(qs, when: str, key: str, postcode: str, area: str, counted: str = "id") -> list[tuple]:
         grouped = (
             qs.filter(**{f"{when}__gte": since})
             .annotate(month=TruncMonth(when))
             .values_list("month", key, postcode, area)
-            .annotate(n=Count("id"))
+            .annotate(n=Count(counted, distinct=counted != "id"))
             .order_by()
         )
         return list(grouped)
@@ -409,6 +410,15 @@ def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
             "request__area_id",
         ),
         "concerns": rows(Concern.objects.all(), "raised_at", "kind", "person__postcode", "area_id"),
+        # Each volunteer once a month, however many tasks they finished (key: none).
+        "volunteers_active": rows(
+            tasks.filter(state=TaskState.DONE).annotate(none=Value("")),
+            "finished_at",
+            "none",
+            "volunteer__home_postcode",
+            "volunteer__area_id",
+            counted="volunteer_id",
+        ),
     }
 
 

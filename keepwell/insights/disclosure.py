@@ -162,6 +162,55 @@ def table(
     )
 
 
+@dataclass(frozen=True)
+class PublishedMeans:
+    """A table of means as it may be shown: each a number to one place, or ``"*"``."""
+
+    rows: tuple[Key, ...]
+    cols: tuple[Key, ...]
+    cells: dict[Cell, float | str | None]  # None: nobody answered
+    col_means: dict[Key, float | str | None]  # over every row
+
+
+def means(
+    cells: Mapping[Cell, tuple[int, float]],
+    rows: Sequence[Key],
+    cols: Sequence[Key],
+    *,
+    min_cohort: int = MIN_COHORT,
+) -> PublishedMeans:
+    """Publish means: ``cells`` maps ``(row, col)`` to (people, sum of their values).
+
+    A cell's mean is shown only over at least ``min_cohort`` people (``None`` where nobody
+    answered). A column's mean over
+    every row is shown only when the rows hidden in it add up to nobody or to at least
+    ``min_cohort`` people: otherwise the column mean and the shown cells would give back the
+    mean of a group too small to show.
+    """
+    rows, cols = tuple(rows), tuple(cols)
+    smallest = max(min_cohort, 1)
+    shown: dict[Cell, float | str | None] = {}
+    col_means: dict[Key, float | str | None] = {}
+    for c in cols:
+        people = total = hidden = 0
+        for r in rows:
+            n, added = cells.get((r, c), (0, 0.0))
+            if n < 0:
+                raise ValueError("a count of people cannot be negative")
+            people += n
+            total += added
+            if n == 0:
+                shown[(r, c)] = None  # nobody answered: no mean to hide or to show
+            elif n >= smallest:
+                shown[(r, c)] = round(added / n, 1)
+            else:
+                shown[(r, c)] = SUPPRESSED
+                hidden += n
+        safe = people >= smallest and (hidden == 0 or hidden >= smallest)
+        col_means[c] = None if people == 0 else round(total / people, 1) if safe else SUPPRESSED
+    return PublishedMeans(rows=rows, cols=cols, cells=shown, col_means=col_means)
+
+
 Name: TypeAlias = tuple[str, Key]
 
 

@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from keepwell.core import csvio
-from keepwell.insights.figures import BY, Report
+from keepwell.insights.figures import BY, SECTIONS, Report
 
 FIGURE = {
     "description": 'A count rounded to the nearest 5, 0, or "*" (1 to 7, or hidden so '
@@ -24,14 +24,21 @@ RATE = {
     "hidden; null when the population is not known.",
     "oneOf": [{"type": "number", "minimum": 0}, {"const": "*"}, {"type": "null"}],
 }
+MEAN = {
+    "description": 'A mean improvement in points to one decimal place; "*" when fewer than '
+    "the minimum cohort answered (or when it would give such a group's mean back); null "
+    "when nobody answered.",
+    "oneOf": [{"type": "number"}, {"const": "*"}, {"type": "null"}],
+}
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://keepwell.example/insights/public/schema.json",
     "title": "keepwell insights for a place",
-    "description": "Need, supply and unmet need in one place, by neighbourhood or IMD decile, "
-    "with small numbers suppressed (NHS rule: 1 to 7 hidden, others rounded to 5).",
+    "description": "Need, supply, unmet need, reach, reciprocity and outcomes in one place, "
+    "by neighbourhood or IMD decile, with small numbers suppressed (NHS rule: 1 to 7 hidden, "
+    "others rounded to 5; means only over the minimum cohort).",
     "type": "object",
-    "required": ["place", "period", "by", "refreshed_at", "imd_editions", "measures"],
+    "required": ["place", "period", "by", "refreshed_at", "imd_editions", "measures", "outcomes"],
     "additionalProperties": False,
     "properties": {
         "$schema": {"type": "string"},
@@ -59,10 +66,23 @@ SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["section", "measure", "title", "rows", "total", "by_month"],
+                "required": [
+                    "section",
+                    "measure",
+                    "title",
+                    "as_of_now",
+                    "rows",
+                    "total",
+                    "by_month",
+                ],
                 "additionalProperties": False,
                 "properties": {
-                    "section": {"enum": ["need", "supply", "unmet"]},
+                    "section": {"enum": [slug for slug, _, _ in SECTIONS]},
+                    "as_of_now": {
+                        "description": "Counted as things are now, whatever the period "
+                        "(services); by_month is then empty.",
+                        "type": "boolean",
+                    },
                     "measure": {"type": "string"},
                     "title": {"type": "string"},
                     "total": FIGURE,
@@ -85,6 +105,31 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "outcomes": {
+            "description": "Mean improvement between the start and the follow-up, by row and "
+            "question (for anxiety and loneliness, how far the score fell).",
+            "type": "object",
+            "required": ["weeks", "min_cohort", "questions"],
+            "additionalProperties": False,
+            "properties": {
+                "weeks": {"type": "integer", "minimum": 1},
+                "min_cohort": {"type": "integer", "minimum": 1},
+                "questions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["key", "title", "everyone", "rows"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "key": {"type": "string"},
+                            "title": {"type": "string"},
+                            "everyone": MEAN,
+                            "rows": {"type": "object", "additionalProperties": MEAN},
+                        },
+                    },
+                },
+            },
+        },
     },
 }
 
@@ -98,6 +143,7 @@ def as_json(report: Report, *, schema: str = SCHEMA["$id"]) -> dict[str, Any]:
                     "section": section,
                     "measure": b.measure,
                     "title": b.title,
+                    "as_of_now": b.snapshot,
                     "total": b.total,
                     "rows": [
                         {
@@ -122,6 +168,26 @@ def as_json(report: Report, *, schema: str = SCHEMA["$id"]) -> dict[str, Any]:
         "refreshed_at": report.refreshed.finished_at.isoformat() if report.refreshed else None,
         "imd_editions": report.editions,
         "measures": measures,
+        "outcomes": _outcomes_json(report),
+    }
+
+
+def _outcomes_json(report: Report) -> dict[str, Any]:
+    o = report.outcomes
+    if o is None:
+        return {"weeks": 1, "min_cohort": 1, "questions": []}
+    return {
+        "weeks": o.weeks,
+        "min_cohort": o.min_cohort,
+        "questions": [
+            {
+                "key": col,
+                "title": o.col_labels[col],
+                "everyone": o.means.col_means[col],
+                "rows": {row: o.means.cells[(row, col)] for row in o.rows},
+            }
+            for col in o.cols
+        ],
     }
 
 
@@ -129,7 +195,8 @@ CSV_HEADER = ["place", "from", "to", "section", "measure", "by", "row", "key", "
 
 
 def as_csv(report: Report) -> str:
-    """One published figure a line; ``key`` is "total", "per 1,000", a kind or a month."""
+    """One published figure a line; ``key`` is "total", "per 1,000", a kind or a month, or
+    for outcomes "mean change at N weeks"."""
     out = io.StringIO()
     writer = csvio.Writer(out)
     writer.writerow(CSV_HEADER)
@@ -145,4 +212,16 @@ def as_csv(report: Report) -> str:
                     writer.writerow([*start, row, b.col_labels[col], b.table.cells[(row, col)]])
             for m in b.months:
                 writer.writerow([*start, "all", f"{m:%Y-%m}", b.trend.col_totals[m.isoformat()]])
+    o = report.outcomes
+    if o is not None:
+        for col in o.cols:
+            start = [report.place.name, first, last, "outcomes", o.col_labels[col], report.by]
+            label = f"mean change at {o.weeks} weeks"
+            writer.writerow([*start, "all", label, _mean(o.means.col_means[col])])
+            for row in o.rows:
+                writer.writerow([*start, row, label, _mean(o.means.cells[(row, col)])])
     return out.getvalue()
+
+
+def _mean(value: float | str | None) -> float | str:
+    return "no answers" if value is None else value

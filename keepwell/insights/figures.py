@@ -14,22 +14,43 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from keepwell.core.charts import Chart, Series
+from keepwell.directory.models import ServiceCategory
 from keepwell.help import queries as help_queries
 from keepwell.insights import disclosure
 from keepwell.insights.disclosure import SUPPRESSED, Figure, Published
-from keepwell.insights.models import Measure, MonthlyCount, Refresh
+from keepwell.insights.models import SNAPSHOTS, Measure, MonthlyChange, MonthlyCount, Refresh
+from keepwell.messaging.models import Channel
+from keepwell.outcomes import figures as outcome_figures
 from keepwell.places import queries as places_queries
 from keepwell.places.models import Area
 from keepwell.referrals import queries as referral_queries
+from keepwell.timebank.services import reports as timebank_reports
 
 SECTIONS: list[tuple[str, str, list[str]]] = [
     ("need", "Need", [Measure.HELP_REQUESTS, Measure.REFERRALS, Measure.CONCERNS]),
-    ("supply", "Supply", [Measure.TASKS_DONE]),
-    ("unmet", "Unmet need", [Measure.TASKS_NOT_DONE, Measure.REFERRALS_DECLINED]),
+    (
+        "supply",
+        "Supply",
+        [
+            Measure.SERVICES,
+            Measure.VOLUNTEERS_ACTIVE,
+            Measure.TASKS_DONE,
+            Measure.TIMEBANK_MINUTES,
+        ],
+    ),
+    (
+        "unmet",
+        "Unmet need",
+        [Measure.TASKS_NOT_DONE, Measure.SERVICES_FULL, Measure.REFERRALS_DECLINED],
+    ),
+    ("reach", "Reach", [Measure.MESSAGES_DELIVERED, Measure.MESSAGES_FAILED]),
+    ("reciprocity", "Reciprocity", [Measure.RECIPROCITY]),
 ]
+# Kept in minutes, published in whole hours.
+IN_HOURS = {Measure.TIMEBANK_MINUTES}
 BY = {"area": "Neighbourhood", "decile": "IMD decile"}
 NOT_KNOWN = "not known"
 # A report is rebuilt at the latest after this long even if nothing was refreshed (labels
@@ -80,6 +101,7 @@ class Breakdown:
     # both show them, so neither's suppression can be undone by the other.
     row_totals: dict[str, Figure]
     total: Figure
+    snapshot: bool = False  # counted as things are now: no months
 
     @property
     def col_names(self) -> list[str]:
@@ -89,7 +111,7 @@ class Breakdown:
     def table_rows(self) -> list[dict]:
         return [
             {
-                "name": row if self.by == "area" or row == NOT_KNOWN else f"Decile {row}",
+                "name": _row_name(row, self.by),
                 "total": self.row_totals[row],
                 "rate": self.rates[row],
                 "cells": [self.table.cells[(row, c)] for c in self.cols],
@@ -111,7 +133,9 @@ class Breakdown:
             description=f"{self.title} in each {BY[self.by].lower()} of the place.",
         )
 
-    def trend_chart(self) -> Chart:
+    def trend_chart(self) -> Chart | None:
+        if self.snapshot:
+            return None
         return Chart(
             title=f"{self.title} by month",
             categories=tuple(f"{m:%b %Y}" for m in self.months),
@@ -136,6 +160,66 @@ class Report:
     sections: list[tuple[str, str, list[Breakdown]]] = field(default_factory=list)
     refreshed: Refresh | None = None
     editions: list[int] = field(default_factory=list)
+    outcomes: Changes | None = None
+
+
+@dataclass
+class Changes:
+    """Outcomes: the mean improvement since the start, by neighbourhood or decile."""
+
+    weeks: int
+    rows: list[str]
+    cols: list[str]
+    col_labels: dict[str, str]
+    means: disclosure.PublishedMeans
+    by: str
+    min_cohort: int = disclosure.MIN_COHORT
+
+    @property
+    def col_names(self) -> list[str]:
+        return [self.col_labels[c] for c in self.cols]
+
+    @property
+    def table_rows(self) -> list[dict]:
+        return [
+            {
+                "name": _row_name(row, self.by),
+                "cells": [self.means.cells[(row, c)] for c in self.cols],
+            }
+            for row in self.rows
+        ]
+
+    @property
+    def everyone(self) -> list[float | str | None]:
+        return [self.means.col_means[c] for c in self.cols]
+
+    def chart(self) -> Chart | None:
+        """The 3Cs, where they were asked: the change in each by row."""
+        three = [c for c in self.cols if c.startswith("3cs:")]
+        if not three:
+            return None
+        return Chart(
+            title=f"Change in the 3Cs at {self.weeks} weeks",
+            categories=tuple(_row_name(r, self.by) for r in self.rows),
+            series=tuple(
+                Series(
+                    self.col_labels[c],
+                    tuple(_mean(self.means.cells[(r, c)]) for r in self.rows),
+                )
+                for c in three
+            ),
+            unit="points",
+            description="Mean change in control, contact and confidence since the start "
+            f"(a rise is better), in each {BY[self.by].lower()} of the place.",
+        )
+
+
+def _row_name(row: str, by: str) -> str:
+    return row if by == "area" or row == NOT_KNOWN else f"Decile {row}"
+
+
+def _mean(figure: float | str | None) -> float | None:
+    return figure if isinstance(figure, float) else None
 
 
 def _number(figure: Figure | float) -> float | None:
@@ -171,10 +255,9 @@ def report(place: Area, period: Period, by: str = "area") -> Report:
 def _report(place: Area, period: Period, by: str) -> Report:
     neighbourhoods = list(Area.objects.filter(parent=place).order_by("name"))
     area_ids = Area.objects.with_descendants([place.pk])
+    in_period = Q(month__gte=period.first, month__lte=period.last)
     counts = (
-        MonthlyCount.objects.filter(
-            area_id__in=area_ids, month__gte=period.first, month__lte=period.last
-        )
+        MonthlyCount.objects.filter(Q(area_id__in=area_ids), in_period | Q(measure__in=SNAPSHOTS))
         .values_list("measure", "area_id", "lsoa", "key", "month")
         .annotate(total=Sum("n"))
         .order_by()
@@ -182,7 +265,17 @@ def _report(place: Area, period: Period, by: str) -> Report:
     lsoas_by_area = places_queries.area_lsoas(neighbourhoods)
     place_lsoas = set().union(*lsoas_by_area.values()) if lsoas_by_area else set()
     rows_seen = list(counts)
-    facts = places_queries.lsoa_facts(place_lsoas | {lsoa for _, _, lsoa, _, _, _ in rows_seen})
+    changes = list(
+        MonthlyChange.objects.filter(Q(area_id__in=area_ids), in_period)
+        .values_list("key", "area_id", "lsoa")
+        .annotate(people=Sum("n"), added=Sum("total"))
+        .order_by()
+    )
+    facts = places_queries.lsoa_facts(
+        place_lsoas
+        | {lsoa for _, _, lsoa, _, _, _ in rows_seen}
+        | {lsoa for _, _, lsoa, _, _ in changes}
+    )
     names = {a.pk: a.name for a in neighbourhoods}
 
     def row_of(area_id: int | None, lsoa: str) -> str:
@@ -202,17 +295,57 @@ def _report(place: Area, period: Period, by: str) -> Report:
                 in_decile[str(facts[lsoa].decile)].add(lsoa)
         residents = {d: _residents(in_decile[d], facts) if in_decile[d] else None for d in rows}
     labels = {**help_queries.count_labels(), **referral_queries.theme_labels(), "": "Not said"}
+    own_labels = {
+        Measure.VOLUNTEERS_ACTIVE: {"": "Volunteers"},
+        Measure.TIMEBANK_MINUTES: {**timebank_reports.category_labels(), "": "Not said"},
+        Measure.RECIPROCITY: timebank_reports.RECIPROCITY_LABELS,
+        Measure.MESSAGES_DELIVERED: dict(Channel.choices),
+        Measure.MESSAGES_FAILED: dict(Channel.choices),
+        Measure.SERVICES: dict(ServiceCategory.choices),
+        Measure.SERVICES_FULL: dict(ServiceCategory.choices),
+    }
     by_measure: dict[str, list[tuple[str, str, date, int]]] = defaultdict(list)
     for measure, area_id, lsoa, key, month, total in rows_seen:
         by_measure[measure].append((row_of(area_id, lsoa), key, month, total))
     result = Report(place=place, period=period, by=by)
     for slug, title, measures in SECTIONS:
         breakdowns = [
-            _breakdown(m, by_measure[m], rows, residents, labels, period, by) for m in measures
+            _breakdown(m, by_measure[m], rows, residents, own_labels.get(m, labels), period, by)
+            for m in measures
         ]
         result.sections.append((slug, title, breakdowns))
+    result.outcomes = _changes(
+        [
+            (row_of(area_id, lsoa), key, people, added)
+            for key, area_id, lsoa, people, added in changes
+        ],
+        rows,
+        by,
+    )
     result.editions = sorted({f.edition for f in facts.values() if f.edition})
     return result
+
+
+def _changes(found, rows, by) -> Changes:
+    cells: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0])
+    all_rows, keys = list(rows), set()
+    for row, key, people, added in found:
+        if row not in all_rows:
+            all_rows.append(row)
+        cells[(row, key)][0] += people
+        cells[(row, key)][1] += added
+        keys.add(key)
+    labels = outcome_figures.labels()
+    order = {key: i for i, key in enumerate(labels)}
+    cols = sorted(keys, key=lambda k: (order.get(k, len(order)), k))
+    return Changes(
+        weeks=outcome_figures.change_weeks(),
+        rows=all_rows,
+        cols=cols,
+        col_labels={k: str(labels.get(k, k)) for k in cols},
+        means=disclosure.means({k: (int(v[0]), v[1]) for k, v in cells.items()}, all_rows, cols),
+        by=by,
+    )
 
 
 def _residents(lsoas: set[str], facts) -> int | None:
@@ -233,11 +366,21 @@ def _breakdown(measure, found, rows, residents, labels, period, by) -> Breakdown
         cells[(row, key)] += total
         by_month[(row, month.isoformat())] += total
         keys.add(key)
+    if measure in IN_HOURS:  # whole hours, each added up in minutes first
+        cells = defaultdict(int, {k: (v + 30) // 60 for k, v in cells.items()})
+        by_month = defaultdict(int, {k: (v + 30) // 60 for k, v in by_month.items()})
+    snapshot = measure in SNAPSHOTS
     cols = sorted(keys, key=lambda k: labels.get(k, k))
     months = period.months()
+    if snapshot:
+        months = []
     table = disclosure.table(cells, all_rows, cols)
     trend = disclosure.table(by_month, all_rows, [m.isoformat() for m in months])
-    row_totals = {r: _agreed(table.row_totals[r], trend.row_totals[r]) for r in all_rows}
+    if snapshot:  # no trend published beside it
+        row_totals, total = dict(table.row_totals), table.total
+    else:
+        row_totals = {r: _agreed(table.row_totals[r], trend.row_totals[r]) for r in all_rows}
+        total = _agreed(table.total, trend.total)
     rates: dict[str, float | str] = {}
     for row in all_rows:
         shown, people = row_totals[row], residents.get(row)
@@ -252,14 +395,15 @@ def _breakdown(measure, found, rows, residents, labels, period, by) -> Breakdown
         title=Measure(measure).label,
         rows=all_rows,
         cols=cols,
-        col_labels={k: labels.get(k, k) for k in cols},
+        col_labels={k: str(labels.get(k, k)) for k in cols},
         table=table,
         trend=trend,
         months=months,
         residents={r: residents.get(r) for r in all_rows},
         rates=rates,
         row_totals=row_totals,
-        total=_agreed(table.total, trend.total),
+        total=total,
+        snapshot=snapshot,
         by=by,
     )
 

@@ -1,7 +1,8 @@
 """Insights' own tables: monthly roll-ups of other rooms' counts, and when they were made.
 
 Nothing here names a person: a row is how many of one measure fell in one month, in one
-LSOA and area, for one key (a kind of need, a theme). Pages and exports add these up and
+LSOA and area, for one key (a kind of need, a theme), or how much the people answered at
+a follow-up that month changed. Pages and exports add these up and
 pass every figure through :mod:`keepwell.insights.disclosure` before showing it.
 """
 
@@ -18,6 +19,18 @@ class Measure(models.TextChoices):
     TASKS_DONE = "tasks_done", "Help given by volunteers"
     TASKS_NOT_DONE = "tasks_not_done", "Help a volunteer could not give"
     REFERRALS_DECLINED = "referrals_declined", "Referrals declined"
+    VOLUNTEERS_ACTIVE = "volunteers_active", "Volunteers who helped (each once a month)"
+    TIMEBANK_MINUTES = "timebank_minutes", "Time bank hours given"
+    SERVICES = "services", "Services now"
+    SERVICES_FULL = "services_full", "Services not taking new people now"
+    MESSAGES_DELIVERED = "messages_delivered", "Messages that reached people"
+    MESSAGES_FAILED = "messages_failed", "Messages that reached no one"
+    RECIPROCITY = "reciprocity", "Time bank members giving and receiving (each once a month)"
+
+
+# Counted as they are now, not by month: kept under the month they were counted in, and
+# replaced whole at every refresh.
+SNAPSHOTS = (Measure.SERVICES, Measure.SERVICES_FULL)
 
 
 class MonthlyCount(models.Model):
@@ -35,6 +48,31 @@ class MonthlyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.measure} {self.key}: {self.n}"
+
+
+class MonthlyChange(models.Model):
+    """Outcomes' change since the start, for the people answered at a follow-up in a month.
+
+    Means are worked out on the page from ``total`` / ``n`` and shown only over at least
+    the minimum cohort; ``total`` is the sum of each person's improvement (the fall, for a
+    question where lower is better), so it may be below zero.
+    """
+
+    month = models.DateField()
+    key = models.CharField(max_length=60)  # "3cs:control", "ucla3:total"
+    lsoa = models.CharField(max_length=9, blank=True)
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    n = models.PositiveIntegerField()
+    total = models.IntegerField()
+    improved = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="insight_change_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.key}: {self.total}/{self.n}"
 
 
 class Refresh(models.Model):

@@ -19,10 +19,15 @@ from django.db import transaction
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from keepwell.directory import services as directory_services
 from keepwell.help import queries as help_queries
-from keepwell.insights.models import Measure, MonthlyCount, Refresh
+from keepwell.insights.models import SNAPSHOTS, Measure, MonthlyChange, MonthlyCount, Refresh
+from keepwell.messaging import report as messaging_report
+from keepwell.outcomes import figures as outcome_figures
 from keepwell.places import queries as places_queries
+from keepwell.places import services as places_services
 from keepwell.referrals.models import Referral, Status
+from keepwell.timebank.services import reports as timebank_reports
 
 Row = tuple[date, str, str, int | None, int]  # month, key, postcode, area id, n
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
@@ -59,12 +64,22 @@ def _referral_rows(since: datetime) -> dict[str, list[Row]]:
 def _all_rows(since: datetime) -> dict[str, list[Row]]:
     found: dict[str, list[Row]] = dict(help_queries.monthly_counts(since))
     found.update(_referral_rows(since))
+    found.update(timebank_reports.monthly_counts(since))
+    found.update(messaging_report.monthly_counts(since))
     return found
+
+
+def _snapshot_rows(this_month: date) -> dict[str, list[Row]]:
+    return {
+        measure: [(this_month, key, postcode, area_id, n) for key, postcode, area_id, n in rows]
+        for measure, rows in directory_services.service_counts().items()
+    }
 
 
 @transaction.atomic
 def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh:
-    """Recount every measure from the start of last month (or from the beginning)."""
+    """Recount every measure from the start of last month (or from the beginning), and
+    the snapshots (services now) whole."""
     started = time.perf_counter()
     now = now or timezone.now()
     this_month = _month(now)
@@ -79,19 +94,38 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
         else timezone.make_aware(datetime.combine(first_month, datetime.min.time()))
     )
     found = _all_rows(since)
-    lsoa_of = places_queries.lsoas_of(
-        postcode for rows in found.values() for _, _, postcode, _, _ in rows
+    found.update(_snapshot_rows(this_month))
+    changes = outcome_figures.monthly_changes(since)
+    postcodes = {postcode for rows in found.values() for _, _, postcode, _, _ in rows}
+    postcodes |= {row[2] for row in changes}
+    lsoa_of = places_queries.lsoas_of(postcodes)
+    # Rows a room could not place in an area (a time bank member has only a postcode) are
+    # placed by their postcode, as a person's own record would be.
+    area_of = places_services.areas_of(
+        {pc for rows in found.values() for _, _, pc, area, _ in rows if area is None and pc}
+        | {row[2] for row in changes if row[3] is None and row[2]}
     )
     totals: dict[tuple, int] = defaultdict(int)
     for measure, rows in found.items():
         for month, key, postcode, area_id, n in rows:
-            totals[
-                (measure, _month(month), key or "", lsoa_of.get(postcode or "", ""), area_id)
-            ] += n
-    stale = MonthlyCount.objects.all()
+            postcode = postcode or ""
+            area_id = area_id if area_id is not None else area_of.get(postcode)
+            totals[(measure, _month(month), key or "", lsoa_of.get(postcode, ""), area_id)] += n
+    change_totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for month, key, postcode, area_id, n, change, improved in changes:
+        area_id = area_id if area_id is not None else area_of.get(postcode)
+        added = change_totals[(_month(month), key, lsoa_of.get(postcode, ""), area_id)]
+        added[0] += n
+        added[1] += change
+        added[2] += improved
+    stale = MonthlyCount.objects.exclude(measure__in=SNAPSHOTS)
+    stale_changes = MonthlyChange.objects.all()
     if first_month is not None:
         stale = stale.filter(month__gte=first_month)
+        stale_changes = stale_changes.filter(month__gte=first_month)
     stale.delete()
+    stale_changes.delete()
+    MonthlyCount.objects.filter(measure__in=SNAPSHOTS).delete()
     MonthlyCount.objects.bulk_create(
         (
             MonthlyCount(measure=measure, month=month, key=key, lsoa=lsoa, area_id=area_id, n=n)
@@ -99,6 +133,17 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
         ),
         batch_size=5000,
     )
+    MonthlyChange.objects.bulk_create(
+        (
+            MonthlyChange(
+                month=month, key=key, lsoa=lsoa, area_id=area_id, n=n, total=total, improved=better
+            )
+            for (month, key, lsoa, area_id), (n, total, better) in change_totals.items()
+        ),
+        batch_size=5000,
+    )
     return Refresh.objects.create(
-        first_month=first_month, seconds=time.perf_counter() - started, rows=len(totals)
+        first_month=first_month,
+        seconds=time.perf_counter() - started,
+        rows=len(totals) + len(change_totals),
     )

@@ -641,3 +641,24 @@ def csv_rows(audit: Audit) -> tuple[list[str], list[list]]:
             ]
         )
     return header, body
+
+
+def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
+    """Insights' reach figures since ``since``, by month: messages to people (not staff)
+    that were delivered, and that failed, by channel, as ``(month, channel, postcode,
+    area_id, n)``; the postcode is the person's. Nobody is named."""
+    from django.db.models.functions import TruncMonth
+
+    def rows(statuses) -> list[tuple]:
+        return list(
+            Message.objects.filter(person__isnull=False, queued_at__gte=since, status__in=statuses)
+            .annotate(month=TruncMonth("queued_at"))
+            .values_list("month", "channel", "person__postcode", "area_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+
+    return {
+        "messages_delivered": rows([Status.DELIVERED]),
+        "messages_failed": rows(list(FAILED)),
+    }

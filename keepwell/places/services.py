@@ -62,10 +62,21 @@ def area_for_postcode(postcode: str | Postcode | None) -> Area | None:
     pc = Postcode.parse(str(postcode)) if postcode else None
     if pc is None:
         return None
+    return best_area(pc, _listed(Area.objects.order_by("name", "pk")))
+
+
+def _listed(areas) -> list[tuple[Area, set[str]]]:
+    return [
+        (area, {" ".join(str(s).upper().split()) for s in area.postcode_sectors or ()})
+        for area in areas
+    ]
+
+
+def best_area(pc: Postcode, areas: list[tuple[Area, set[str]]]) -> Area | None:
+    """:func:`area_for_postcode` over areas already read (by name, then id) with their sectors."""
     best: Area | None = None
     best_rank = (-1, -1)
-    for area in Area.objects.order_by("name", "pk"):
-        listed = {" ".join(str(s).upper().split()) for s in area.postcode_sectors or ()}
+    for area, listed in areas:
         if pc.sector in listed:
             by = 1
         elif pc.outward in listed:
@@ -76,3 +87,15 @@ def area_for_postcode(postcode: str | Postcode | None) -> Area | None:
         if rank > best_rank:
             best, best_rank = area, rank
     return best
+
+
+def areas_of(postcodes) -> dict[str, int]:
+    """The id of :func:`area_for_postcode`'s area for each postcode, reading the areas once."""
+    areas = _listed(Area.objects.order_by("name", "pk"))
+    found: dict[str, int] = {}
+    for raw in set(postcodes):
+        pc = Postcode.parse(raw) if raw else None
+        area = best_area(pc, areas) if pc else None
+        if area is not None:
+            found[raw] = area.pk
+    return found

@@ -204,3 +204,41 @@ def test_the_attacker_does_recover_a_count_the_rules_would_have_hidden():
         ("row", "a"): 15,
     }
     assert recoverable(true, figures, naive) == [(("a", "x"), 1)]
+
+
+people_and_sums = st.dictionaries(
+    st.tuples(
+        st.sampled_from(["Riverside", "Northgate", "Eastfield"]), st.sampled_from(["a", "b"])
+    ),
+    st.tuples(st.integers(0, 40), st.integers(-200, 200)),
+)
+
+
+@given(people_and_sums)
+def test_no_mean_of_fewer_than_the_minimum_cohort_is_shown_or_can_be_worked_back(cells):
+    """A mean shows only over ten people or more; and the place's mean shows only when the
+    rows hidden beside it hold nobody or at least ten people together, so subtracting the
+    shown rows from it never gives a small group's mean."""
+    rows, cols = ["Riverside", "Northgate", "Eastfield"], ["a", "b"]
+
+    published = disclosure.means(cells, rows, cols)
+
+    for (row, col), (n, _) in cells.items():
+        shown = published.cells[(row, col)]
+        assert (shown is None) == (n == 0)
+        assert (shown == SUPPRESSED) == (0 < n < disclosure.MIN_COHORT)
+    for col in cols:
+        if isinstance(published.col_means[col], float):
+            hidden = sum(
+                cells.get((row, col), (0, 0))[0]
+                for row in rows
+                if published.cells[(row, col)] == SUPPRESSED
+            )
+            assert hidden == 0 or hidden >= disclosure.MIN_COHORT
+
+
+def test_a_mean_over_ten_people_is_shown_to_one_place():
+    published = disclosure.means({("Riverside", "control"): (12, 31)}, ["Riverside"], ["control"])
+
+    assert published.cells[("Riverside", "control")] == 2.6
+    assert published.col_means["control"] == 2.6

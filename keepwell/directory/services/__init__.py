@@ -34,7 +34,13 @@ from keepwell.directory.services.listings import (
     words_of,
     words_of_all,
 )
-from keepwell.directory.services.mapping import AreaRow, Mapping, mapping, organisations_in
+from keepwell.directory.services.mapping import (
+    AreaRow,
+    Mapping,
+    mapping,
+    organisations_in,
+    service_counts,
+)
 from keepwell.directory.services.organisations import (
     NetworkNode,
     _unique_slug,
@@ -94,6 +100,7 @@ __all__ = [
     "link_organisations",
     "log_interaction",
     "mapping",
+    "service_counts",
     "network_of",
     "networks",
     "organisation_snapshot",

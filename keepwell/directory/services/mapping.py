@@ -155,3 +155,34 @@ def organisations_in(area: Area | None):
         )
         .order_by("name")
     )
+
+
+def service_counts() -> dict[str, list[tuple]]:
+    """Insights' supply snapshot: published services now, as ``(key, postcode, area_id, n)``.
+
+    ``services`` counts each published service once per building it runs in, by category
+    (a service run from no building, by phone or online, counts once in each area its
+    organisation serves, with no postcode); ``services_full`` counts the same for services
+    not taking new people. Directory data is about organisations: nobody is named.
+    """
+    published = Service.objects.published()
+    at = (
+        ServiceAtLocation.objects.filter(service__in=published)
+        .values_list("service__category", "location__postcode", "location__area_id")
+        .annotate(
+            n=Count("service_id", distinct=True),
+            full=Count("service_id", distinct=True, filter=Q(service__taking_new_people=False)),
+        )
+        .order_by()
+    )
+    nowhere = (
+        published.filter(at_locations__isnull=True, organisation__areas_served__isnull=False)
+        .values_list("category", "organisation__areas_served")
+        .annotate(n=Count("id"), full=Count("id", filter=Q(taking_new_people=False)))
+        .order_by()
+    )
+    rows = [*at, *((c, "", a, n, f) for c, a, n, f in nowhere)]
+    return {
+        "services": [(c, p, a, n) for c, p, a, n, _ in rows if n],
+        "services_full": [(c, p, a, f) for c, p, a, _, f in rows if f],
+    }

@@ -216,3 +216,60 @@ def ledger_problems(bank: TimeBank | None = None) -> list[str]:
                         "limit, with no flagged exchange to explain it"
                     )
     return problems
+
+
+# The exchanges in which time really changed hands between members (not chest top-ups,
+# donations or reversals), for insights' supply and reciprocity figures.
+_GIVING = (Exchange.Kind.EXCHANGE, Exchange.Kind.GROUP, Exchange.Kind.HELP_TASK)
+
+
+def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
+    """Insights' tallies of the time bank since ``since``, by month: no one named.
+
+    Each measure is a list of ``(month, key, postcode, area_id, n)`` like help's:
+    ``timebank_minutes`` is the time members gave, in minutes, by category (the giver's
+    postcode); ``reciprocity`` counts members once a month by whether they gave and
+    received that month ("both"), only gave ("gave") or only received ("received").
+    The area is left to insights to work out from the postcode.
+    """
+    moved = (
+        Movement.objects.filter(
+            exchange__state=Exchange.State.CONFIRMED,
+            exchange__kind__in=_GIVING,
+            exchange__confirmed_at__gte=since,
+            account__kind=Account.Kind.PERSON,
+        )
+        .annotate(month=TruncMonth("exchange__confirmed_at"))
+        .values_list("month", "exchange__category", "account_id", "account__postcode")
+        .annotate(
+            given=Sum("minutes", filter=Q(minutes__gt=0)), had=Count("id", filter=Q(minutes__lt=0))
+        )
+        .order_by()
+    )
+    minutes: dict[tuple, int] = defaultdict(int)
+    members: dict[tuple, list[bool]] = defaultdict(lambda: [False, False])
+    for month, category, account_id, postcode, given, had in moved.iterator(chunk_size=5000):
+        if given:
+            minutes[(month, category or "", postcode or "", None)] += given
+        seen = members[(month, account_id, postcode or "")]
+        seen[0] = seen[0] or bool(given)
+        seen[1] = seen[1] or bool(had)
+    reciprocity: dict[tuple, int] = defaultdict(int)
+    for (month, _, postcode), (gave, received) in members.items():
+        key = "both" if gave and received else "gave" if gave else "received"
+        reciprocity[(month, key, postcode, None)] += 1
+    return {
+        "timebank_minutes": [(*k, n) for k, n in minutes.items()],
+        "reciprocity": [(*k, n) for k, n in reciprocity.items()],
+    }
+
+
+RECIPROCITY_LABELS = {
+    "both": "Gave and received",
+    "gave": "Gave only",
+    "received": "Received only",
+}
+
+
+def category_labels() -> dict[str, str]:
+    return dict(Category.choices)
