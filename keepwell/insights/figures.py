@@ -252,6 +252,17 @@ def report(place: Area, period: Period, by: str = "area") -> Report:
     return found
 
 
+def warm(today: date) -> int:
+    """Make the reports most asked for (each place's last twelve months, by neighbourhood
+    and by decile) straight after a refresh, so nobody waits for them: returns how many."""
+    made = 0
+    for place in places():
+        for by in BY:
+            report(place, Period.last_twelve(today), by)
+            made += 1
+    return made
+
+
 def _report(place: Area, period: Period, by: str) -> Report:
     neighbourhoods = list(Area.objects.filter(parent=place).order_by("name"))
     area_ids = Area.objects.with_descendants([place.pk])

@@ -149,3 +149,19 @@ def test_the_schema_is_served_for_anyone_checking_a_file(client):
 
     assert served == SCHEMA
     jsonschema.Draft202012Validator.check_schema(served)
+
+
+def test_after_the_periodic_refresh_the_usual_pages_are_ready_before_anyone_asks(
+    wellbrook, client, monkeypatch
+):
+    from keepwell.insights import figures, tasks
+
+    tasks.refresh_insights.call()
+
+    def counted_again(*args):
+        raise AssertionError("the page was counted again, not taken from the refresh")
+
+    monkeypatch.setattr(figures, "_report", counted_again)
+    for by in ("area", "decile"):
+        page = client.get(reverse("insights:public", kwargs={"slug": wellbrook.slug}), {"by": by})
+        assert page.status_code == 200
