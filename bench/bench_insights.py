@@ -1,14 +1,16 @@
 """Benchmark: insights (issue 16) — the pages and exports over a large place, and a refresh.
 
-    python bench/bench_insights.py            # 100,000 people, 1,000 LSOAs, 1.5M rows
-    python bench/bench_insights.py --quick    # 3,000 people, 100 LSOAs, 30,000 rows
+    python bench/bench_insights.py            # 100,000 people, 1,000 LSOAs, 3.7M rows
+    python bench/bench_insights.py --quick    # 3,000 people, 100 LSOAs, 76,000 rows
     python bench/bench_insights.py --backends sqlite
 
 Each backend runs in its own process on a throwaway database (SQLite under var/bench/; for
 PostgreSQL ``keepwell_bench_insights`` on the server of DATABASE_URL, dropped afterwards).
 The world is written in bulk: one place of 50 neighbourhoods over ``lsoas`` LSOAs, each with
-an IMD 2025 decile and residents; people spread over them; help requests and referrals
-(with themes, a tenth declined) spread over the last year.
+an IMD 2025 decile and residents; people spread over them; help requests, referrals (with
+themes, a tenth declined) and messages (by text, email and letter, a tenth failed) spread
+over the last year; and outcome answers: the 3Cs at the start and at eight weeks, three
+answers each time, for a sixth as many people as there are answers.
 
 Cases (``<backend>`` is sqlite or postgres):
   <backend>/refresh/everything     refresh_s: every month counted again (a first install)
@@ -43,9 +45,9 @@ if str(ROOT) not in sys.path:
 
 BENCH_DIR = ROOT / "var" / "bench"
 PG_NAME = "keepwell_bench_insights"
-# people, LSOAs, help requests, referrals, requests per page
-FULL = (100_000, 1_000, 1_000_000, 500_000, 100)
-QUICK = (3_000, 100, 20_000, 10_000, 20)
+# people, LSOAs, help requests, referrals, requests per page, messages, outcome answers
+FULL = (100_000, 1_000, 1_000_000, 500_000, 100, 2_000_000, 200_000)
+QUICK = (3_000, 100, 20_000, 10_000, 20, 40_000, 6_000)
 NEIGHBOURHOODS = 50
 UNITS = "ABDEFGHJLNPQRSTUWXYZ"
 THEMES = ["loneliness", "money", "food", "housing", "mental_wellbeing", "digital"]
@@ -74,7 +76,14 @@ def _postcode(lsoa_index: int) -> tuple[str, int]:
     return f"{sector}{UNITS[unit % 20]}{UNITS[(unit // 20) % 20]}", hood
 
 
-def build_world(n_people: int, n_lsoas: int, n_requests: int, n_referrals: int):
+def build_world(
+    n_people: int,
+    n_lsoas: int,
+    n_requests: int,
+    n_referrals: int,
+    n_messages: int = 0,
+    n_answers: int = 0,
+):
     from django.db import transaction
     from django.utils import timezone
 
@@ -174,7 +183,85 @@ def build_world(n_people: int, n_lsoas: int, n_requests: int, n_referrals: int):
             Referral.objects.bulk_create(rows)
             rows = []
     Referral.objects.bulk_create(rows)
+    _messages(spread, n_messages, rng)
+    _outcomes(person_ids, n_answers, group, rng, now)
     return place, analyst, group, needs
+
+
+def _messages(spread, n: int, rng: random.Random) -> None:
+    from keepwell.messaging.models import Channel, Message, Purpose, Status
+
+    channels = [Channel.SMS, Channel.SMS, Channel.EMAIL, Channel.LETTER]
+    rows = []
+    for i, (pid, area_id, at) in enumerate(spread(n)):
+        failed = rng.random() < 0.1
+        rows.append(
+            Message(
+                idempotency_key=f"bench-{i}",
+                event=f"bench-{i}",
+                kind="broadcast",
+                purpose=Purpose.NEWS,
+                channel=rng.choice(channels),
+                person_id=pid,
+                area_id=area_id,
+                to="+447700900123",
+                audience="person",
+                body="Wellbrook's flu clinic is on Saturday.",
+                status=Status.PERMANENT_FAILURE if failed else Status.DELIVERED,
+                queued_at=at,
+                provider="fake",
+            )
+        )
+        if len(rows) == BATCH:
+            Message.objects.bulk_create(rows)
+            rows = []
+    Message.objects.bulk_create(rows)
+
+
+def _outcomes(person_ids, n_answers: int, group, rng: random.Random, now) -> None:
+    """The 3Cs at the start and eight weeks later: six answers a person."""
+    from keepwell.outcomes.models import Answer, Measure, OutcomePlan, Question, Response
+
+    measure = Measure.objects.get(code="3cs")
+    questions = list(Question.objects.current().filter(measure=measure))
+    people = rng.sample(person_ids, min(len(person_ids), n_answers // (2 * len(questions))))
+    plans = OutcomePlan.objects.bulk_create(
+        [OutcomePlan(person_id=pid, organisation=group) for pid, _ in people], batch_size=BATCH
+    )
+    responses, answers = [], []
+    for plan, (pid, area_id) in zip(plans, people, strict=True):
+        later = now - timedelta(minutes=rng.randrange(300 * 24 * 60))
+        start = {q.item: rng.randint(1, 6) for q in questions}
+        for weeks, at in ((0, later - timedelta(weeks=8)), (8, later)):
+            response = Response(
+                plan=plan,
+                measure=measure,
+                version=measure.version,
+                weeks=weeks,
+                answered_at=at,
+                how="phone",
+                person_id=pid,
+                area_id=area_id,
+            )
+            responses.append(response)
+            for q in questions:
+                value = start[q.item] if weeks == 0 else min(10, start[q.item] + rng.randint(-1, 3))
+                answers.append(
+                    Answer(
+                        response=response,
+                        question=q,
+                        value=value,
+                        baseline=start[q.item] if weeks else None,
+                        item=q.item,
+                        lower_is_better=q.lower_is_better,
+                        plan=plan,
+                        measure=measure,
+                        weeks=weeks,
+                        area_id=area_id,
+                    )
+                )
+    Response.objects.bulk_create(responses, batch_size=BATCH)
+    Answer.objects.bulk_create(answers, batch_size=BATCH)
 
 
 def child(backend: str, quick: bool) -> None:
@@ -189,9 +276,13 @@ def child(backend: str, quick: bool) -> None:
     from keepwell.help.models import HelpRequest
     from keepwell.insights import services
 
-    n_people, n_lsoas, n_requests, n_referrals, per_page = QUICK if quick else FULL
+    n_people, n_lsoas, n_requests, n_referrals, per_page, n_messages, n_answers = (
+        QUICK if quick else FULL
+    )
     call_command("migrate", verbosity=0)
-    place, analyst, group, needs = build_world(n_people, n_lsoas, n_requests, n_referrals)
+    place, analyst, group, needs = build_world(
+        n_people, n_lsoas, n_requests, n_referrals, n_messages, n_answers
+    )
 
     started = time.perf_counter()
     services.refresh(everything=True)

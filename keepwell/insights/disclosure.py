@@ -273,11 +273,12 @@ def _hide_until_safe(
     }
     if not small:  # nothing small to protect: secondary suppression was enough
         return
+    auditor = _Auditor(figures)
     while True:
         published = {
             name: (SUPPRESSED if name in hidden else count(value[name])) for name in figures
         }
-        exposed = audit(figures, published, protect=small)
+        exposed = auditor.exposed(published, protect=small)
         if not exposed:
             return
         # Hide the totals around the first exposed cell; the grand total last.
@@ -311,56 +312,81 @@ def audit(
     bounds): a cell is at least its sum's least minus the others' most, and at most its
     sum's most minus the others' least.
     """
-    cells = sorted(
-        (k for name, members in figures.items() if name[0] == "cell" for k in members), key=repr
-    )
-    index = {k: i for i, k in enumerate(cells)}
-    lo: NDArray[np.float64] = np.array(
-        [bounds(published[("cell", k)])[0] for k in cells], dtype=float
-    )
-    hi: NDArray[np.float64] = np.array(
-        [bounds(published[("cell", k)])[1] for k in cells], dtype=float
-    )
-    known: dict[frozenset[Cell], tuple[float, float]] = {}
-    for name, members in figures.items():
-        if name[0] != "cell" and published[name] != SUPPRESSED:
-            low, high = bounds(published[name])
-            old_low, old_high = known.get(members, (-math.inf, math.inf))
-            known[members] = (max(low, old_low), min(high, old_high))
-    published_sums = list(known.items())
-    for big, (b_lo, b_hi) in published_sums:
-        for small, (s_lo, s_hi) in published_sums:
-            if small < big and (rest := big - small) not in known:
-                known[rest] = (b_lo - s_hi, b_hi - s_lo)
-    sums = [
-        (np.fromiter((index[k] for k in members), dtype=np.intp, count=len(members)), s_lo, s_hi)
-        for members, (s_lo, s_hi) in known.items()
-    ]
-    # Each sum narrows its cells at once: a cell is at most the sum's most less the others'
-    # least, and at least the sum's least less the others' most (unbounded while another
-    # cell in it is). Repeated over every sum until nothing narrows.
-    for _ in range(ROUNDS):
-        changed = False
-        for at, s_lo, s_hi in sums:
-            now_lo, now_hi = lo[at], hi[at]
-            others_low = now_lo.sum() - now_lo
-            finite = np.isfinite(now_hi)
-            unbounded = len(now_hi) - int(finite.sum())
-            finite_high = np.where(finite, now_hi, 0.0)
-            others_high = np.where(
-                unbounded - (~finite) > 0, math.inf, finite_high.sum() - finite_high
-            )
-            new_low = np.maximum(now_lo, s_lo - others_high)
-            new_high = np.minimum(now_hi, s_hi - others_low)
-            if (new_low > now_lo).any() or (new_high < now_hi).any():
-                lo[at], hi[at] = new_low, new_high
-                changed = True
-        if not changed:
-            break
-    return [
-        k
-        for k in cells
-        if published[("cell", k)] == SUPPRESSED
-        and (protect is None or k in protect)
-        and hi[index[k]] - lo[index[k]] + 1 < MIN_CANDIDATES
-    ]
+    return _Auditor(figures).exposed(published, protect=protect)
+
+
+class _Auditor:
+    """:func:`audit` for one table, its sums laid out once for every round of hiding."""
+
+    def __init__(self, figures: Mapping[Name, frozenset[Cell]]) -> None:
+        self.cells = sorted(
+            (k for name, members in figures.items() if name[0] == "cell" for k in members),
+            key=repr,
+        )
+        index = {k: i for i, k in enumerate(self.cells)}
+        self.index = index
+
+        def mask(members: frozenset[Cell]) -> NDArray[np.bool_]:
+            chosen = np.zeros(len(index), dtype=bool)
+            chosen[[index[k] for k in members]] = True
+            return chosen
+
+        self.totals = [(name, members) for name, members in figures.items() if name[0] != "cell"]
+        masks = {name: mask(members) for name, members in self.totals}
+        self.at = {name: np.flatnonzero(masks[name]) for name, _ in self.totals}
+        # Each pair of totals one inside the other: what is left is a sum a reader knows.
+        self.rests: list[tuple[Name, Name, NDArray[np.intp]]] = []
+        for big, big_members in self.totals:
+            for small, small_members in self.totals:
+                if len(small_members) < len(big_members) and small_members < big_members:
+                    self.rests.append((big, small, np.flatnonzero(masks[big] & ~masks[small])))
+
+    def exposed(
+        self, published: Mapping[Name, Figure], *, protect: set[Cell] | None = None
+    ) -> list[Cell]:
+        cells, index = self.cells, self.index
+        lo: NDArray[np.float64] = np.array(
+            [bounds(published[("cell", k)])[0] for k in cells], dtype=float
+        )
+        hi: NDArray[np.float64] = np.array(
+            [bounds(published[("cell", k)])[1] for k in cells], dtype=float
+        )
+        shown = {
+            name: bounds(published[name])
+            for name, _ in self.totals
+            if published[name] != SUPPRESSED
+        }
+        sums = [(self.at[name], s_lo, s_hi) for name, (s_lo, s_hi) in shown.items()]
+        sums += [
+            (rest, shown[big][0] - shown[small][1], shown[big][1] - shown[small][0])
+            for big, small, rest in self.rests
+            if big in shown and small in shown
+        ]
+        # Each sum narrows its cells at once: a cell is at most the sum's most less the
+        # others' least, and at least the sum's least less the others' most (unbounded while
+        # another cell in it is). Repeated over every sum until nothing narrows.
+        for _ in range(ROUNDS):
+            changed = False
+            for at, s_lo, s_hi in sums:
+                now_lo, now_hi = lo[at], hi[at]
+                others_low = now_lo.sum() - now_lo
+                finite = np.isfinite(now_hi)
+                unbounded = len(now_hi) - int(finite.sum())
+                finite_high = np.where(finite, now_hi, 0.0)
+                others_high = np.where(
+                    unbounded - (~finite) > 0, math.inf, finite_high.sum() - finite_high
+                )
+                new_low = np.maximum(now_lo, s_lo - others_high)
+                new_high = np.minimum(now_hi, s_hi - others_low)
+                if (new_low > now_lo).any() or (new_high < now_hi).any():
+                    lo[at], hi[at] = new_low, new_high
+                    changed = True
+            if not changed:
+                break
+        return [
+            k
+            for k in cells
+            if published[("cell", k)] == SUPPRESSED
+            and (protect is None or k in protect)
+            and hi[index[k]] - lo[index[k]] + 1 < MIN_CANDIDATES
+        ]

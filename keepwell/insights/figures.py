@@ -267,33 +267,33 @@ def _report(place: Area, period: Period, by: str) -> Report:
     neighbourhoods = list(Area.objects.filter(parent=place).order_by("name"))
     area_ids = Area.objects.with_descendants([place.pk])
     in_period = Q(month__gte=period.first, month__lte=period.last)
-    counts = (
-        MonthlyCount.objects.filter(Q(area_id__in=area_ids), in_period | Q(measure__in=SNAPSHOTS))
-        .values_list("measure", "area_id", "lsoa", "key", "month")
-        .annotate(total=Sum("n"))
+    # Added up in the database by neighbourhood or by decile (kept on each roll-up row),
+    # so a page reads a few thousand sums however many LSOAs the place has.
+    group = "area_id" if by == "area" else "decile"
+    counted = MonthlyCount.objects.filter(
+        Q(area_id__in=area_ids), in_period | Q(measure__in=SNAPSHOTS)
+    )
+    # Two sums: by key for the tables, by month for the trends (each far fewer rows than
+    # by key and month).
+    by_key = list(counted.values_list("measure", group, "key").annotate(total=Sum("n")).order_by())
+    by_month_seen = list(
+        counted.values_list("measure", group, "month").annotate(total=Sum("n")).order_by()
+    )
+    changes = list(
+        MonthlyChange.objects.filter(Q(area_id__in=area_ids), in_period)
+        .values_list("key", group)
+        .annotate(people=Sum("n"), added=Sum("total"))
         .order_by()
     )
     lsoas_by_area = places_queries.area_lsoas(neighbourhoods)
     place_lsoas = set().union(*lsoas_by_area.values()) if lsoas_by_area else set()
-    rows_seen = list(counts)
-    changes = list(
-        MonthlyChange.objects.filter(Q(area_id__in=area_ids), in_period)
-        .values_list("key", "area_id", "lsoa")
-        .annotate(people=Sum("n"), added=Sum("total"))
-        .order_by()
-    )
-    facts = places_queries.lsoa_facts(
-        place_lsoas
-        | {lsoa for _, _, lsoa, _, _, _ in rows_seen}
-        | {lsoa for _, _, lsoa, _, _ in changes}
-    )
+    facts = places_queries.lsoa_facts(place_lsoas)
     names = {a.pk: a.name for a in neighbourhoods}
 
-    def row_of(area_id: int | None, lsoa: str) -> str:
+    def row_of(grouped: int | None) -> str:
         if by == "area":
-            return names.get(area_id or 0, NOT_KNOWN)
-        decile = facts[lsoa].decile if lsoa in facts else None
-        return str(decile) if decile else NOT_KNOWN
+            return names.get(grouped or 0, NOT_KNOWN)
+        return str(grouped) if grouped else NOT_KNOWN
 
     if by == "area":
         rows = [a.name for a in neighbourhoods]
@@ -315,21 +315,23 @@ def _report(place: Area, period: Period, by: str) -> Report:
         Measure.SERVICES: dict(ServiceCategory.choices),
         Measure.SERVICES_FULL: dict(ServiceCategory.choices),
     }
-    by_measure: dict[str, list[tuple[str, str, date, int]]] = defaultdict(list)
-    for measure, area_id, lsoa, key, month, total in rows_seen:
-        by_measure[measure].append((row_of(area_id, lsoa), key, month, total))
+    keyed: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for measure, grouped, key, total in by_key:
+        keyed[measure].append((row_of(grouped), key, total))
+    monthly: dict[str, list[tuple[str, date, int]]] = defaultdict(list)
+    for measure, grouped, month, total in by_month_seen:
+        monthly[measure].append((row_of(grouped), month, total))
     result = Report(place=place, period=period, by=by)
     for slug, title, measures in SECTIONS:
         breakdowns = [
-            _breakdown(m, by_measure[m], rows, residents, own_labels.get(m, labels), period, by)
+            _breakdown(
+                m, keyed[m], monthly[m], rows, residents, own_labels.get(m, labels), period, by
+            )
             for m in measures
         ]
         result.sections.append((slug, title, breakdowns))
     result.outcomes = _changes(
-        [
-            (row_of(area_id, lsoa), key, people, added)
-            for key, area_id, lsoa, people, added in changes
-        ],
+        [(row_of(grouped), key, people, added) for key, grouped, people, added in changes],
         rows,
         by,
     )
@@ -366,17 +368,18 @@ def _residents(lsoas: set[str], facts) -> int | None:
     return sum(known)
 
 
-def _breakdown(measure, found, rows, residents, labels, period, by) -> Breakdown:
+def _breakdown(measure, keyed, monthly, rows, residents, labels, period, by) -> Breakdown:
     cells: dict[tuple[str, str], int] = defaultdict(int)
     by_month: dict[tuple[str, str], int] = defaultdict(int)
     keys: set[str] = set()
     all_rows = list(rows)
-    for row, key, month, total in found:
+    for row, key, total in keyed:
         if row not in all_rows:
             all_rows.append(row)  # "not known": counted, never dropped
         cells[(row, key)] += total
-        by_month[(row, month.isoformat())] += total
         keys.add(key)
+    for row, month, total in monthly:
+        by_month[(row, month.isoformat())] += total
     if measure in IN_HOURS:  # whole hours, each added up in minutes first
         cells = defaultdict(int, {k: (v + 30) // 60 for k, v in cells.items()})
         by_month = defaultdict(int, {k: (v + 30) // 60 for k, v in by_month.items()})

@@ -38,6 +38,9 @@ class MonthlyCount(models.Model):
     measure = models.CharField(max_length=40, choices=Measure.choices)
     key = models.CharField(max_length=60, blank=True)
     lsoa = models.CharField(max_length=9, blank=True)
+    # The LSOA's IMD decile when counted (places' newest edition), so a page by decile
+    # adds up ten groups, not every LSOA; a refresh recounts everything when deciles change.
+    decile = models.PositiveSmallIntegerField(null=True, blank=True)
     area = models.ForeignKey(
         "places.Area", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -61,6 +64,9 @@ class MonthlyChange(models.Model):
     month = models.DateField()
     key = models.CharField(max_length=60)  # "3cs:control", "ucla3:total"
     lsoa = models.CharField(max_length=9, blank=True)
+    # The LSOA's IMD decile when counted (places' newest edition), so a page by decile
+    # adds up ten groups, not every LSOA; a refresh recounts everything when deciles change.
+    decile = models.PositiveSmallIntegerField(null=True, blank=True)
     area = models.ForeignKey(
         "places.Area", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -82,6 +88,8 @@ class Refresh(models.Model):
     finished_at = models.DateTimeField(default=timezone.now)
     seconds = models.FloatField()
     rows = models.PositiveIntegerField()
+    # What places' deciles were when counted: a different one means count everything again.
+    deciles_stamp = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-finished_at"]

@@ -5,8 +5,10 @@ counted into :class:`MonthlyCount` rows by month, LSOA, area and key, and pages 
 up. :func:`refresh` recounts from the start of last month (so late changes, a task
 finished or a referral declined today about last month's request, are caught) in one
 transaction: readers see the old counts or the new, never half. The periodic task runs it
-every quarter of an hour; ``refresh(everything=True)`` rebuilds every month (the demo, a
-first install). Each page says when its figures were last refreshed.
+every quarter of an hour; ``refresh(everything=True)`` rebuilds every month (the demo), as
+does the first refresh and any after the deciles held have changed (each row keeps its
+LSOA's decile, so pages by decile add up ten groups). Each page says when its figures were
+last refreshed.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
     started = time.perf_counter()
     now = now or timezone.now()
     this_month = _month(now)
+    stamp = places_queries.deciles_stamp()
+    last = Refresh.objects.order_by("-finished_at", "-pk").first()
+    if last is None or last.deciles_stamp != stamp:
+        everything = True  # deciles changed (or never counted): every row's decile may too
     first_month = (
         None
         if everything
@@ -99,6 +105,8 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
     postcodes = {postcode for rows in found.values() for _, _, postcode, _, _ in rows}
     postcodes |= {row[2] for row in changes}
     lsoa_of = places_queries.lsoas_of(postcodes)
+    facts = places_queries.lsoa_facts(set(lsoa_of.values()))
+    decile_of = {lsoa: f.decile for lsoa, f in facts.items()}
     # Rows a room could not place in an area (a time bank member has only a postcode) are
     # placed by their postcode, as a person's own record would be.
     area_of = places_services.areas_of(
@@ -110,7 +118,8 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
         for month, key, postcode, area_id, n in rows:
             postcode = postcode or ""
             area_id = area_id if area_id is not None else area_of.get(postcode)
-            totals[(measure, _month(month), key or "", lsoa_of.get(postcode, ""), area_id)] += n
+            lsoa = lsoa_of.get(postcode, "")
+            totals[(measure, _month(month), key or "", lsoa, area_id)] += n
     change_totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for month, key, postcode, area_id, n, change, improved in changes:
         area_id = area_id if area_id is not None else area_of.get(postcode)
@@ -128,7 +137,15 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
     MonthlyCount.objects.filter(measure__in=SNAPSHOTS).delete()
     MonthlyCount.objects.bulk_create(
         (
-            MonthlyCount(measure=measure, month=month, key=key, lsoa=lsoa, area_id=area_id, n=n)
+            MonthlyCount(
+                measure=measure,
+                month=month,
+                key=key,
+                lsoa=lsoa,
+                decile=decile_of.get(lsoa),
+                area_id=area_id,
+                n=n,
+            )
             for (measure, month, key, lsoa, area_id), n in totals.items()
         ),
         batch_size=5000,
@@ -136,7 +153,14 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
     MonthlyChange.objects.bulk_create(
         (
             MonthlyChange(
-                month=month, key=key, lsoa=lsoa, area_id=area_id, n=n, total=total, improved=better
+                month=month,
+                key=key,
+                lsoa=lsoa,
+                decile=decile_of.get(lsoa),
+                area_id=area_id,
+                n=n,
+                total=total,
+                improved=better,
             )
             for (month, key, lsoa, area_id), (n, total, better) in change_totals.items()
         ),
@@ -146,4 +170,5 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
         first_month=first_month,
         seconds=time.perf_counter() - started,
         rows=len(totals) + len(change_totals),
+        deciles_stamp=stamp,
     )

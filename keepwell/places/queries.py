@@ -83,3 +83,14 @@ def area_lsoas(areas) -> dict[int, set[str]]:
         if area_id is not None:
             found[area_id].add(lsoa)
     return found
+
+
+def deciles_stamp() -> str:
+    """Changes whenever the deciles held change (an edition imported, a file re-read), so
+    figures kept by decile know to be counted again. One aggregate query."""
+    from django.db.models import Count, Max, Sum
+
+    held = Deprivation.objects.aggregate(
+        n=Count("id"), newest=Max("edition"), deciles=Sum("imd_decile"), ranks=Sum("imd_rank")
+    )
+    return f"{held['n']}:{held['newest']}:{held['deciles']}:{held['ranks']}"

@@ -165,3 +165,17 @@ def test_after_the_periodic_refresh_the_usual_pages_are_ready_before_anyone_asks
     for by in ("area", "decile"):
         page = client.get(reverse("insights:public", kwargs={"slug": wellbrook.slug}), {"by": by})
         assert page.status_code == 200
+
+
+def test_when_new_deciles_are_imported_every_month_is_regrouped(wellbrook, client):
+    """Riverside's LSOA is found less deprived in a re-read file: the next periodic refresh
+    counts every month again, so its requests move from decile 1 to decile 5."""
+    Deprivation.objects.filter(lsoa=RIVERSIDE_LSOA).update(imd_decile=5)
+
+    refreshed = services.refresh()
+
+    assert refreshed.first_month is None  # everything, not just the last two months
+    url = reverse("insights:export_json", kwargs={"slug": wellbrook.slug})
+    by_row = {r["row"]: r for r in help_requests(client.get(url, {"by": "decile"}).json())["rows"]}
+    assert by_row["5"]["total"] == 10
+    assert by_row["1"]["total"] == 0
