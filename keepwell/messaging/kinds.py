@@ -287,6 +287,15 @@ _ALL = (
         "To whoever raised an issue or idea and left a way to hear back: ((title)), what they "
         "raised; ((status)), where it is now; the answer is on the public page at ((url)).",
     ),
+    Kind(
+        "survey_invitation",
+        "A “what matters to you” survey",
+        "news",
+        ("survey", "url", "code", "start"),
+        "To a resident who said yes to news: ((survey)), the survey's title; ((url)), a link "
+        "that answers it once; ((code)), the same one-time code to type at ((start)) (for a "
+        "letter). Answers carry no name.",
+    ),
 )
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in _ALL}

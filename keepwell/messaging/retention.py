@@ -1,5 +1,9 @@
 """What messages keep, and for how long: words for ``KEEPWELL_MESSAGE_RETENTION_DAYS``, then
-only the facts the communication audit needs (who, when, channel, language, status)."""
+only the facts the communication audit needs (who, when, channel, language, status).
+
+A survey invitation's words hold a one-time code that would tie a person to their
+anonymous answers: they are blanked as soon as the message is final (delivered, failed or
+cancelled), at the next hourly run, whatever the retention period."""
 
 from __future__ import annotations
 
@@ -11,9 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from keepwell.messaging.models import InboundMessage, Message
+from keepwell.messaging.models import FINAL, InboundMessage, Message
 
 REDACTED = "(redacted)"
+# Kinds whose words carry a code that must not stay beside the person it was sent to.
+CODES_INSIDE = ("survey_invitation",)
 
 
 @transaction.atomic
@@ -22,7 +28,9 @@ def redact_expired(now: datetime | None = None) -> tuple[int, int]:
     period and mark them redacted; returns (messages, texts) redacted. Each row once."""
     now = now or timezone.now()
     before = now - timedelta(days=settings.KEEPWELL_MESSAGE_RETENTION_DAYS)
-    expired = Message.objects.filter(queued_at__lt=before, redacted_at=None)
+    expired = Message.objects.filter(
+        Q(queued_at__lt=before) | Q(kind__in=CODES_INSIDE, status__in=FINAL), redacted_at=None
+    )
     words = {
         "subject": "",
         "body": "",

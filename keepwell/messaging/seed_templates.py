@@ -534,6 +534,25 @@ APPROVED: tuple[tuple[str, str, str, str, str], ...] = (
         "keepwell: “((title))”, que nos fez chegar, está agora: ((status)). "
         "Leia a resposta: ((url))",
     ),
+    # --- what matters to you ----------------------------------------------------------------
+    (
+        "survey_invitation",
+        "",
+        "en",
+        "What matters to you where you live?",
+        "keepwell: ((survey)). Tell the NHS and local partners what matters to you. It takes "
+        "a few minutes and your answers carry no name: ((url)) (or go to ((start)) and type "
+        "the code ((code))).",
+    ),
+    (
+        "survey_invitation",
+        "",
+        "pt",
+        "O que é importante para si onde vive?",
+        "keepwell: ((survey)). Diga ao NHS e aos parceiros locais o que é importante para si. "
+        "Leva poucos minutos e as respostas não levam o seu nome: ((url)) (ou vá a "
+        "((start)) e escreva o código ((code))).",
+    ),
     # --- words written by people: a broadcast's sender, a coordinator's reply --------------
     ("broadcast", "", "en", "News from keepwell", "((body))"),
     ("broadcast", "", "pt", "Notícias do keepwell", "((body))"),

@@ -59,14 +59,14 @@ def test_a_code_answers_once_in_portuguese_and_the_answer_carries_no_name(client
     sent = client.post(
         answer_url, {f"q{scale.pk}": "7", f"q{single.pk}": "1", f"q{multiple.pk}": ["0", "1"]}
     )
-    assert sent["Location"] == reverse("voice:survey_thanks")
+    assert sent["Location"] == reverse("voice:survey_thanks") + "?lang=pt"  # still Portuguese
     kept = SurveyResponse.objects.get()
     assert kept.language == "pt" and kept.area == world.riverside
     assert SurveyAnswer.objects.get(question=multiple).choices == [0, 1]
     assert not any(f.name in {"person", "user"} for f in SurveyResponse._meta.fields)
     again = client.post(answer_url, {f"q{scale.pk}": "1"})
     assert again.status_code == 410
-    assert "each code answers once" in again.content.decode()
+    assert "cada código só responde uma vez" in again.content.decode()
     assert SurveyResponse.objects.count() == 1
 
 
@@ -206,3 +206,69 @@ def test_a_priority_needs_an_owner_and_says_so(as_user, world):
     assert response.status_code == 400
     assert "Choose who owns it" in response.content.decode()
     assert not found.priorities.exists()
+
+
+def _wants_news(world, **fields):
+    from keepwell.messaging.models import Purpose
+    from keepwell.messaging.services import choose_purpose
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(area=world.riverside, postcode="WB2 1AB", **fields)
+    choose_purpose(person, Purpose.NEWS, True, how="online")
+    return person
+
+
+def test_ana_sends_the_survey_to_riversides_residents_who_want_news_and_answers_come_by_decile(
+    as_user, client, world
+):
+    """Ana leads Riverside. Three residents said yes to news (by text, email and, for one
+    who is offline, by letter); one said nothing. Each gets their own link or code; the
+    answers are counted by the IMD decile they were sent to, never by who they are."""
+    from keepwell.messaging.models import Message, Status
+    from keepwell.messaging.retention import redact_expired
+    from keepwell.places.models import Deprivation
+    from tests.factories import PersonFactory, PostcodeLocationFactory
+
+    PostcodeLocationFactory(postcode="WB2 1AB", lsoa="E01999201", is_demo=True)
+    Deprivation.objects.create(
+        lsoa="E01999201", edition=2025, lsoa_name="Wellbrook 001A", imd_rank=30, imd_decile=1
+    )
+    _wants_news(world, mobile="07700 900111")
+    _wants_news(world, email="lena@example.org")
+    _wants_news(world, no_digital=True, address_line_1="1 Mill Lane", town="Wellbrook", mobile="")
+    PersonFactory(area=world.riverside, postcode="WB2 1AB", mobile="07700 900222")
+    found = make_survey(by=world.sam)
+    url = reverse("voice:survey_send", args=[found.pk])
+
+    refused = as_user(world.sam).post(url, {"area": world.riverside.pk})
+    sent = as_user(world.ana).post(url, {"area": world.riverside.pk}, follow=True)
+    again = as_user(world.ana).post(url, {"area": world.riverside.pk}, follow=True)
+
+    assert refused.status_code == 400
+    assert "You may send surveys only to residents of your own areas" in refused.content.decode()
+    assert "Sent to 3 residents." in sent.content.decode()
+    assert "Sent to 0 residents. 3 had been sent it before" in again.content.decode()
+    invitations = list(found.invitations.all())
+    assert len(invitations) == 3 and {i.decile for i in invitations} == {1}
+    messages = Message.objects.filter(kind="survey_invitation")
+    assert sorted(messages.values_list("channel", flat=True)) == ["email", "letter", "sms"]
+    letter = messages.get(channel="letter")
+    assert surveys.spaced(invitations[0].code)[:4] in " ".join(
+        m.body for m in messages
+    )  # each message carries its own code
+    assert "/voice/answer/" in letter.body
+
+    text = messages.get(channel="sms")
+    code = next(i.code for i in invitations if surveys.spaced(i.code) in text.body)
+    scale = found.questions.get(kind="scale")
+    client.post(reverse("voice:survey_answer", args=[code]), {f"q{scale.pk}": "8"})
+    assert SurveyResponse.objects.get().decile == 1
+    results = as_user(world.nadia).get(
+        reverse("voice:survey_results", args=[found.pk]), {"by": "decile"}
+    )
+    assert "Decile 1" in results.content.decode()
+
+    # Once a message is final, its words (and the code in them) are blanked.
+    messages.update(status=Status.DELIVERED)
+    redact_expired()
+    assert set(messages.values_list("body", flat=True)) == {""}

@@ -233,3 +233,31 @@ def test_whoever_left_an_email_hears_each_answer_with_a_link_and_a_landline_is_f
     rang = make_item(title="Lights", contact="01632 960 001")
     services.answer(rang, status=Status.DISCUSSING, note="", by=world.priya)
     assert Message.objects.filter(kind="voice_answered").count() == 1
+
+
+def test_a_portuguese_speaker_raises_an_issue_supports_it_and_reads_the_answer_in_portuguese(
+    client, world
+):
+    """Rosa's browser asks for Portuguese: the form, its errors, the thank-you page, the
+    public list and the item all speak it, and the language follows her from page to page."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "pt"
+
+    form = client.get(reverse("voice:raise")).content.decode()
+    empty = client.post(reverse("voice:raise"), {"kind": "issue"}).content.decode()
+    sent = client.post(reverse("voice:raise") + "?lang=pt", {**RAISE, "area": world.riverside.pk})
+    thanks = client.get(sent["Location"]).content.decode()
+    item = VoiceItem.objects.get()
+    listing = client.get(reverse("voice:index")).content.decode()
+    supported = client.post(reverse("voice:support", args=[item.pk]) + "?lang=pt", follow=True)
+
+    assert "Apresentar um problema ou uma ideia" in form
+    assert "Isto não serve para emergências" in form
+    assert "Conte-nos mais: o que acontece agora e o que ajudaria" in empty
+    assert sent["Location"] == reverse("voice:raised") + "?lang=pt"
+    assert "Obrigado: foi enviado" in thanks
+    assert "Ouvido" in listing and "em Riverside" in listing
+    assert "apoiado por 0 pessoas" in listing
+    page = supported.content.decode()
+    assert "Obrigado: o seu apoio foi contado." in page
+    assert "Apoiado por 1 pessoa." in page
+    assert supported.redirect_chain[-1][0] == reverse("voice:item", args=[item.pk]) + "?lang=pt"

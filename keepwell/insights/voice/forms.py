@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from keepwell.accounts.models import STAFF_ROLES, User
 from keepwell.core.forms import Form
@@ -22,42 +23,42 @@ def _areas():
 
 class RaiseForm(Form):
     kind = forms.ChoiceField(
-        label="Is it an issue or an idea?",
+        label=_("Is it an issue or an idea?"),
         choices=Kind.choices,
         initial=Kind.ISSUE,
         widget=forms.RadioSelect,
     )
     title = forms.CharField(
-        label="In a few words, what is it?",
+        label=_("In a few words, what is it?"),
         max_length=150,
-        help_text="For example, “No bench at the bus stop by the health centre”",
+        help_text=_("For example, “No bench at the bus stop by the health centre”"),
     )
     body = forms.CharField(
-        label="Tell us more",
+        label=_("Tell us more"),
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="What happens now, who it affects, and what would make it better",
-        error_messages={"required": "Tell us more: what happens now and what would help"},
+        help_text=_("What happens now, who it affects, and what would make it better"),
+        error_messages={"required": _("Tell us more: what happens now and what would help")},
     )
     area = forms.ModelChoiceField(
-        label="Which part of town is it about?",
+        label=_("Which part of town is it about?"),
         queryset=Area.objects.none(),
         required=False,
-        empty_label="All of it, or not sure",
+        empty_label=_("All of it, or not sure"),
     )
     name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=100,
         required=False,
-        help_text="Never shown on the public page",
+        help_text=_("Never shown on the public page"),
     )
     contact = forms.CharField(
-        label="How can we let you know what happens?",
+        label=_("How can we let you know what happens?"),
         max_length=200,
         required=False,
-        help_text="A phone number or email address. Only the people who answer see it.",
+        help_text=_("A phone number or email address. Only the people who answer see it."),
     )
-    website = forms.CharField(label="Leave this box empty", required=False, max_length=200)
+    website = forms.CharField(label=_("Leave this box empty"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,10 +72,10 @@ class RaiseForm(Form):
 
 class FilterForm(Form):
     status = forms.ChoiceField(
-        label="Status", choices=[("", "Any status"), *Status.choices], required=False
+        label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False
     )
     area = forms.ModelChoiceField(
-        label="Part of town", queryset=Area.objects.none(), required=False, empty_label="All"
+        label=_("Part of town"), queryset=Area.objects.none(), required=False, empty_label=_("All")
     )
     hide_optional = True
 
@@ -241,11 +242,24 @@ class InviteForm(Form):
         self.fields["area"].queryset = _areas()
 
 
+class SendSurveyForm(Form):
+    area = forms.ModelChoiceField(
+        label="Which neighbourhood's residents",
+        queryset=Area.objects.none(),
+        help_text="Everyone there who said yes to news and broadcasts, by text, email or "
+        "letter as each prefers. People already sent this survey are not sent it again.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = _areas()
+
+
 class CodeForm(Form):
     code = forms.CharField(
-        label="Your code",
+        label=_("Your code"),
         max_length=30,
-        help_text="It is on your letter or in your text message, for example K7PX 3MQA 9R",
+        help_text=_("It is on your letter or in your text message, for example K7PX 3MQA 9R"),
     )
 
 
@@ -292,7 +306,7 @@ class AnswerSurveyForm(Form):
                     empty_value=None,
                     required=False,
                     widget=forms.RadioSelect,
-                    help_text="0 is the least, 10 the most",
+                    help_text=_("0 is the least, 10 the most"),
                 )
             self.fields[name] = field
             self.names[name] = question.pk

@@ -11,16 +11,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from keepwell.insights.voice import practice, questions
 
 
 class Status(models.TextChoices):
-    HEARD = "heard", "Heard"
-    DISCUSSING = "discussing", "Being discussed"
-    ACTING = "acting", "Acting on it"
-    DONE = "done", "Done"
-    NOT_POSSIBLE = "not_possible", "Not possible"
+    HEARD = "heard", _("Heard")
+    DISCUSSING = "discussing", _("Being discussed")
+    ACTING = "acting", _("Acting on it")
+    DONE = "done", _("Done")
+    NOT_POSSIBLE = "not_possible", _("Not possible")
 
 
 # Where an item may go from each status. "Not possible" may be reopened when things change.
@@ -34,8 +35,8 @@ NEXT: dict[str, tuple[str, ...]] = {
 
 
 class Kind(models.TextChoices):
-    ISSUE = "issue", "An issue"
-    IDEA = "idea", "An idea"
+    ISSUE = "issue", _("An issue")
+    IDEA = "idea", _("An idea")
 
 
 class Via(models.TextChoices):
@@ -254,6 +255,9 @@ class SurveyInvitation(models.Model):
     area = models.ForeignKey(
         "places.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The IMD decile where it was sent, when it went to a person by message (a letter
+    # printed for an area has none). Never who it went to: answers stay anonymous.
+    decile = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
 
@@ -271,6 +275,7 @@ class SurveyResponse(models.Model):
     area = models.ForeignKey(
         "places.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    decile = models.PositiveSmallIntegerField(null=True, blank=True)
     language = models.CharField(max_length=5, default="en")
     at = models.DateTimeField(default=timezone.now)
 

@@ -130,6 +130,8 @@ def place_summary() -> PlaceSummary:
 # --- Survey results: every figure through disclosure ----------------------------------------
 
 NO_AREA = "Area not known"
+NO_DECILE = "Decile not known"
+GROUPINGS = {"area": "neighbourhood", "decile": "IMD decile"}
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,28 @@ class QuestionResult:
     )
 
 
-def survey_results(survey: Survey) -> tuple[disclosure.Figure, list[QuestionResult]]:
-    """How many answered, and each question's results by area, suppressed."""
+def _group(response: SurveyResponse, by: str) -> str:
+    if by == "decile":
+        return f"Decile {response.decile}" if response.decile else NO_DECILE
+    return response.area.name if response.area else NO_AREA
+
+
+def _group_order(name: str):
+    # Deciles in number order (1, the most deprived, first); "not known" last.
+    number = name.removeprefix("Decile ")
+    return (name in (NO_AREA, NO_DECILE), int(number) if number.isdigit() else 0, name)
+
+
+def survey_results(
+    survey: Survey, by: str = "area"
+) -> tuple[disclosure.Figure, list[QuestionResult]]:
+    """How many answered, and each question's results by neighbourhood or by the IMD decile
+    the invitation went to, suppressed."""
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {sorted(GROUPINGS)}")
     responses = SurveyResponse.objects.filter(survey=survey).select_related("area")
-    area_of = {r.pk: (r.area.name if r.area else NO_AREA) for r in responses}
-    areas = tuple(sorted(set(area_of.values())))
+    area_of = {r.pk: _group(r, by) for r in responses}
+    areas = tuple(sorted(set(area_of.values()), key=_group_order))
     answers = SurveyAnswer.objects.filter(response__survey=survey).only(
         "response_id", "question_id", "choices", "score", "text"
     )
@@ -187,7 +206,7 @@ def survey_results(survey: Survey) -> tuple[disclosure.Figure, list[QuestionResu
                 ]
                 means.append((area, disclosure.mean(scores)))
             means.append(
-                ("All areas", disclosure.mean(a.score for a in given if a.score is not None))
+                ("Everyone", disclosure.mean(a.score for a in given if a.score is not None))
             )
         themes = _theme_table(question, given, area_of, areas) if question.kind == "text" else []
         results.append(

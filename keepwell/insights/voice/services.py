@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keepwell.accounts.models import STAFF_ROLES
 from keepwell.audit import services as audit
@@ -98,10 +99,10 @@ def support(item: VoiceItem, *, user=None, browser: str = "") -> bool:
     """Add one person's support; False when they had already given it (from this account,
     or from this browser signed in or not), so nobody is counted twice."""
     if item.is_hidden:
-        raise VoiceRefused("This item was removed by moderators and cannot be supported.")
+        raise VoiceRefused(_("This item was removed by moderators and cannot be supported."))
     user = audit.acting_user(user)
     if user is None and not browser:
-        raise VoiceRefused("Support needs cookies turned on, or signing in.")
+        raise VoiceRefused(_("Support needs cookies turned on, or signing in."))
     already = Q(user=user) if user is not None else Q(pk__in=[])
     if browser:
         already |= Q(browser=browser)

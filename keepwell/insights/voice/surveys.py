@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keepwell.audit import services as audit
 from keepwell.audit.models import Action, Purpose
@@ -27,6 +31,12 @@ from keepwell.insights.voice.models import (
     SurveyResponse,
     SurveyTheme,
 )
+from keepwell.messaging import audiences as message_audiences
+from keepwell.messaging import services as messaging
+from keepwell.messaging.models import Message
+from keepwell.messaging.models import Purpose as MessagePurpose
+from keepwell.messaging.services import To
+from keepwell.places import queries as places_queries
 
 # Codes are typed from a letter: no 0/O, 1/I/L, and long enough that guessing one that was
 # sent is hopeless (31^10, about 8 * 10^14).
@@ -68,15 +78,9 @@ def invite(survey: Survey, *, how_many: int, area=None, by) -> list[str]:
     send as links."""
     if not 1 <= how_many <= MAX_INVITATIONS:
         raise SurveyRefused(f"Make from 1 to {MAX_INVITATIONS} invitations at a time.")
-    codes: list[str] = []
-    while len(codes) < how_many:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        try:
-            with transaction.atomic():
-                SurveyInvitation.objects.create(survey=survey, code=code, area=area)
-        except IntegrityError:  # the same code twice: vanishingly rare; draw again
-            continue
-        codes.append(code)
+    codes = [
+        _new_invitation(survey, area_id=area.pk if area else None).code for _ in range(how_many)
+    ]
     audit.record(
         by,
         Action.CREATE,
@@ -87,14 +91,106 @@ def invite(survey: Survey, *, how_many: int, area=None, by) -> list[str]:
     return codes
 
 
+def _new_invitation(survey: Survey, *, area_id: int | None, decile: int | None = None):
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        try:
+            with transaction.atomic():
+                return SurveyInvitation.objects.create(
+                    survey=survey, code=code, area_id=area_id, decile=decile
+                )
+        except IntegrityError:  # the same code twice: vanishingly rare; draw again
+            continue
+
+
+def spaced(code: str) -> str:
+    """A code as printed, in groups easy to read out and type: "K7PX 3MQA 9R"."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+@dataclass(frozen=True)
+class Sending:
+    sent: int  # people sent an invitation now
+    already: int  # people this survey had already been sent to
+    unreachable: int  # people no channel reaches: nothing was sent, no code made
+
+
+MAX_SENT = 5000
+
+
+@transaction.atomic
+def send_invitations(survey: Survey, *, area, by) -> Sending:
+    """Send the survey to every resident of ``area`` who said yes to news, each with their
+    own one-time link, in their language and channel (a letter carries the code to type).
+
+    The invitation keeps the area and IMD decile where it went, never the person; the
+    message (which must name the person to reach them) has its words, and so the code,
+    blanked as soon as it is final. Sending again reaches only people not sent it before.
+    """
+    if not message_audiences.may_reach(by, "residents", {"area": area.pk}):
+        raise SurveyRefused(
+            f"You may send surveys only to residents of your own areas, not {area}."
+        )
+    people = list(message_audiences.people("residents", {"area": area.pk})[: MAX_SENT + 1])
+    if len(people) > MAX_SENT:
+        raise SurveyRefused(
+            f"{area} has more than {MAX_SENT:,} residents who want news: send to a smaller "
+            "neighbourhood at a time."
+        )
+    events = {p.pk: f"survey:{survey.pk}:person:{p.pk}" for p in people}
+    done = set(Message.objects.filter(event__in=events.values()).values_list("event", flat=True))
+    lsoa_of = places_queries.lsoas_of(p.postcode for p in people)
+    facts = places_queries.lsoa_facts(set(lsoa_of.values()))
+    start = settings.SITE_URL.rstrip("/") + reverse("voice:survey_start")
+    sent = unreachable = 0
+    for person in people:
+        if events[person.pk] in done:
+            continue
+        lsoa = lsoa_of.get(person.postcode, "")
+        invitation = _new_invitation(
+            survey,
+            area_id=person.area_id,
+            decile=facts[lsoa].decile if lsoa in facts else None,
+        )
+        url = settings.SITE_URL.rstrip("/") + reverse(
+            "voice:survey_answer", kwargs={"code": invitation.code}
+        )
+        result = messaging.send(
+            event=events[person.pk],
+            kind="survey_invitation",
+            to=[To(person=person, audience="residents")],
+            purpose=MessagePurpose.NEWS,
+            context={
+                "survey": survey.title[:80],
+                "url": url,
+                "code": spaced(invitation.code),
+                "start": start,
+            },
+            by=by,
+        )
+        if result.unreachable:
+            invitation.delete()  # nothing went: no code is left waiting
+            unreachable += 1
+        else:
+            sent += 1
+    audit.record(
+        by,
+        Action.CREATE,
+        survey,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"Sent to {sent} residents of {area} ({unreachable} not reachable)",
+    )
+    return Sending(sent=sent, already=len(done), unreachable=unreachable)
+
+
 def open_invitation(code: str) -> SurveyInvitation:
     found = (
         SurveyInvitation.objects.select_related("survey").filter(code=normalise_code(code)).first()
     )
     if found is None:
-        raise SurveyRefused("That code is not one we sent. Check it and type it again.")
+        raise SurveyRefused(_("That code is not one we sent. Check it and type it again."))
     if found.used_at is not None:
-        raise SurveyRefused("That code has been used: each code answers once.")
+        raise SurveyRefused(_("That code has been used: each code answers once."))
     return found
 
 
@@ -107,11 +203,12 @@ def record_answers(
     invitation = open_invitation(code)
     invitation = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:
-        raise SurveyRefused("That code has been used: each code answers once.")
+        raise SurveyRefused(_("That code has been used: each code answers once."))
     response = SurveyResponse.objects.create(
         survey_id=invitation.survey_id,
         invitation=invitation,
         area_id=invitation.area_id,
+        decile=invitation.decile,
         language=language if language in questions.LANGUAGES else "en",
     )
     rows = []

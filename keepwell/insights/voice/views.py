@@ -9,10 +9,12 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keepwell.core.forms import form_status
-from keepwell.core.i18n import asked_for
+from keepwell.core.i18n import keep_language, public_language
 from keepwell.core.pages import form_page
 from keepwell.core.permissions import require
 from keepwell.core.querystring import page_number
@@ -30,6 +32,7 @@ _COOKIE_AGE = 60 * 60 * 24 * 365 * 2
 # --- Community voice (public) ---------------------------------------------------------------
 
 
+@public_language
 def index(request):
     """Everything raised, newest first, with what was done: filter by status and area."""
     filters = forms.FilterForm(request.GET or None)
@@ -38,26 +41,29 @@ def index(request):
     return render(request, "voice/index.html", {"filters": filters, "page": page})
 
 
+@public_language
 def raise_item(request):
     form = forms.RaiseForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_robot:
             # Say nothing a robot could learn from: it looks sent, and nothing is kept.
-            return redirect("voice:raised")
+            return redirect(keep_language(reverse("voice:raised"), request))
         if services.over_the_limit(request.META.get("REMOTE_ADDR")):
             form.is_valid()
             form.add_error(
                 None,
-                "Several things were sent from here in the last hour. Try again later, or "
-                "ask your GP practice or community hub to pass it on.",
+                _(
+                    "Several things were sent from here in the last hour. Try again later, or "
+                    "ask your GP practice or community hub to pass it on."
+                ),
             )
             status = 429
         elif form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != forms.HONEYPOT}
             item = services.raise_item(by=request.user, **data)
             request.session["voice_raised"] = item.pk
-            return redirect("voice:raised")
+            return redirect(keep_language(reverse("voice:raised"), request))
     return render(
         request,
         "voice/raise.html",
@@ -66,12 +72,14 @@ def raise_item(request):
     )
 
 
+@public_language
 def raised(request):
     pk = request.session.pop("voice_raised", None)
     item = VoiceItem.objects.filter(pk=pk).first() if pk else None
     return render(request, "voice/raised.html", {"item": item})
 
 
+@public_language
 def item(request, item_id: int):
     try:
         found = queries.item_page(item_id)
@@ -93,6 +101,7 @@ def item(request, item_id: int):
 
 
 @require_POST
+@public_language
 def support(request, item_id: int):
     found = get_object_or_404(VoiceItem, pk=item_id)
     browser = request.get_signed_cookie(BROWSER_COOKIE, default="", salt=_COOKIE_SALT)
@@ -105,10 +114,10 @@ def support(request, item_id: int):
         messages.error(request, str(exc))
         counted = None
     if counted:
-        messages.success(request, "Thank you: your support is counted.")
+        messages.success(request, _("Thank you: your support is counted."))
     elif counted is False:
-        messages.info(request, "Your support was already counted: each person counts once.")
-    response = redirect("voice:item", item_id=found.pk)
+        messages.info(request, _("Your support was already counted: each person counts once."))
+    response = redirect(keep_language(reverse("voice:item", args=[found.pk]), request))
     response.status_code = 303  # after a POST: the browser fetches the item page with GET
     if new_browser:
         response.set_signed_cookie(
@@ -315,17 +324,44 @@ def survey(request, survey_id: int):
 
 
 @login_required
-def survey_results(request, survey_id: int):
-    require(request, "voice.view_survey_results")
+def survey_send(request, survey_id: int):
+    require(request, "voice.run_surveys")
     found = get_object_or_404(Survey, pk=survey_id)
-    answered, results = queries.survey_results(found)
+    form = forms.SendSurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sending = surveys_service.send_invitations(
+                found, area=form.cleaned_data["area"], by=request.user
+            )
+        except surveys_service.SurveyRefused as exc:
+            form.add_error("area", str(exc))
+        else:
+            messages.success(
+                request,
+                f"Sent to {sending.sent} resident{'s' if sending.sent != 1 else ''}. "
+                f"{sending.already} had been sent it before; {sending.unreachable} could "
+                "not be reached by any channel.",
+            )
+            return redirect("voice:survey", survey_id=found.pk)
     return render(
-        request,
-        "voice/survey_results.html",
-        {"survey": found, "answered": answered, "results": results},
+        request, "voice/survey_send.html", {"survey": found, "form": form}, status=form_status(form)
     )
 
 
+@login_required
+def survey_results(request, survey_id: int):
+    require(request, "voice.view_survey_results")
+    found = get_object_or_404(Survey, pk=survey_id)
+    by = request.GET.get("by") if request.GET.get("by") in queries.GROUPINGS else "area"
+    answered, results = queries.survey_results(found, by)
+    return render(
+        request,
+        "voice/survey_results.html",
+        {"survey": found, "answered": answered, "results": results, "by": by},
+    )
+
+
+@public_language
 def survey_start(request):
     """Where a paper letter sends people: type the code, then answer."""
     form = forms.CodeForm(request.POST or None)
@@ -335,13 +371,16 @@ def survey_start(request):
         except surveys_service.SurveyRefused as exc:
             form.add_error("code", str(exc))
         else:
-            return redirect("voice:survey_answer", code=invitation.code)
+            return redirect(
+                keep_language(reverse("voice:survey_answer", args=[invitation.code]), request)
+            )
     return render(request, "voice/survey_start.html", {"form": form}, status=form_status(form))
 
 
+@public_language
 def survey_answer(request, code: str):
     """The link in a text or email, or where a typed code leads: answer once."""
-    language = "pt" if (asked_for(request) or "").startswith("pt") else "en"
+    language = "pt" if translation.get_language().startswith("pt") else "en"
     try:
         invitation = surveys_service.open_invitation(code)
     except surveys_service.SurveyRefused as exc:
@@ -356,7 +395,7 @@ def survey_answer(request, code: str):
             surveys_service.record_answers(code, form.answers(), language=language)
         except surveys_service.SurveyRefused as exc:
             return render(request, "voice/survey_closed.html", {"reason": str(exc)}, status=410)
-        return redirect("voice:survey_thanks")
+        return redirect(keep_language(reverse("voice:survey_thanks"), request))
     return render(
         request,
         "voice/survey_answer.html",
@@ -365,6 +404,7 @@ def survey_answer(request, code: str):
     )
 
 
+@public_language
 def survey_thanks(request):
     return render(request, "voice/survey_thanks.html")
 
