@@ -12,6 +12,9 @@ failed, and a repeat changes nothing. What a text does:
   the number we texted) and returns what happened in words, or raises
   :class:`AnswerRefused` with words we text back kindly ("someone else took it").
 * **STOP / START** change consent (see :func:`stop` for what STOP means).
+* A text whose **first word** a room announced (``message_keywords`` in its AppConfig, as
+  community voice does for IDEA and ISSUE) goes to that room's function with the rest of
+  the words: ``(words, person, phone=...)`` returns a :class:`KeywordAnswer`.
 * A text from a **number we do not know** is a plea for help: a request in mutual aid's
   triage (``help.services.request_from_text``), and an acknowledgement.
 * **Anything else** waits for the coordinators at ``/messaging/replies/``, who answer from
@@ -75,6 +78,18 @@ def meaning(body: str) -> str:
         if word in words:
             return name
     return ""
+
+
+def first_word(body: str) -> tuple[str, str]:
+    """A first word written as a keyword (in capitals, or followed by a colon) as
+    :func:`keyword` reads it, and the rest of the text as written: "Idea: a bench by the
+    bus stop" is ("idea", "a bench by the bus stop"), and so is "IDEA a bench by the bus
+    stop"; "Issue with my mum's shopping" is no keyword ("", the whole text), so a plea
+    for help is never taken for something else."""
+    match = re.match(r"\s*([^\W\d_]+)(\s*:)?[\s,.!-]*(.*)", body, re.S)
+    if match is None or not (match.group(1).isupper() or match.group(2)):
+        return "", body.strip()
+    return keyword(match.group(1)), match.group(3).strip()
 
 
 def e164(raw: str) -> str:
@@ -205,6 +220,11 @@ def _handle(inbound: InboundMessage) -> str:
         return stop(inbound, person)
     if person is not None and said == "start":
         return start(inbound, person)
+    if not said:
+        word, rest = first_word(inbound.body)
+        handler = keyword_handlers().get(word)
+        if handler is not None and rest:
+            return _by_keyword(inbound, handler, rest)
     if person is None and not said:
         return _help_request(inbound)
     _mark(inbound, Handling.COORDINATORS)
@@ -218,6 +238,36 @@ def _mark(inbound: InboundMessage, handling: str, about: tuple[str, int] | None 
         inbound.about_type, inbound.about_id = about
         fields += ["about_type", "about_id"]
     inbound.save(update_fields=fields)
+
+
+# --- first words other rooms answer ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeywordAnswer:
+    """What a room made of a text it was given by its first word, and what to text back."""
+
+    about: tuple[str, int]  # ("voice_item", 12): what the text became
+    wording: dict[str, tuple[str, str]]  # the reply, by language: (subject, body)
+    summary: str  # for the conversation page: "Raised an idea (12)"
+
+
+def keyword_handlers() -> dict[str, str]:
+    """Each room's first-word functions, as their AppConfigs announce them."""
+    found: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        found.update(getattr(config, "message_keywords", {}) or {})
+    return found
+
+
+def _by_keyword(inbound: InboundMessage, handler: str, rest: str) -> str:
+    word, _ = first_word(inbound.body)
+    answer: KeywordAnswer = _resolve(handler)(
+        rest, inbound.person, phone=inbound.from_number, word=word
+    )
+    _mark(inbound, Handling.KEYWORD, answer.about)
+    _text_back(inbound, kind="reply", wording=answer.wording)
+    return answer.summary
 
 
 # --- answers to offers ----------------------------------------------------------------------

@@ -359,6 +359,7 @@ class InboundMessage(models.Model):
         START = "start", "Asked to start messages again"
         HELP_REQUEST = "help_request", "Asked for help: a new request in triage"
         COORDINATORS = "coordinators", "For the coordinators to answer"
+        KEYWORD = "keyword", "Handled by its first word (IDEA, ISSUE, ...)"
 
     provider = models.CharField(max_length=20)
     provider_id = models.CharField(max_length=64)

@@ -277,3 +277,48 @@ def test_a_volunteer_known_only_by_their_mobile_can_answer_yes(world, jo):
     assert task.volunteer == kim
     assert received.inbound.person is None
     assert not PublicRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "word", "rest"),
+    [
+        ("IDEA a bench by the bus stop", "idea", "a bench by the bus stop"),
+        ("Idea: a bench by the bus stop", "idea", "a bench by the bus stop"),
+        ("  PROBLEMA: o elevador avariou", "problema", "o elevador avariou"),
+        ("Issue with my mum's shopping", "", "Issue with my mum's shopping"),
+        ("idea", "", "idea"),
+    ],
+)
+def test_a_first_word_counts_as_a_keyword_only_when_written_as_one(body, word, rest):
+    from keepwell.messaging.inbound import first_word
+
+    assert first_word(body) == (word, rest)
+
+
+def test_margaret_texts_an_idea_and_it_is_on_the_public_page_and_she_hears_back(
+    world, margaret, client
+):
+    from keepwell.insights.voice.models import Via, VoiceItem
+
+    received = text(MARGARET_MOBILE, "IDEA: a bench by the bus stop outside the surgery")
+
+    item = VoiceItem.objects.get()
+    assert (item.kind, item.via, item.area) == ("idea", Via.TEXT, world.riverside)
+    assert item.title == "a bench by the bus stop outside the surgery"
+    assert item.contact == MARGARET_MOBILE  # for the answer, never shown to the public
+    assert received.inbound.handled_as == InboundMessage.Handling.KEYWORD
+    thanks = Message.objects.get(kind="reply", person=margaret)
+    assert "on the public page" in thanks.body
+    page = client.get(reverse("voice:index")).content.decode()
+    assert "a bench by the bus stop" in page and MARGARET_MOBILE not in page
+
+
+def test_a_stranger_s_plea_that_starts_with_issue_is_still_a_plea_for_help(world, settings):
+    from keepwell.insights.voice.models import VoiceItem
+
+    settings.KEEPWELL_SMS_INTAKE_ORGANISATION = world.mutual_aid.pk
+
+    text(STRANGER, "Issue with my mum's shopping, she can't get out")
+
+    assert PublicRequest.objects.count() == 1
+    assert not VoiceItem.objects.exists()

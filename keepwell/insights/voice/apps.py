@@ -15,6 +15,11 @@ class VoiceConfig(AppConfig):
         NavItem("Practice reflection", "voice:reflections", "voice.view_reflections", 76),
         NavItem("Surveys", "voice:surveys", "voice.run_surveys", 77),
     ]
+    # Texts that start IDEA or ISSUE (Portuguese IDEIA, PROBLEMA) are raised as items.
+    message_keywords = {
+        word: "keepwell.insights.voice.services.raise_by_text"
+        for word in ("idea", "ideia", "issue", "problem", "problema")
+    }
     public_links = [
         PublicLink(
             "You said, we did",

@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
 class Via(models.TextChoices):
     WEB = "web", "The public form"
     PHONE = "phone", "A phone call or visit, typed in by staff"
+    TEXT = "text", "A text message (IDEA or ISSUE)"
 
 
 class VoiceItemQuerySet(models.QuerySet):

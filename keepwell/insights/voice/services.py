@@ -22,6 +22,7 @@ from keepwell.core.phone import InvalidPhoneNumber, normalise_phone
 from keepwell.insights.voice import practice
 from keepwell.insights.voice.models import (
     NEXT,
+    Kind,
     Reflection,
     ReflectionRating,
     Status,
@@ -93,6 +94,45 @@ def raise_item(
         by, Action.CREATE, item, purpose=Purpose.ADMINISTRATION, summary=f"Raised: {item.title}"
     )
     return item
+
+
+IDEA_WORDS = ("idea", "ideia")
+
+
+def raise_by_text(words: str, person, *, phone: str, word: str):
+    """A text that starts IDEA or ISSUE (IDEIA, PROBLEMA): raised as an item, heard back
+    by text as it is answered. The public page shows the words, never the number or name.
+    """
+    from keepwell.messaging.inbound import KeywordAnswer
+
+    kind = Kind.IDEA if word in IDEA_WORDS else Kind.ISSUE
+    first_line = words.strip().splitlines()[0]
+    title = first_line if len(first_line) <= 80 else first_line[:79].rstrip() + "…"
+    item = raise_item(
+        title=title,
+        body=words[:3000],
+        kind=kind,
+        area=person.area if person is not None else None,
+        contact=phone,
+        via=Via.TEXT,
+    )
+    url = settings.SITE_URL.rstrip("/") + reverse("voice:item", kwargs={"item_id": item.pk})
+    return KeywordAnswer(
+        about=("voice_item", item.pk),
+        wording={
+            "en": (
+                "",
+                f"Thank you: it is on the public page for everyone to see and support. "
+                f"We will text you as it is answered: {url}",
+            ),
+            "pt": (
+                "",
+                f"Obrigado: já está na página pública para todos verem e apoiarem. "
+                f"Vamos avisá-lo por mensagem quando houver resposta: {url}",
+            ),
+        },  # fmt: skip
+        summary=f"Raised {kind.label.lower()} on the public page ({item.pk})",
+    )
 
 
 def support(item: VoiceItem, *, user=None, browser: str = "") -> bool:
