@@ -69,6 +69,7 @@ MATRIX = [
     Row("voice:survey", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
     # Results are suppressed figures, never a person's answers: analysts read them too.
     Row("voice:survey_send", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
+    Row("voice:survey_named", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
     Row("voice:survey_results", expect={**SIGNED_IN_ONLY, **STAFF, "nadia": OK}, kwargs=survey),
     Row("voice:survey_coding", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),
     Row("voice:survey_theme_add", expect={**SIGNED_IN_ONLY, **STAFF}, kwargs=survey),

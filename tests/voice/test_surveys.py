@@ -272,3 +272,31 @@ def test_ana_sends_the_survey_to_riversides_residents_who_want_news_and_answers_
     messages.update(status=Status.DELIVERED)
     redact_expired()
     assert set(messages.values_list("body", flat=True)) == {""}
+
+
+def test_someone_who_agrees_to_be_known_is_listed_for_staff_and_nowhere_else(
+    as_user, client, world
+):
+    from keepwell.audit.models import AuditEvent
+
+    found = make_survey(by=world.sam)
+    first, second, third = surveys.invite(found, how_many=3, by=world.sam)
+    scale = found.questions.get(kind="scale")
+    answer = lambda code, **more: client.post(  # noqa: E731
+        reverse("voice:survey_answer", args=[code]), {f"q{scale.pk}": "6", **more}
+    )
+
+    half = answer(first, named_name="Rosa Lima")
+    answer(first, agree_named="on", named_name="Rosa Lima", named_contact="07700 900123")
+    answer(second)
+
+    assert half.status_code == 400
+    assert "Tick the box to agree to be known" in half.content.decode()
+    named = SurveyResponse.objects.exclude(named_at=None).get()
+    assert (named.named_name, named.named_contact) == ("Rosa Lima", "07700 900123")
+    assert SurveyResponse.objects.filter(named_name="").count() == 1
+    page = as_user(world.sam).get(reverse("voice:survey_named", args=[found.pk])).content.decode()
+    assert "Rosa Lima" in page and "07700 900123" in page
+    assert AuditEvent.objects.filter(action="read", actor=world.sam, object_type="voice.survey")
+    results = as_user(world.nadia).get(reverse("voice:survey_results", args=[found.pk]))
+    assert "Rosa Lima" not in results.content.decode()

@@ -310,10 +310,53 @@ class AnswerSurveyForm(Form):
                 )
             self.fields[name] = field
             self.names[name] = question.pk
+        self.fields["agree_named"] = forms.BooleanField(
+            label=_("I agree that the people running this survey may know who I am"),
+            required=False,
+            help_text=_(
+                "Only if you would like them to talk to you about your answers. Otherwise "
+                "leave it unticked: your answers carry no name."
+            ),
+        )
+        self.fields["named_name"] = forms.CharField(
+            label=_("Your name"), max_length=100, required=False
+        )
+        self.fields["named_contact"] = forms.CharField(
+            label=_("A phone number or email address"), max_length=200, required=False
+        )
         self.hide_optional = True
 
     def answers(self) -> dict[int, object]:
         return {pk: self.cleaned_data.get(name) for name, pk in self.names.items()}
+
+    def named(self) -> dict[str, str] | None:
+        """Name and contact, when the person agreed to be known; otherwise None."""
+        if not self.cleaned_data.get("agree_named"):
+            return None
+        return {
+            "name": self.cleaned_data["named_name"],
+            "contact": self.cleaned_data["named_contact"],
+        }
+
+    def clean(self):
+        data = super().clean()
+        agreed = data.get("agree_named")
+        if agreed:
+            if not (data.get("named_name") or "").strip():
+                self.add_error(
+                    "named_name", _("Enter your name, or untick the box to stay anonymous")
+                )
+            if not (data.get("named_contact") or "").strip():
+                self.add_error(
+                    "named_contact",
+                    _("Enter how we can reach you, or untick the box to stay anonymous"),
+                )
+        elif (data.get("named_name") or "").strip() or (data.get("named_contact") or "").strip():
+            self.add_error(
+                "agree_named",
+                _("Tick the box to agree to be known, or leave your name and contact empty"),
+            )
+        return data
 
 
 class ThemeForm(Form):

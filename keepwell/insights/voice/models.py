@@ -279,6 +279,11 @@ class SurveyResponse(models.Model):
     decile = models.PositiveSmallIntegerField(null=True, blank=True)
     language = models.CharField(max_length=5, default="en")
     at = models.DateTimeField(default=timezone.now)
+    # Only when the person ticked that they agree to be known: who they are and how to
+    # reach them, for the survey's staff (never on any results page or export).
+    named_at = models.DateTimeField(null=True, blank=True)
+    named_name = models.CharField(max_length=100, blank=True)
+    named_contact = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"Response to {self.survey}"

@@ -183,6 +183,24 @@ def send_invitations(survey: Survey, *, area, by) -> Sending:
     return Sending(sent=sent, already=len(done), unreachable=unreachable)
 
 
+def named_responses(survey: Survey, *, by) -> list[SurveyResponse]:
+    """The answers whose people agreed to be known, with their name and contact: reading
+    them is logged, as for any record about a person."""
+    found = list(
+        SurveyResponse.objects.filter(survey=survey, named_at__isnull=False)
+        .select_related("area")
+        .order_by("-named_at")
+    )
+    audit.record(
+        by,
+        Action.READ,
+        survey,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"Read the {len(found)} people who agreed to be known",
+    )
+    return found
+
+
 def open_invitation(code: str) -> SurveyInvitation:
     found = (
         SurveyInvitation.objects.select_related("survey").filter(code=normalise_code(code)).first()
@@ -196,10 +214,15 @@ def open_invitation(code: str) -> SurveyInvitation:
 
 @transaction.atomic
 def record_answers(
-    code: str, answers: Mapping[int, str | list[int] | int | None], *, language: str = "en"
+    code: str,
+    answers: Mapping[int, str | list[int] | int | None],
+    *,
+    language: str = "en",
+    named: Mapping[str, str] | None = None,
 ) -> SurveyResponse:
     """Keep one person's answers (``{question id: text, option indexes or score}``) and use
-    up their code, so it cannot answer twice."""
+    up their code, so it cannot answer twice. ``named`` (name and contact) only when they
+    agreed to be known; otherwise nothing ties the answers to anyone."""
     invitation = open_invitation(code)
     invitation = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:
@@ -210,6 +233,9 @@ def record_answers(
         area_id=invitation.area_id,
         decile=invitation.decile,
         language=language if language in questions.LANGUAGES else "en",
+        named_at=timezone.now() if named else None,
+        named_name=(named or {}).get("name", "").strip()[:100],
+        named_contact=(named or {}).get("contact", "").strip()[:200],
     )
     rows = []
     for question in invitation.survey.questions.all():

@@ -324,6 +324,14 @@ def survey(request, survey_id: int):
 
 
 @login_required
+def survey_named(request, survey_id: int):
+    require(request, "voice.run_surveys")
+    found = get_object_or_404(Survey, pk=survey_id)
+    named = surveys_service.named_responses(found, by=request.user)
+    return render(request, "voice/survey_named.html", {"survey": found, "named": named})
+
+
+@login_required
 def survey_send(request, survey_id: int):
     require(request, "voice.run_surveys")
     found = get_object_or_404(Survey, pk=survey_id)
@@ -392,7 +400,9 @@ def survey_answer(request, code: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            surveys_service.record_answers(code, form.answers(), language=language)
+            surveys_service.record_answers(
+                code, form.answers(), language=language, named=form.named()
+            )
         except surveys_service.SurveyRefused as exc:
             return render(request, "voice/survey_closed.html", {"reason": str(exc)}, status=410)
         return redirect(keep_language(reverse("voice:survey_thanks"), request))
