@@ -271,7 +271,7 @@ def _report(place: Area, period: Period, by: str) -> Report:
     # so a page reads a few thousand sums however many LSOAs the place has.
     group = "area_id" if by == "area" else "decile"
     counted = MonthlyCount.objects.filter(
-        Q(area_id__in=area_ids), in_period | Q(measure__in=SNAPSHOTS)
+        Q(grouping=by, area_id__in=area_ids), in_period | Q(measure__in=SNAPSHOTS)
     )
     # Two sums: by key for the tables, by month for the trends (each far fewer rows than
     # by key and month).
@@ -280,7 +280,7 @@ def _report(place: Area, period: Period, by: str) -> Report:
         counted.values_list("measure", group, "month").annotate(total=Sum("n")).order_by()
     )
     changes = list(
-        MonthlyChange.objects.filter(Q(area_id__in=area_ids), in_period)
+        MonthlyChange.objects.filter(Q(grouping=by, area_id__in=area_ids), in_period)
         .values_list("key", group)
         .annotate(people=Sum("n"), added=Sum("total"))
         .order_by()

@@ -1,9 +1,9 @@
 """Insights' own tables: monthly roll-ups of other rooms' counts, and when they were made.
 
 Nothing here names a person: a row is how many of one measure fell in one month, in one
-LSOA and area, for one key (a kind of need, a theme), or how much the people answered at
-a follow-up that month changed. Pages and exports add these up and
-pass every figure through :mod:`keepwell.insights.disclosure` before showing it.
+neighbourhood (or one IMD decile of a place), for one key (a kind of need, a theme), or how
+much the people answered at a follow-up that month changed. Pages and exports add these up
+and pass every figure through :mod:`keepwell.insights.disclosure` before showing it.
 """
 
 from __future__ import annotations
@@ -33,21 +33,33 @@ class Measure(models.TextChoices):
 SNAPSHOTS = (Measure.SERVICES, Measure.SERVICES_FULL)
 
 
+class Grouping(models.TextChoices):
+    """Each figure is kept twice: by neighbourhood, and by IMD decile within its place, so a
+    page adds up a few rows per neighbourhood or decile, never one per LSOA."""
+
+    AREA = "area", "By neighbourhood"
+    DECILE = "decile", "By IMD decile"
+
+
 class MonthlyCount(models.Model):
     month = models.DateField()  # the first of the month
     measure = models.CharField(max_length=40, choices=Measure.choices)
     key = models.CharField(max_length=60, blank=True)
-    lsoa = models.CharField(max_length=9, blank=True)
-    # The LSOA's IMD decile when counted (places' newest edition), so a page by decile
-    # adds up ten groups, not every LSOA; a refresh recounts everything when deciles change.
-    decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    grouping = models.CharField(max_length=6, choices=Grouping.choices, default=Grouping.AREA)
+    # By neighbourhood: the neighbourhood. By decile: the place, and the decile of the LSOA
+    # where it happened (places' newest edition when counted; a refresh counts everything
+    # again when the deciles held change). None: not known.
     area = models.ForeignKey(
         "places.Area", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    decile = models.PositiveSmallIntegerField(null=True, blank=True)
     n = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["measure", "month"], name="insight_measure_month")]
+        indexes = [
+            models.Index(fields=["grouping", "month"], name="insight_grouping_month"),
+            models.Index(fields=["measure", "month"], name="insight_measure_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.measure} {self.key}: {self.n}"
@@ -63,13 +75,11 @@ class MonthlyChange(models.Model):
 
     month = models.DateField()
     key = models.CharField(max_length=60)  # "3cs:control", "ucla3:total"
-    lsoa = models.CharField(max_length=9, blank=True)
-    # The LSOA's IMD decile when counted (places' newest edition), so a page by decile
-    # adds up ten groups, not every LSOA; a refresh recounts everything when deciles change.
-    decile = models.PositiveSmallIntegerField(null=True, blank=True)
-    area = models.ForeignKey(
+    grouping = models.CharField(max_length=6, choices=Grouping.choices, default=Grouping.AREA)
+    area = models.ForeignKey(  # as for MonthlyCount
         "places.Area", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    decile = models.PositiveSmallIntegerField(null=True, blank=True)
     n = models.PositiveIntegerField()
     total = models.IntegerField()
     improved = models.PositiveIntegerField()

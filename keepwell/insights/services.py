@@ -6,8 +6,9 @@ up. :func:`refresh` recounts from the start of last month (so late changes, a ta
 finished or a referral declined today about last month's request, are caught) in one
 transaction: readers see the old counts or the new, never half. The periodic task runs it
 every quarter of an hour; ``refresh(everything=True)`` rebuilds every month (the demo), as
-does the first refresh and any after the deciles held have changed (each row keeps its
-LSOA's decile, so pages by decile add up ten groups). Each page says when its figures were
+does the first refresh and any after the deciles held have changed. Each figure is kept by
+neighbourhood and by decile within its place (never by LSOA), so a page adds up a few
+thousand rows however many LSOAs the place has. Each page says when its figures were
 last refreshed.
 """
 
@@ -23,7 +24,14 @@ from django.utils import timezone
 
 from keepwell.directory import services as directory_services
 from keepwell.help import queries as help_queries
-from keepwell.insights.models import SNAPSHOTS, Measure, MonthlyChange, MonthlyCount, Refresh
+from keepwell.insights.models import (
+    SNAPSHOTS,
+    Grouping,
+    Measure,
+    MonthlyChange,
+    MonthlyCount,
+    Refresh,
+)
 from keepwell.messaging import report as messaging_report
 from keepwell.outcomes import figures as outcome_figures
 from keepwell.places import queries as places_queries
@@ -113,20 +121,29 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
         {pc for rows in found.values() for _, _, pc, area, _ in rows if area is None and pc}
         | {row[2] for row in changes if row[3] is None and row[2]}
     )
+    place_of = places_queries.places_of_areas()
+
+    def groups(postcode: str, area_id: int | None) -> list[tuple[str, int | None, int | None]]:
+        """Where a row counts: its neighbourhood, and its decile within its place (a row
+        placed in no area is in no place's figures)."""
+        area_id = area_id if area_id is not None else area_of.get(postcode)
+        if area_id is None:
+            return []
+        decile = decile_of.get(lsoa_of.get(postcode, ""))
+        return [(Grouping.AREA, area_id, None), (Grouping.DECILE, place_of.get(area_id), decile)]
+
     totals: dict[tuple, int] = defaultdict(int)
     for measure, rows in found.items():
         for month, key, postcode, area_id, n in rows:
-            postcode = postcode or ""
-            area_id = area_id if area_id is not None else area_of.get(postcode)
-            lsoa = lsoa_of.get(postcode, "")
-            totals[(measure, _month(month), key or "", lsoa, area_id)] += n
+            for grouping, where, decile in groups(postcode or "", area_id):
+                totals[(measure, _month(month), key or "", grouping, where, decile)] += n
     change_totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for month, key, postcode, area_id, n, change, improved in changes:
-        area_id = area_id if area_id is not None else area_of.get(postcode)
-        added = change_totals[(_month(month), key, lsoa_of.get(postcode, ""), area_id)]
-        added[0] += n
-        added[1] += change
-        added[2] += improved
+        for grouping, where, decile in groups(postcode or "", area_id):
+            added = change_totals[(_month(month), key, grouping, where, decile)]
+            added[0] += n
+            added[1] += change
+            added[2] += improved
     stale = MonthlyCount.objects.exclude(measure__in=SNAPSHOTS)
     stale_changes = MonthlyChange.objects.all()
     if first_month is not None:
@@ -141,12 +158,12 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
                 measure=measure,
                 month=month,
                 key=key,
-                lsoa=lsoa,
-                decile=decile_of.get(lsoa),
+                grouping=grouping,
                 area_id=area_id,
+                decile=decile,
                 n=n,
             )
-            for (measure, month, key, lsoa, area_id), n in totals.items()
+            for (measure, month, key, grouping, area_id, decile), n in totals.items()
         ),
         batch_size=5000,
     )
@@ -155,14 +172,16 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
             MonthlyChange(
                 month=month,
                 key=key,
-                lsoa=lsoa,
-                decile=decile_of.get(lsoa),
+                grouping=grouping,
                 area_id=area_id,
+                decile=decile,
                 n=n,
                 total=total,
                 improved=better,
             )
-            for (month, key, lsoa, area_id), (n, total, better) in change_totals.items()
+            for (month, key, grouping, area_id, decile), (n, total, better) in (
+                change_totals.items()
+            )
         ),
         batch_size=5000,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from keepwell.places.models import Deprivation, Population, PostcodeLocation
+from keepwell.places.models import Area, Deprivation, Population, PostcodeLocation
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,16 @@ def deciles_stamp() -> str:
         n=Count("id"), newest=Max("edition"), deciles=Sum("imd_decile"), ranks=Sum("imd_rank")
     )
     return f"{held['n']}:{held['newest']}:{held['deciles']}:{held['ranks']}"
+
+
+def places_of_areas() -> dict[int, int]:
+    """Each area's place (the top of its tree: a place is its own), in one query."""
+    parent = dict(Area.objects.values_list("pk", "parent_id"))
+    found: dict[int, int] = {}
+    for area_id in parent:
+        top, seen = area_id, {area_id}
+        while parent.get(top) is not None and parent[top] not in seen:
+            top = parent[top]
+            seen.add(top)
+        found[area_id] = top
+    return found

@@ -130,18 +130,19 @@ def test_the_page_reads_a_fixed_number_of_queries(
 
 
 def test_refreshing_twice_changes_nothing_and_a_new_request_is_counted(wellbrook, world):
-    before = sorted(MonthlyCount.objects.values_list("measure", "key", "lsoa", "n"))
+    fields = ("measure", "key", "grouping", "area", "decile", "n")
+    before = sorted(MonthlyCount.objects.values_list(*fields))
     services.refresh()
-    assert sorted(MonthlyCount.objects.values_list("measure", "key", "lsoa", "n")) == before
+    assert sorted(MonthlyCount.objects.values_list(*fields)) == before
 
     person = PersonFactory(area=world.riverside, postcode="WB2 1AB")
     make_request(person, "prescription", by=world.sam, organisation=world.mutual_aid)
     services.refresh()
 
-    assert (
-        MonthlyCount.objects.get(measure="help_requests", key="prescription", lsoa=RIVERSIDE_LSOA).n
-        == 1
-    )
+    prescriptions = MonthlyCount.objects.filter(measure="help_requests", key="prescription")
+    # Counted once by neighbourhood, and once by decile within Wellbrook.
+    assert prescriptions.get(grouping="area", area=world.riverside).n == 1
+    assert prescriptions.get(grouping="decile", area=wellbrook, decile=1).n == 1
 
 
 def test_the_schema_is_served_for_anyone_checking_a_file(client):
