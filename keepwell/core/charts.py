@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 SUPPRESSED = "*"
 KINDS = ("bar", "line")
@@ -186,8 +187,10 @@ def _decimals(step: float) -> int:
     return 6
 
 
+@lru_cache(maxsize=4096)
 def text_width(text: str, size: float) -> float:
-    """About how wide ``text`` is drawn: wide (CJK) characters count double, marks nothing."""
+    """About how wide ``text`` is drawn: wide (CJK) characters count double, marks nothing.
+    Remembered: a page of charts measures the same labels again and again."""
     width = 0.0
     for char in text:
         if unicodedata.combining(char):
