@@ -300,3 +300,74 @@ def test_someone_who_agrees_to_be_known_is_listed_for_staff_and_nowhere_else(
     assert AuditEvent.objects.filter(action="read", actor=world.sam, object_type="voice.survey")
     results = as_user(world.nadia).get(reverse("voice:survey_results", args=[found.pk]))
     assert "Rosa Lima" not in results.content.decode()
+
+
+def _welsh(found, changed=None):
+    words = {
+        q.pk: {"wording": f"Cwestiwn {q.position} yn Gymraeg", "options": ["Ie"] * len(q.options)}
+        for q in found.questions.all()
+    }
+    return {**words, **(changed or {})}
+
+
+def test_a_welsh_translation_reaches_people_only_once_a_second_person_approves_it(
+    as_user, client, world
+):
+    """Sam types in Dilwyn's Welsh; until Priya approves it, a Welsh link shows English.
+    Sam cannot approve his own typing-in; Priya sends back a first version, then approves
+    the second, and the questions are asked in Welsh."""
+    found = make_survey(by=world.sam)
+    code = surveys.invite(found, how_many=1, by=world.sam)[0]
+    answer_url = reverse("voice:survey_answer", args=[code])
+    questions_ = list(found.questions.all())
+    form = {"translated_by": "Dilwyn Evans"}
+    for q in questions_:
+        form[f"q{q.pk}"] = f"Cwestiwn {q.position} yn Gymraeg"
+        for i, _ in enumerate(q.options):
+            form[f"q{q.pk}_o{i}"] = "Ie"
+
+    typed = as_user(world.sam).post(reverse("voice:survey_translate", args=[found.pk, "cy"]), form)
+    first = found.translations.get()
+    before = client.get(answer_url, {"lang": "cy"}).content.decode()
+    own = as_user(world.sam).post(
+        reverse("voice:survey_translation", args=[first.pk]), {"action": "approve"}
+    )
+    back = as_user(world.priya).post(
+        reverse("voice:survey_translation", args=[first.pk]),
+        {"action": "send_back", "reason": "Question 2 reads oddly"},
+    )
+    second = surveys.submit_translation(
+        found, language="cy", translated_by="Dilwyn Evans", words=_welsh(found), by=world.sam
+    )
+    as_user(world.priya).post(
+        reverse("voice:survey_translation", args=[second.pk]), {"action": "approve"}
+    )
+    after = client.get(answer_url, {"lang": "cy"}).content.decode()
+
+    assert typed.status_code == 302
+    assert "Cwestiwn 1 yn Gymraeg" not in before and "How much control" in before
+    assert own.status_code == 400
+    assert "Someone other than the person who typed it in must approve it" in (own.content.decode())
+    assert back.status_code == 302
+    first.refresh_from_db()
+    assert (first.state, first.note) == ("sent_back", "Question 2 reads oddly")
+    assert second.version == 2
+    assert "Cwestiwn 1 yn Gymraeg" in after
+    assert found.questions.get(position=2).options[0]["cy"] == "Ie"
+    survey_page = as_user(world.sam).get(reverse("voice:survey", args=[found.pk]))
+    assert "Approved: people can answer in it" in survey_page.content.decode()
+
+
+def test_a_translation_with_a_question_left_out_is_refused_naming_it(world):
+    found = make_survey(by=world.sam)
+    first = found.questions.get(position=1)
+
+    with pytest.raises(surveys.SurveyRefused, match="question 1"):
+        surveys.submit_translation(
+            found,
+            language="cy",
+            translated_by="Dilwyn",
+            words=_welsh(found, {first.pk: {"wording": "", "options": []}}),
+            by=world.sam,
+        )
+    assert not found.translations.exists()

@@ -24,7 +24,10 @@ KINDS = {
     "scale": "0 to 10",
 }
 CHOICE_KINDS = ("single", "multiple")
-LANGUAGES = ("en", "pt")
+LANGUAGES = ("en", "pt")  # typed in with the questions
+# Further languages come through the translation workflow (a translator, then a reviewer):
+# the community languages messaging's words are translated into.
+TRANSLATED = ("pt", "cy", "pl", "ur", "bn", "ar")
 MAX_QUESTIONS = 30
 MAX_OPTIONS = 12
 MAX_LENGTH = 300
@@ -99,6 +102,14 @@ def parse(text: str) -> list[QuestionSpec]:
     if problems:
         raise QuestionsProblem(problems)
     return questions
+
+
+def languages_of(wordings: list[dict[str, str]]) -> list[str]:
+    """The languages every one of a survey's questions is written in, English first."""
+    if not wordings:
+        return ["en"]
+    shared = set.intersection(*(set(k for k, v in w.items() if v) for w in wordings))
+    return ["en", *(code for code in TRANSLATED if code in shared)]
 
 
 def in_language(wording: dict[str, str], language: str) -> str:

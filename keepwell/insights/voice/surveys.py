@@ -30,6 +30,7 @@ from keepwell.insights.voice.models import (
     SurveyQuestion,
     SurveyResponse,
     SurveyTheme,
+    SurveyTranslation,
 )
 from keepwell.messaging import audiences as message_audiences
 from keepwell.messaging import services as messaging
@@ -183,6 +184,133 @@ def send_invitations(survey: Survey, *, area, by) -> Sending:
     return Sending(sent=sent, already=len(done), unreachable=unreachable)
 
 
+# --- translations: messaging's workflow, for a survey's questions ---------------------------
+
+
+@dataclass(frozen=True)
+class LanguageState:
+    code: str
+    name: str
+    approved: bool  # people can answer in it
+    latest: SurveyTranslation | None  # the newest submission, whatever its state
+
+
+def languages(survey: Survey) -> list[LanguageState]:
+    """Each language a survey may be translated into, and where its translation stands."""
+    from keepwell.messaging.kinds import LANGUAGE_NAMES
+
+    approved = questions.languages_of([q.wording for q in survey.questions.all()])
+    latest: dict[str, SurveyTranslation] = {}
+    for row in survey.translations.select_related("submitted_by", "reviewed_by"):
+        latest.setdefault(row.language, row)  # ordered newest version first
+    return [
+        LanguageState(code, LANGUAGE_NAMES[code], code in approved, latest.get(code))
+        for code in questions.TRANSLATED
+    ]
+
+
+def submit_translation(
+    survey: Survey, *, language: str, translated_by: str, words: Mapping[int, dict], by
+) -> SurveyTranslation:
+    """A translator's words for every question (``{question id: {"wording": ..., "options":
+    [...]}}``), kept as a new version waiting for review. Every question and option must
+    have words: a half-translated survey would mix languages on one page."""
+    if language not in questions.TRANSLATED:
+        raise SurveyRefused(f"keepwell does not translate surveys into {language!r}.")
+    if not translated_by.strip():
+        raise SurveyRefused("Enter who translated it.")
+    kept: dict[str, dict] = {}
+    missing: list[str] = []
+    for question in survey.questions.all():
+        given = words.get(question.pk, {})
+        wording = str(given.get("wording", "")).strip()
+        options = [str(o).strip() for o in given.get("options", [])]
+        if not wording:
+            missing.append(f"question {question.position}")
+        if question.options and (len(options) != len(question.options) or not all(options)):
+            missing.append(f"the options of question {question.position}")
+        kept[str(question.pk)] = {"wording": wording[:300], "options": [o[:300] for o in options]}
+    if missing:
+        raise SurveyRefused("Enter the words for " + ", ".join(missing) + ".")
+    with transaction.atomic():
+        last = (
+            SurveyTranslation.objects.select_for_update()
+            .filter(survey=survey, language=language)
+            .order_by("-version")
+            .first()
+        )
+        translation = SurveyTranslation.objects.create(
+            survey=survey,
+            language=language,
+            version=(last.version + 1) if last else 1,
+            words=kept,
+            translated_by=translated_by.strip()[:120],
+            submitted_by=by,
+        )
+        audit.record(
+            by,
+            Action.CREATE,
+            survey,
+            purpose=Purpose.ADMINISTRATION,
+            summary=f"Translation into {language} v{translation.version} by {translated_by}"[:200],
+        )
+    return translation
+
+
+@transaction.atomic
+def approve_translation(translation: SurveyTranslation, *, by) -> SurveyTranslation:
+    """A second person approves: the words reach the questions people answer."""
+    translation = SurveyTranslation.objects.select_for_update().get(pk=translation.pk)
+    if translation.state != SurveyTranslation.State.IN_REVIEW:
+        raise SurveyRefused("Only a translation waiting for review can be approved.")
+    if translation.submitted_by_id == getattr(by, "pk", None):
+        raise SurveyRefused("Someone other than the person who typed it in must approve it.")
+    for question in translation.survey.questions.all():
+        given = translation.words.get(str(question.pk))
+        if given is None:  # a question added since: nothing to approve for it
+            raise SurveyRefused("The survey's questions changed since: translate it again.")
+        question.wording = {**question.wording, translation.language: given["wording"]}
+        question.options = [
+            {**option, translation.language: given["options"][i]}
+            for i, option in enumerate(question.options)
+        ]
+        question.save(update_fields=["wording", "options"])
+    translation.state = SurveyTranslation.State.APPROVED
+    translation.reviewed_by = by
+    translation.reviewed_at = timezone.now()
+    translation.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+    audit.record(
+        by,
+        Action.UPDATE,
+        translation.survey,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"Approved the {translation.language} translation v{translation.version}",
+    )
+    return translation
+
+
+@transaction.atomic
+def send_back_translation(translation: SurveyTranslation, *, reason: str, by):
+    translation = SurveyTranslation.objects.select_for_update().get(pk=translation.pk)
+    if translation.state != SurveyTranslation.State.IN_REVIEW:
+        raise SurveyRefused("Only a translation waiting for review can be sent back.")
+    if not reason.strip():
+        raise SurveyRefused("Say what the translator should change.")
+    translation.state = SurveyTranslation.State.SENT_BACK
+    translation.reviewed_by = by
+    translation.reviewed_at = timezone.now()
+    translation.note = reason.strip()[:300]
+    translation.save(update_fields=["state", "reviewed_by", "reviewed_at", "note"])
+    audit.record(
+        by,
+        Action.UPDATE,
+        translation.survey,
+        purpose=Purpose.ADMINISTRATION,
+        summary=f"Sent back the {translation.language} translation: {reason}"[:200],
+    )
+    return translation
+
+
 def named_responses(survey: Survey, *, by) -> list[SurveyResponse]:
     """The answers whose people agreed to be known, with their name and contact: reading
     them is logged, as for any record about a person."""
@@ -232,7 +360,7 @@ def record_answers(
         invitation=invitation,
         area_id=invitation.area_id,
         decile=invitation.decile,
-        language=language if language in questions.LANGUAGES else "en",
+        language=language if language in ("en", *questions.TRANSLATED) else "en",
         named_at=timezone.now() if named else None,
         named_name=(named or {}).get("name", "").strip()[:100],
         named_contact=(named or {}).get("contact", "").strip()[:200],
