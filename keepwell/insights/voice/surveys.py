@@ -265,16 +265,16 @@ def approve_translation(translation: SurveyTranslation, *, by) -> SurveyTranslat
         raise SurveyRefused("Only a translation waiting for review can be approved.")
     if translation.submitted_by_id == getattr(by, "pk", None):
         raise SurveyRefused("Someone other than the person who typed it in must approve it.")
-    for question in translation.survey.questions.all():
-        given = translation.words.get(str(question.pk))
+    for asked in SurveyQuestion.objects.filter(survey_id=translation.survey_id):
+        given = translation.words.get(str(asked.pk))
         if given is None:  # a question added since: nothing to approve for it
             raise SurveyRefused("The survey's questions changed since: translate it again.")
-        question.wording = {**question.wording, translation.language: given["wording"]}
-        question.options = [
+        asked.wording = {**asked.wording, translation.language: given["wording"]}
+        asked.options = [
             {**option, translation.language: given["options"][i]}
-            for i, option in enumerate(question.options)
+            for i, option in enumerate(asked.options)
         ]
-        question.save(update_fields=["wording", "options"])
+        asked.save(update_fields=["wording", "options"])
     translation.state = SurveyTranslation.State.APPROVED
     translation.reviewed_by = by
     translation.reviewed_at = timezone.now()
