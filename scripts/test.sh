@@ -54,7 +54,8 @@ fi
 
 if [ -x "$CHROMIUM" ]; then
   step "browser tests in Chromium ($CHROMIUM)"
-  DJANGO_ALLOW_ASYNC_UNSAFE=true env -u DATABASE_URL $BIN/python -m pytest -m browser -q
+  # Two workers, each with its own Chromium, live server and in-memory copy of the demo.
+  DJANGO_ALLOW_ASYNC_UNSAFE=true env -u DATABASE_URL $BIN/python -m pytest -m browser -q -n 2
 elif [ "$CI" = "true" ]; then
   echo "Chromium is missing at $CHROMIUM and CI=true requires it" >&2; exit 1
 else
