@@ -82,7 +82,6 @@ class MonthlyChange(models.Model):
     decile = models.PositiveSmallIntegerField(null=True, blank=True)
     n = models.PositiveIntegerField()
     total = models.IntegerField()
-    improved = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["month"], name="insight_change_month")]

@@ -137,13 +137,12 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
         for month, key, postcode, area_id, n in rows:
             for grouping, where, decile in groups(postcode or "", area_id):
                 totals[(measure, _month(month), key or "", grouping, where, decile)] += n
-    change_totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for month, key, postcode, area_id, n, change, improved in changes:
+    change_totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for month, key, postcode, area_id, n, change in changes:
         for grouping, where, decile in groups(postcode or "", area_id):
             added = change_totals[(_month(month), key, grouping, where, decile)]
             added[0] += n
             added[1] += change
-            added[2] += improved
     stale = MonthlyCount.objects.exclude(measure__in=SNAPSHOTS)
     stale_changes = MonthlyChange.objects.all()
     if first_month is not None:
@@ -177,11 +176,8 @@ def refresh(*, everything: bool = False, now: datetime | None = None) -> Refresh
                 decile=decile,
                 n=n,
                 total=total,
-                improved=better,
             )
-            for (month, key, grouping, area_id, decile), (n, total, better) in (
-                change_totals.items()
-            )
+            for (month, key, grouping, area_id, decile), (n, total) in change_totals.items()
         ),
         batch_size=5000,
     )

@@ -2,7 +2,7 @@
 
 Nothing here names a person. Each row adds up the people answered at a follow-up (and at
 the start) in one month, one postcode and area, for one question or total: how many, the
-sum of their change and how many improved. Insights turns these into means over at least
+sum of their change. Insights turns these into means over at least
 its minimum cohort; the direction of each question is respected (for anxiety and
 loneliness a lower answer is the better one, and "change" is then counted as the fall).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
+from django.db.models import Case, Count, F, IntegerField, Sum, When
 from django.db.models.functions import TruncMonth
 
 from keepwell.outcomes.models import Answer, Measure, Question, Response, Scoring
@@ -32,58 +32,56 @@ def _better(value: str, baseline: str):
     )
 
 
+def _grouped(answered, when: str, value: str, baseline: str, *fields: str):
+    """``answered`` grouped by month and ``fields``: how many, and their summed
+    improvement."""
+    return (
+        answered.annotate(month=TruncMonth(when), better=_better(value, baseline))
+        .values_list("month", *fields)
+        .annotate(n=Count("id"), change=Sum("better"))
+        .order_by()
+    )
+
+
 def monthly_changes(since: datetime) -> list[tuple]:
-    """``(month, key, postcode, area_id, n, improvement_sum, improved)`` per group, where
+    """``(month, key, postcode, area_id, n, improvement_sum)`` per group, where
     ``key`` is ``"<measure>:<item>"`` (``"<measure>:total"`` for summed measures)."""
     weeks = change_weeks()
+    items = Answer.objects.filter(
+        measure__scoring=Scoring.ITEMS,
+        weeks=weeks,
+        baseline__isnull=False,
+        response__answered_at__gte=since,
+    )
+    totals = Response.objects.filter(
+        measure__scoring=Scoring.SUM,
+        weeks=weeks,
+        baseline_total__isnull=False,
+        answered_at__gte=since,
+    ).annotate(lower_is_better=F("measure__total_lower_is_better"))
     found: list[tuple] = []
-    items = (
-        Answer.objects.filter(
-            measure__scoring=Scoring.ITEMS,
-            weeks=weeks,
-            baseline__isnull=False,
-            response__answered_at__gte=since,
-        )
-        .annotate(month=TruncMonth("response__answered_at"), better=_better("value", "baseline"))
-        .values_list("month", "measure__code", "item", "plan__person__postcode", "area_id")
-        .annotate(
-            n=Count("id"),
-            change=Sum("better"),
-            improved=Count("id", filter=_gained("value", "baseline")),
-        )
-        .order_by()
-    )
-    for month, code, item, postcode, area_id, n, change, improved in items:
-        found.append((month, f"{code}:{item}", postcode or "", area_id, n, change or 0, improved))
-    totals = (
-        Response.objects.filter(
-            measure__scoring=Scoring.SUM,
-            weeks=weeks,
-            baseline_total__isnull=False,
-            answered_at__gte=since,
-        )
-        .annotate(
-            month=TruncMonth("answered_at"),
-            lower_is_better=F("measure__total_lower_is_better"),
-        )
-        .annotate(better=_better("total", "baseline_total"))
-        .values_list("month", "measure__code", "plan__person__postcode", "area_id")
-        .annotate(
-            n=Count("id"),
-            change=Sum("better"),
-            improved=Count("id", filter=_gained("total", "baseline_total")),
-        )
-        .order_by()
-    )
-    for month, code, postcode, area_id, n, change, improved in totals:
-        found.append((month, f"{code}:total", postcode or "", area_id, n, change or 0, improved))
+    for month, code, item, postcode, area_id, n, change in _grouped(
+        items,
+        "response__answered_at",
+        "value",
+        "baseline",
+        "measure__code",
+        "item",
+        "plan__person__postcode",
+        "area_id",
+    ):
+        found.append((month, f"{code}:{item}", postcode or "", area_id, n, change or 0))
+    for month, code, postcode, area_id, n, change in _grouped(
+        totals,
+        "answered_at",
+        "total",
+        "baseline_total",
+        "measure__code",
+        "plan__person__postcode",
+        "area_id",
+    ):
+        found.append((month, f"{code}:total", postcode or "", area_id, n, change or 0))
     return found
-
-
-def _gained(value: str, baseline: str) -> Q:
-    return Q(lower_is_better=False, **{f"{value}__gt": F(baseline)}) | Q(
-        lower_is_better=True, **{f"{value}__lt": F(baseline)}
-    )
 
 
 # Short names for table headings; a measure added later is called by its own name.
