@@ -224,7 +224,7 @@ def _handle(inbound: InboundMessage) -> str:
         word, rest = first_word(inbound.body)
         handler = keyword_handlers().get(word)
         if handler is not None and rest:
-            return _by_keyword(inbound, handler, rest)
+            return _by_keyword(inbound, handler, word, rest)
     if person is None and not said:
         return _help_request(inbound)
     _mark(inbound, Handling.COORDINATORS)
@@ -260,8 +260,7 @@ def keyword_handlers() -> dict[str, str]:
     return found
 
 
-def _by_keyword(inbound: InboundMessage, handler: str, rest: str) -> str:
-    word, _ = first_word(inbound.body)
+def _by_keyword(inbound: InboundMessage, handler: str, word: str, rest: str) -> str:
     answer: KeywordAnswer = _resolve(handler)(
         rest, inbound.person, phone=inbound.from_number, word=word
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q, Sum
 
 from keepwell.places.models import Area, Deprivation, Population, PostcodeLocation
 
@@ -88,8 +88,6 @@ def area_lsoas(areas) -> dict[int, set[str]]:
 def deciles_stamp() -> str:
     """Changes whenever the deciles held change (an edition imported, a file re-read), so
     figures kept by decile know to be counted again. One aggregate query."""
-    from django.db.models import Count, Max, Sum
-
     held = Deprivation.objects.aggregate(
         n=Count("id"), newest=Max("edition"), deciles=Sum("imd_decile"), ranks=Sum("imd_rank")
     )
