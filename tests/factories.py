@@ -72,6 +72,23 @@ class PostcodeLocationFactory(factory.django.DjangoModelFactory):
     lsoa = "E01999999"
 
 
+def lsoa_in_decile(postcode: str, lsoa: str, decile: int, *, residents: int | None = None):
+    """A made-up postcode in an LSOA of the given IMD 2025 decile (1 is the most deprived),
+    with its residents when given: what insights and surveys group people by."""
+    from keepwell.places.models import Deprivation, Population
+
+    PostcodeLocationFactory(postcode=postcode, lsoa=lsoa, is_demo=True)
+    Deprivation.objects.create(
+        lsoa=lsoa,
+        edition=2025,
+        lsoa_name=f"Wellbrook {lsoa}",
+        imd_rank=decile * 3000,
+        imd_decile=decile,
+    )
+    if residents is not None:
+        Population.objects.create(lsoa=lsoa, residents=residents, year=2023)
+
+
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person

@@ -12,8 +12,8 @@ from django.urls import reverse
 from keepwell.insights import services
 from keepwell.insights.exports import SCHEMA
 from keepwell.insights.models import MonthlyCount
-from keepwell.places.models import Deprivation, Population
-from tests.factories import PersonFactory, PostcodeLocationFactory
+from keepwell.places.models import Deprivation
+from tests.factories import PersonFactory, lsoa_in_decile
 from tests.help.factories import make_request
 
 RIVERSIDE_LSOA, NORTHGATE_LSOA = "E01999201", "E01999301"
@@ -23,16 +23,8 @@ RIVERSIDE_LSOA, NORTHGATE_LSOA = "E01999201", "E01999301"
 def wellbrook(world):
     """This month twelve Riverside residents asked for shopping; in Northgate nine asked for
     shopping and three for a prescription."""
-    PostcodeLocationFactory(postcode="WB2 1AB", lsoa=RIVERSIDE_LSOA, is_demo=True)
-    PostcodeLocationFactory(postcode="WB3 1AB", lsoa=NORTHGATE_LSOA, is_demo=True)
-    Deprivation.objects.create(
-        lsoa=RIVERSIDE_LSOA, edition=2025, lsoa_name="Wellbrook 001A", imd_rank=3000, imd_decile=1
-    )
-    Deprivation.objects.create(
-        lsoa=NORTHGATE_LSOA, edition=2025, lsoa_name="Wellbrook 002A", imd_rank=30000, imd_decile=9
-    )
-    Population.objects.create(lsoa=RIVERSIDE_LSOA, residents=1600, year=2023)
-    Population.objects.create(lsoa=NORTHGATE_LSOA, residents=1400, year=2023)
+    lsoa_in_decile("WB2 1AB", RIVERSIDE_LSOA, 1, residents=1600)
+    lsoa_in_decile("WB3 1AB", NORTHGATE_LSOA, 9, residents=1400)
     for i in range(12):
         person = PersonFactory(area=world.riverside, postcode="WB2 1AB", given_name=f"R{i}")
         make_request(person, "shopping", by=world.sam, organisation=world.mutual_aid)

@@ -16,9 +16,8 @@ from keepwell.directory.models import Location, Service, ServiceAtLocation, Serv
 from keepwell.insights import disclosure, services
 from keepwell.insights.exports import SCHEMA
 from keepwell.messaging.models import Channel, Status
-from keepwell.places.models import Deprivation
 from keepwell.timebank import services as timebank
-from tests.factories import PersonFactory, PostcodeLocationFactory
+from tests.factories import PersonFactory, lsoa_in_decile
 from tests.messaging.factories import MessageFactory
 from tests.outcomes.factories import BETTER_LATER, GOOD_START, answer
 from tests.timebank.factories import make_bank, make_member
@@ -28,14 +27,8 @@ RIVERSIDE_LSOA, NORTHGATE_LSOA = "E01999201", "E01999301"
 
 @pytest.fixture
 def wellbrook(world):
-    PostcodeLocationFactory(postcode="WB2 1AB", lsoa=RIVERSIDE_LSOA, is_demo=True)
-    PostcodeLocationFactory(postcode="WB3 1AB", lsoa=NORTHGATE_LSOA, is_demo=True)
-    Deprivation.objects.create(
-        lsoa=RIVERSIDE_LSOA, edition=2025, lsoa_name="Wellbrook 001A", imd_rank=3000, imd_decile=1
-    )
-    Deprivation.objects.create(
-        lsoa=NORTHGATE_LSOA, edition=2025, lsoa_name="Wellbrook 002A", imd_rank=30000, imd_decile=9
-    )
+    lsoa_in_decile("WB2 1AB", RIVERSIDE_LSOA, 1)
+    lsoa_in_decile("WB3 1AB", NORTHGATE_LSOA, 9)
     return world.riverside.parent
 
 

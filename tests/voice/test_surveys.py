@@ -226,13 +226,9 @@ def test_ana_sends_the_survey_to_riversides_residents_who_want_news_and_answers_
     answers are counted by the IMD decile they were sent to, never by who they are."""
     from keepwell.messaging.models import Message, Status
     from keepwell.messaging.retention import redact_expired
-    from keepwell.places.models import Deprivation
-    from tests.factories import PersonFactory, PostcodeLocationFactory
+    from tests.factories import PersonFactory, lsoa_in_decile
 
-    PostcodeLocationFactory(postcode="WB2 1AB", lsoa="E01999201", is_demo=True)
-    Deprivation.objects.create(
-        lsoa="E01999201", edition=2025, lsoa_name="Wellbrook 001A", imd_rank=30, imd_decile=1
-    )
+    lsoa_in_decile("WB2 1AB", "E01999201", 1)
     _wants_news(world, mobile="07700 900111")
     _wants_news(world, email="lena@example.org")
     _wants_news(world, no_digital=True, address_line_1="1 Mill Lane", town="Wellbrook", mobile="")
