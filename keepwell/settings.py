@@ -62,6 +62,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+# On PostgreSQL the hottest statements (a time bank exchange, the messages an event causes)
+# are prepared on the server; turn preparing off behind a pooler that cannot keep prepared
+# statements (pgbouncer in transaction mode before 1.21). See keepwell/core/db.py.
+KEEPWELL_DB_PREPARE = env_bool("KEEPWELL_DB_PREPARE", env_bool("KEEPWELL_TIMEBANK_PREPARE", True))
 # Several engineers and CI may test against one server: the test database name can be set.
 _test_name = env_str("KEEPWELL_TEST_DB_NAME")
 if _test_name:
@@ -343,9 +347,6 @@ KEEPWELL_OUTCOMES_MIN_COHORT = env_int("KEEPWELL_OUTCOMES_MIN_COHORT", 5, minimu
 
 # Time bank: how often an exchange is retried after a serialisation conflict.
 KEEPWELL_TIMEBANK_RETRIES = env_int("KEEPWELL_TIMEBANK_RETRIES", 5, minimum=1)
-# On PostgreSQL an exchange is one prepared statement; turn preparing off behind a pooler
-# that cannot keep prepared statements (pgbouncer in transaction mode before 1.21).
-KEEPWELL_TIMEBANK_PREPARE = env_bool("KEEPWELL_TIMEBANK_PREPARE", True)
 
 # Matching weights (see README "How matching chooses").
 MATCHING_URGENCY_WEIGHT = env_float("KEEPWELL_MATCHING_URGENCY_WEIGHT", 1.0)

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from keepwell.audit.services import acting_user
+from keepwell.core.db import preparing_cursor
 from keepwell.core.phone import normalise_or_keep
 from keepwell.messaging.models import (
     DIGITAL_CHANNELS,
@@ -197,53 +199,100 @@ def _person_languages(person, preference: Preference | None) -> list[str]:
     return _languages(preference, [language.code for language in person.languages.all()])
 
 
+_FACTS_SQL: dict[tuple[str, int], str] = {}
+_CONVERTERS: dict[str, list] = {}
+
+
+def _facts_sql(count: int) -> str:
+    """The statement for ``count`` people: on PostgreSQL one text for one person and one
+    for more (their ids travel as one array), each prepared once; on SQLite, a mark per
+    id."""
+    from keepwell.people.models import Person
+
+    key = (connection.vendor, min(count, 2) if connection.vendor == "postgresql" else count)
+    if key not in _FACTS_SQL:
+        quote = connection.ops.quote_name
+        choice = quote(PurposeChoice._meta.db_table)
+        preference = Preference._meta
+        columns = ", ".join(f"pref.{quote(f.column)}" for f in preference.concrete_fields)
+        through = quote(Person.languages.through._meta.db_table)
+        language = quote(Person.languages.field.related_model._meta.db_table)
+        if connection.vendor == "postgresql":
+            # One person (nearly every event) by equality: PostgreSQL then keeps one plan for
+            # it, where for an array of unknown length it would plan each call again.
+            joined, which = "string_agg(l.code, ',')", "= %s" if count == 1 else "= ANY(%s)"
+        else:
+            joined, which = "group_concat(l.code)", f"IN ({', '.join(['%s'] * count)})"
+        # Table and column names come from the models; every value is a parameter.
+        _FACTS_SQL[key] = (
+            f"SELECT {columns}, p.id, "  # noqa: S608
+            f"(SELECT c.allowed FROM {choice} c WHERE c.person_id = p.id AND c.purpose = %s "
+            "ORDER BY c.at DESC, c.id DESC LIMIT 1), "
+            f"(SELECT {joined} FROM {through} pl JOIN {language} l ON l.id = pl.language_id "
+            "WHERE pl.person_id = p.id) "
+            f"FROM {quote(Person._meta.db_table)} p "
+            f"LEFT JOIN {quote(preference.db_table)} pref ON pref.person_id = p.id "
+            f"WHERE p.id {which}"
+        )
+    return _FACTS_SQL[key]
+
+
+def _converters(model) -> list:
+    """Per concrete field of ``model``, the conversions the ORM applies to a value read from
+    this database (JSON text to lists, SQLite's text to times, 0/1 to booleans)."""
+    key = f"{connection.vendor}:{model._meta.label}"
+    if key not in _CONVERTERS:
+        found = []
+        for f in model._meta.concrete_fields:
+            column = f.get_col(model._meta.db_table)
+            found.append(
+                (column, connection.ops.get_db_converters(column) + f.get_db_converters(connection))
+            )
+        _CONVERTERS[key] = found
+    return _CONVERTERS[key]
+
+
 def _facts(person_ids: list[int], purpose: str):
     """For these people: who may be messaged for ``purpose`` (their latest choice, else the
     purpose's default), their preferences, and the languages on their record (only for
     those whose preferences name none).
 
-    It runs inside every event that messages someone, so it is one statement: a raw query
-    the ORM turns into Preference rows (with the fields' own conversions), one per person,
-    carrying the person's id, their latest choice and their spoken languages beside it.
-    Building the equivalent ORM queries cost more than running them."""
+    It runs inside every event that messages someone, so it is one statement, prepared on
+    PostgreSQL (``keepwell.core.db``), whose rows carry each person's preference columns
+    (turned into Preference rows with the fields' own conversions), their id, their latest
+    choice and their spoken languages. The ORM's equivalent cost more to build than to run."""
     ids = sorted(set(person_ids))
     if not ids:
         return set(), {}, {}
-    from keepwell.people.models import Person
-
-    quote = connection.ops.quote_name
-    marks = ", ".join(["%s"] * len(ids))
-    choice = quote(PurposeChoice._meta.db_table)
-    preference = Preference._meta
-    columns = ", ".join(f"pref.{quote(f.column)}" for f in preference.concrete_fields)
-    through = quote(Person.languages.through._meta.db_table)
-    language = quote(Person.languages.field.related_model._meta.db_table)
-    joined = (
-        "string_agg(l.code, ',')" if connection.vendor == "postgresql" else "group_concat(l.code)"
-    )
-    # Table and column names come from the models; every value is a parameter.
-    sql = (
-        f"SELECT {columns}, p.id AS kw_person, "  # noqa: S608
-        f"(SELECT c.allowed FROM {choice} c WHERE c.person_id = p.id AND c.purpose = %s "
-        "ORDER BY c.at DESC, c.id DESC LIMIT 1) AS kw_said, "
-        f"(SELECT {joined} FROM {through} pl JOIN {language} l ON l.id = pl.language_id "
-        "WHERE pl.person_id = p.id) AS kw_spoken "
-        f"FROM {quote(Person._meta.db_table)} p "
-        f"LEFT JOIN {quote(preference.db_table)} pref ON pref.person_id = p.id "
-        f"WHERE p.id IN ({marks})"
-    )
+    if connection.vendor == "postgresql" and len(ids) > 1:
+        params = [purpose, ids]
+    else:
+        params = [purpose, *ids]
+    with preparing_cursor() as cursor:
+        cursor.execute(_facts_sql(len(ids)), params)
+        rows = cursor.fetchall()
+    converters = _converters(Preference)
+    names = [f.attname for f in Preference._meta.concrete_fields]
+    width = len(names)
     default = OPTED_IN_BY_DEFAULT.get(purpose, False)
     allowed: set[int] = set()
     preferences: dict[int, Preference] = {}
     spoken: dict[int, list[str]] = {}
-    for row in Preference.objects.raw(sql, [purpose, *ids]):
-        person_id = row.kw_person
-        if bool(row.kw_said) if row.kw_said is not None else default:
+    for row in rows:
+        person_id, said, languages = row[width:]
+        if bool(said) if said is not None else default:
             allowed.add(person_id)
-        if row.pk is not None:
-            preferences[person_id] = row
-        if row.kw_spoken and not (row.pk is not None and row.languages):
-            spoken[person_id] = row.kw_spoken.split(",")
+        preference = None
+        if row[0] is not None:
+            values = list(row[:width])
+            for i, (column, functions) in enumerate(converters):
+                for function in functions:
+                    values[i] = function(values[i], column, connection)
+            preference = preferences[person_id] = Preference.from_db(
+                connection.alias, names, values
+            )
+        if languages and not (preference is not None and preference.languages):
+            spoken[person_id] = languages.split(",")
     return allowed, preferences, spoken
 
 
@@ -597,9 +646,64 @@ def send(
                 )
             )
     if rows:
-        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        _insert(rows)
         sent.keys = [m.idempotency_key for m in rows]
     return sent
+
+
+_INSERT: dict[str, tuple[str, list[tuple[Any, bool]]]] = {}
+# Fields whose database value is the Python value itself when that is a plain str, int or
+# bool (the ORM's preparation only checks it): an outbox row has 54 columns.
+_PLAIN_FIELDS = frozenset(
+    {
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "TextField",
+    }
+)
+_PLAIN_VALUES = (str, int, bool)
+
+
+def _insert(rows: list[Message]) -> None:
+    """Write outbox rows, skipping any whose idempotency key is already there.
+
+    What ``bulk_create(ignore_conflicts=True)`` does, as one statement text whatever the
+    message, prepared on PostgreSQL (``keepwell.core.db``): it runs in every event that
+    messages someone. Each value is prepared as the ORM prepares it for this database."""
+    if connection.vendor not in _INSERT:
+        from django.db.models.constants import OnConflict
+
+        quote = connection.ops.quote_name
+        fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(quote(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        head = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+        tail = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+        # Table and column names come from the model; every value is a parameter.
+        sql = f"{head} {quote(Message._meta.db_table)} ({columns}) VALUES ({marks}) {tail}"
+        plain = [f.get_internal_type() in _PLAIN_FIELDS for f in fields]
+        _INSERT[connection.vendor] = (sql.strip(), list(zip(fields, plain, strict=True)))
+    sql, fields = _INSERT[connection.vendor]
+    values = [
+        [
+            value
+            if value is None or (plain and type(value) in _PLAIN_VALUES)
+            else f.get_db_prep_save(value, connection)
+            for f, plain in fields
+            for value in (f.pre_save(message, True),)
+        ]
+        for message in rows
+    ]
+    with preparing_cursor() as cursor:
+        if len(values) == 1:
+            cursor.execute(sql, values[0])
+        else:
+            cursor.executemany(sql, values)
 
 
 @transaction.atomic
@@ -662,5 +766,5 @@ def after_failure(message: Message) -> Message | None:
     if channel == Channel.SMS and not message.urgent and person is not None:
         quiet = (preference.quiet_from, preference.quiet_until) if preference else DEFAULT_QUIET
         fallback.next_attempt_at = in_quiet_hours(now, quiet) or now
-    Message.objects.bulk_create([fallback], ignore_conflicts=True)
+    _insert([fallback])
     return Message.objects.filter(idempotency_key=fallback.idempotency_key).first()

@@ -40,15 +40,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import CharField, TextField
 
 from keepwell.audit.models import Action, AuditEvent, Purpose
 from keepwell.audit.services import acting_user
 from keepwell.audit.services import actor_label as audit_label
 from keepwell.audit.services import insert_sql as audit_insert_sql
+from keepwell.core.db import preparing_cursor
 from keepwell.timebank.models import Account, Exchange, Movement, TimeBank
 
 _SQL: str | None = None
@@ -177,49 +176,6 @@ FROM c
     return _SQL
 
 
-_CURSOR_CLASS: type | None = None
-
-
-def _cursor_class() -> type:
-    global _CURSOR_CLASS
-    if _CURSOR_CLASS is None:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-
-        class PreparingCursor(ServerBindingCursor):
-            """Binds on the server and prepares: the statement is parsed and planned once
-            per connection, not once per exchange.
-
-            Django turns psycopg's preparing off for the whole connection (for connection
-            poolers); it is turned on for this statement alone, unless the setting
-            ``KEEPWELL_TIMEBANK_PREPARE`` is False (a pooler that cannot keep prepared
-            statements)."""
-
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                if not getattr(settings, "KEEPWELL_TIMEBANK_PREPARE", True):
-                    return super().execute(query, params, prepare=False, binary=binary)
-                conn = self.connection
-                threshold = conn.prepare_threshold
-                if threshold is None:
-                    # Only statements asked to be prepared are: none is prepared by count.
-                    conn.prepare_threshold = 2**31
-                try:
-                    return super().execute(query, params, prepare=True, binary=binary)
-                finally:
-                    conn.prepare_threshold = threshold
-
-        _CURSOR_CLASS = PreparingCursor
-    return _CURSOR_CLASS
-
-
-def _cursor(db):
-    """A preparing cursor, wrapped as Django wraps its own: errors become ``django.db``
-    errors, and query logging and ``connection.execute_wrapper`` see it."""
-    db.ensure_connection()
-    raw = _cursor_class()(db.connection)
-    wrapper = CursorDebugWrapper if db.queries_logged else CursorWrapper
-    return wrapper(raw, db)
-
-
 class Outcome:
     """What the statement did: ``exchange_id`` written (and the ``balances`` after it), or
     none: then ``valid`` (the accounts can trade), ``within`` (no limit crossed; if both,
@@ -283,6 +239,6 @@ def record_confirmed(
         Exchange._meta.label_lower,
         summary[:300],
     ]
-    with _cursor(db) as cursor:
+    with preparing_cursor() as cursor:
         cursor.execute(sql, params)
         return Outcome(cursor.fetchone())

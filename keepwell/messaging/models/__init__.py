@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import time
 
 from django.conf import settings
@@ -112,8 +111,9 @@ class Message(models.Model):
     """One message to one recipient on one channel: the outbox row."""
 
     id = models.BigAutoField(primary_key=True)
-    # Unique per event, recipient and channel: writing the same event twice adds nothing.
-    idempotency_key = models.CharField(max_length=255, unique=True)
+    # Unique per event, recipient and channel: writing the same event twice adds nothing
+    # (the constraint message_idempotency_key: a plain unique index, no LIKE index beside it).
+    idempotency_key = models.CharField(max_length=255)
     event = models.CharField(max_length=120)
     kind = models.CharField(max_length=60)  # the template key, e.g. "task_offer"
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
@@ -159,6 +159,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # message_sender_organisation
     )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -173,7 +174,12 @@ class Message(models.Model):
         "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     broadcast = models.ForeignKey(
-        "Broadcast", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+        "Broadcast",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,  # message_broadcast
     )
     # What it is about, by name and id (no foreign key across rooms): ("referral", 42).
     about_type = models.CharField(max_length=40, blank=True)
@@ -230,7 +236,7 @@ class Message(models.Model):
     lease_token = models.CharField(max_length=36, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     provider = models.CharField(max_length=20, blank=True)  # "notify", "fake", "inbox", "phone"
-    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    provider_id = models.CharField(max_length=64, blank=True)  # index message_provider_id
 
     # What came of it.
     read_at = models.DateTimeField(null=True, blank=True)  # inbox
@@ -293,8 +299,21 @@ class Message(models.Model):
             models.Index(
                 fields=["call_by"], name="message_call_by", condition=Q(call_by__isnull=False)
             ),
+            models.Index(
+                fields=["broadcast"],
+                name="message_broadcast",
+                condition=Q(broadcast__isnull=False),
+            ),
+            models.Index(
+                fields=["sender_organisation"],
+                name="message_sender_organisation",
+                condition=Q(sender_organisation__isnull=False),
+            ),
+            # Callbacks find a message by its provider's id (no LIKE index beside it).
+            models.Index(fields=["provider_id"], name="message_provider_id"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="message_idempotency_key"),
             models.CheckConstraint(
                 condition=Q(person__isnull=False)
                 | Q(user__isnull=False)
@@ -576,216 +595,28 @@ class BroadcastText(models.Model):
         return f"{self.broadcast_id} in {self.language}"
 
 
-class HandChannel(models.TextChoices):
-    LEAFLET = "leaflet", "Leaflets delivered"
-    PRESCRIPTION_BAG = "prescription_bag", "Sheet with prescriptions"
-    FOOD_PARCEL = "food_parcel", "Sheet with food parcels"
-    POSTER = "poster", "Poster"
-    WHATSAPP = "whatsapp", "WhatsApp group post"
-    FACEBOOK = "facebook", "Facebook group post"
-    LOCAL_PAPER = "local_paper", "Local paper"
-    RADIO = "radio", "Radio slot"
-    DOORSTEP = "doorstep", "Doorstep visits"
-    PHONE_TREE = "phone_tree", "Phone tree"
-    FAITH = "faith", "Faith group notice"
-    OTHER = "other", "Other"
+# The audit's and the providers' tables live beside this module; callers import them here.
+from keepwell.messaging.models.audit import (  # noqa: E402
+    ChannelReview,
+    Counted,
+    HandChannel,
+    HandLog,
+    MessageTally,
+    MonthTally,
+    TalliedDay,
+    Unreached,
+)
+from keepwell.messaging.models.providers import FakeSend, ProviderState  # noqa: E402
 
-
-class HandLog(models.Model):
-    """A channel keepwell does not send itself, logged by hand so the audit covers it."""
-
-    channel = models.CharField(max_length=20, choices=HandChannel.choices)
-    happened_on = models.DateField()
-    language = models.CharField(max_length=12, default="en")
-    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.NEWS)
-    audience = models.CharField(max_length=200, blank=True)
-    area = models.ForeignKey(
-        "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    reach = models.PositiveIntegerField(help_text="About how many people it reached")
-    replies = models.PositiveIntegerField(default=0)
-    delivered_by = models.CharField(max_length=200, blank=True)
-    organisation = models.ForeignKey(
-        "directory.Organisation",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    broadcast = models.ForeignKey(
-        Broadcast, on_delete=models.SET_NULL, null=True, blank=True, related_name="hand_logs"
-    )
-    notes = models.TextField(blank=True)
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    logged_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-happened_on", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()} on {self.happened_on}: about {self.reach}"
-
-
-class ChannelReview(models.Model):
-    """The 12-month review of one channel: what worked, why, who is best to deliver it."""
-
-    channel = models.CharField(max_length=20)  # a Channel or a HandChannel value
-    period_start = models.DateField()
-    period_end = models.DateField()
-    what_worked = models.TextField()
-    why = models.TextField()
-    best_messenger = models.CharField(max_length=300)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-period_end", "channel"]
-
-    def __str__(self) -> str:
-        return f"Review of {self.channel} to {self.period_end}"
-
-
-class ProviderState(models.Model):
-    """One row per provider: the lock senders take to share the rate limit, and any pause
-    a 429 asked for. Lives in the database so every worker on every node sees it."""
-
-    provider = models.CharField(max_length=20, primary_key=True)
-    paused_until = models.DateTimeField(null=True, blank=True)
-    rate_limited = models.PositiveIntegerField(default=0)  # 429s seen, ever
-    last_rate_limited_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return self.provider
-
-
-class FakeSend(models.Model):
-    """What the local fake provider would have sent (demo and tests): Notify's shape."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-    api_key = models.CharField(max_length=40)  # limits are per key, as Notify's are
-    reference = models.CharField(max_length=64, db_index=True)
-    channel = models.CharField(max_length=10)
-    to = models.CharField(max_length=320, blank=True)
-    address = models.JSONField(default=list, blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField(blank=True)
-    precompiled = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=30, default="created")
-    status_at = models.DateTimeField(null=True, blank=True)
-    receipt_sent = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["api_key", "created_at"], name="fakesend_window"),
-            models.Index(fields=["receipt_sent", "status_at"], name="fakesend_receipts"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel} {self.reference}: {self.status}"
-
-
-class Counted(models.Model):
-    """What a tally counts, and of which messages: the columns ``MessageTally`` (a day) and
-    ``MonthTally`` (a month) share."""
-
-    channel = models.CharField(max_length=10)
-    language = models.CharField(max_length=12)
-    purpose = models.CharField(max_length=20)
-    audience = models.CharField(max_length=40, blank=True)
-    area = models.ForeignKey(
-        "places.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # Who sent them: a coordinator's audit counts only their organisations' messages.
-    sender_organisation = models.ForeignKey(
-        "directory.Organisation",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    messages = models.PositiveIntegerField(default=0)
-    sent = models.PositiveIntegerField(default=0)
-    delivered = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    replied = models.PositiveIntegerField(default=0)
-    acted = models.PositiveIntegerField(default=0)
-    fallbacks = models.PositiveIntegerField(default=0)
-    calls = models.PositiveIntegerField(default=0)
-    calls_answered = models.PositiveIntegerField(default=0)
-    cost_pence = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        abstract = True
-
-
-class MessageTally(Counted):
-    """One day's messages counted by channel, language, purpose, audience and area: what the
-    communication audit reads instead of millions of ``Message`` rows (see ``report.py``).
-    A day is written whole (its rows deleted and counted again), never added to."""
-
-    day = models.DateField()  # the Europe/London date the message was queued
-
-    class Meta:
-        ordering = ["day", "channel"]
-        indexes = [models.Index(fields=["day"], name="message_tally_day")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.channel} {self.language} {self.purpose}: {self.messages}"
-
-
-class MonthTally(Counted):
-    """A whole month's ``MessageTally`` rows added up, written by the rollup whenever every
-    day of the month has been tallied: a year's audit reads twelve months of these, not
-    365 days. ``month`` is the month's first day."""
-
-    month = models.DateField()
-
-    class Meta:
-        ordering = ["month", "channel"]
-        indexes = [models.Index(fields=["month"], name="month_tally_month")]
-
-    def __str__(self) -> str:
-        return f"{self.month:%B %Y} {self.channel} {self.language} {self.purpose}: {self.messages}"
-
-
-class Unreached(models.Model):
-    """A message of a tallied day that no channel got through: it failed for good and
-    nothing was tried after it. Written by the rollup beside the day's tallies, so the
-    audit counts people no channel reaches from a few rows instead of every message."""
-
-    message_id = models.BigIntegerField(primary_key=True)
-    day = models.DateField()  # the Europe/London date the message was queued
-    person_id = models.BigIntegerField()
-    purpose = models.CharField(max_length=20)
-    area_id = models.BigIntegerField(null=True, blank=True)
-    sender_organisation_id = models.BigIntegerField(null=True, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["day", "person_id", "purpose"], name="unreached_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.day}: message {self.message_id}"
-
-
-class TalliedDay(models.Model):
-    """A day whose ``MessageTally`` rows have been written: the audit reads its tallies
-    (today and days never rolled up are counted live). ``final`` once the tally was counted
-    after the day had settled (receipts, replies and call outcomes come in late)."""
-
-    day = models.DateField(primary_key=True)
-    tallied_at = models.DateTimeField(default=timezone.now)
-    final = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["day"]
-
-    def __str__(self) -> str:
-        return f"{self.day}{' (final)' if self.final else ''}"
+__all__ = [
+    "ChannelReview",
+    "Counted",
+    "FakeSend",
+    "HandChannel",
+    "HandLog",
+    "MessageTally",
+    "MonthTally",
+    "ProviderState",
+    "TalliedDay",
+    "Unreached",
+]
