@@ -21,13 +21,13 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
-_CURSOR_CLASS: type | None = None
+_CURSOR_CLASSES: dict[bool, type] = {}
 
 
-def _cursor_class() -> type:
-    global _CURSOR_CLASS
-    if _CURSOR_CLASS is None:
+def _cursor_class(native: bool) -> type:
+    if native not in _CURSOR_CLASSES:
         from django.db.backends.postgresql.base import ServerBindingCursor
+        from psycopg import RawCursor
 
         class PreparingCursor(ServerBindingCursor):
             """Binds on the server and prepares every statement it runs."""
@@ -45,18 +45,30 @@ def _cursor_class() -> type:
                 finally:
                     conn.prepare_threshold = threshold
 
-        _CURSOR_CLASS = PreparingCursor
-    return _CURSOR_CLASS
+        if native:
+            # PostgreSQL's own $1, $2 … marks: psycopg sends the text as it is, where it
+            # would otherwise parse it again on every call once it has over 50 values.
+            PreparingCursor._query_cls = RawCursor._query_cls
+        _CURSOR_CLASSES[native] = PreparingCursor
+    return _CURSOR_CLASSES[native]
 
 
-def preparing_cursor(using: str = DEFAULT_DB_ALIAS):
+def marks(count: int, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """The value marks for a statement run by ``preparing_cursor(native=True)``: $1, $2 …
+    on PostgreSQL, %s elsewhere."""
+    if connections[using].vendor == "postgresql":
+        return [f"${i}" for i in range(1, count + 1)]
+    return ["%s"] * count
+
+
+def preparing_cursor(using: str = DEFAULT_DB_ALIAS, *, native: bool = False):
     """A cursor for a hot statement, wrapped as Django wraps its own: errors become
     ``django.db`` errors, and query logging and ``connection.execute_wrapper`` see it.
-    Use it as a context manager."""
+    With ``native``, the statement's marks are :func:`marks`. Use it as a context manager."""
     db = connections[using]
     if db.vendor != "postgresql":
         return db.cursor()
     db.ensure_connection()
-    raw = _cursor_class()(db.connection)
+    raw = _cursor_class(native)(db.connection)
     wrapper = CursorDebugWrapper if db.queries_logged else CursorWrapper
     return wrapper(raw, db)

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from keepwell.audit.services import acting_user
-from keepwell.core.db import preparing_cursor
+from keepwell.core.db import marks, preparing_cursor
 from keepwell.core.phone import normalise_or_keep
 from keepwell.messaging.models import (
     DIGITAL_CHANNELS,
@@ -681,11 +681,11 @@ def _insert(rows: list[Message]) -> None:
         quote = connection.ops.quote_name
         fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
         columns = ", ".join(quote(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
+        values = ", ".join(marks(len(fields)))
         head = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
         tail = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
         # Table and column names come from the model; every value is a parameter.
-        sql = f"{head} {quote(Message._meta.db_table)} ({columns}) VALUES ({marks}) {tail}"
+        sql = f"{head} {quote(Message._meta.db_table)} ({columns}) VALUES ({values}) {tail}"
         plain = [f.get_internal_type() in _PLAIN_FIELDS for f in fields]
         _INSERT[connection.vendor] = (sql.strip(), list(zip(fields, plain, strict=True)))
     sql, fields = _INSERT[connection.vendor]
@@ -699,7 +699,7 @@ def _insert(rows: list[Message]) -> None:
         ]
         for message in rows
     ]
-    with preparing_cursor() as cursor:
+    with preparing_cursor(native=True) as cursor:
         if len(values) == 1:
             cursor.execute(sql, values[0])
         else:

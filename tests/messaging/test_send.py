@@ -298,3 +298,30 @@ def test_a_kind_with_no_approved_words_fails_the_message_not_the_event(db, caplo
     assert message.status == Status.TECHNICAL_FAILURE and message.failed_at is not None
     assert "No approved words" in message.status_detail
     assert "no_such_words" in caplog.text
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_an_events_read_and_write_are_prepared_once_per_connection(words, settings):
+    from django.db import connection
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    before = prepared()
+    for i, person in enumerate([_person(), _person(), _person()]):
+        _send(person, event=f"story:{i}")
+    after = [s for s in prepared() if s not in before]
+
+    # One read of who may be messaged and one insert, whatever the number of events.
+    assert len([s for s in after if "INSERT INTO" in s]) == 1
+    assert len([s for s in after if s.lstrip().startswith("SELECT")]) == 1
+    assert Message.objects.filter(event__startswith="story:").count() == 3
+
+    # Behind a pooler that cannot keep prepared statements, nothing more is prepared.
+    settings.KEEPWELL_DB_PREPARE = False
+    _send(_person(), event="story:pooled")
+    _send(_person(), event="story:pooled-too", channels=[Channel.EMAIL, Channel.SMS])
+    assert sorted(prepared()) == sorted(before + after)
+    assert Message.objects.filter(event__startswith="story:pooled").count() == 2
