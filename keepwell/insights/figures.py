@@ -22,6 +22,7 @@ from keepwell.help import queries as help_queries
 from keepwell.insights import disclosure
 from keepwell.insights.disclosure import SUPPRESSED, Figure, Published
 from keepwell.insights.models import SNAPSHOTS, Measure, MonthlyChange, MonthlyCount, Refresh
+from keepwell.messaging import report as messaging_report
 from keepwell.messaging.models import Channel
 from keepwell.outcomes import figures as outcome_figures
 from keepwell.places import queries as places_queries
@@ -46,7 +47,11 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         "Unmet need",
         [Measure.TASKS_NOT_DONE, Measure.SERVICES_FULL, Measure.REFERRALS_DECLINED],
     ),
-    ("reach", "Reach", [Measure.MESSAGES_DELIVERED, Measure.MESSAGES_FAILED]),
+    (
+        "reach",
+        "Reach",
+        [Measure.MESSAGES_DELIVERED, Measure.MESSAGES_FAILED, Measure.HAND_REACH],
+    ),
     ("reciprocity", "Reciprocity", [Measure.RECIPROCITY]),
 ]
 # Kept in minutes, published in whole hours.
@@ -312,6 +317,7 @@ def _report(place: Area, period: Period, by: str) -> Report:
         Measure.RECIPROCITY: timebank_reports.RECIPROCITY_LABELS,
         Measure.MESSAGES_DELIVERED: dict(Channel.choices),
         Measure.MESSAGES_FAILED: dict(Channel.choices),
+        Measure.HAND_REACH: messaging_report.CHANNEL_NAMES,
         Measure.SERVICES: dict(ServiceCategory.choices),
         Measure.SERVICES_FULL: dict(ServiceCategory.choices),
     }

@@ -25,6 +25,7 @@ class Measure(models.TextChoices):
     SERVICES_FULL = "services_full", "Services not taking new people now"
     MESSAGES_DELIVERED = "messages_delivered", "Messages that reached people"
     MESSAGES_FAILED = "messages_failed", "Messages that reached no one"
+    HAND_REACH = "hand_reach", "People reached by leaflets, posts and visits (logged by hand)"
     RECIPROCITY = "reciprocity", "Time bank members giving and receiving (each once a month)"
 
 

@@ -645,8 +645,9 @@ def csv_rows(audit: Audit) -> tuple[list[str], list[list]]:
 
 def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
     """Insights' reach figures since ``since``, by month: messages to people (not staff)
-    that were delivered, and that failed, by channel, as ``(month, channel, postcode,
-    area_id, n)``; the postcode is the person's. Nobody is named."""
+    that were delivered, and that failed, by channel, and the people reached by channels
+    logged by hand, as ``(month, channel, postcode, area_id, n)``; the postcode is the
+    person's (none for a hand log). Nobody is named."""
     from django.db.models.functions import TruncMonth
 
     def rows(statuses) -> list[tuple]:
@@ -658,7 +659,17 @@ def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
             .order_by()
         )
 
+    # Channels keepwell does not send itself, as logged by hand: about how many people each
+    # leaflet drop, group post or poster reached, by neighbourhood (a log has no postcode).
+    by_hand = (
+        HandLog.objects.filter(happened_on__gte=timezone.localtime(since, _zone()).date())
+        .annotate(month=TruncMonth("happened_on"))
+        .values_list("month", "channel", "area_id")
+        .annotate(n=Sum("reach"))
+        .order_by()
+    )
     return {
         "messages_delivered": rows([Status.DELIVERED]),
         "messages_failed": rows(list(FAILED)),
+        "hand_reach": [(month, channel, "", area_id, n) for month, channel, area_id, n in by_hand],
     }

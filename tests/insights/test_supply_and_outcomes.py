@@ -15,10 +15,10 @@ from django.utils import timezone
 from keepwell.directory.models import Location, Service, ServiceAtLocation, ServiceCategory
 from keepwell.insights import disclosure, services
 from keepwell.insights.exports import SCHEMA
-from keepwell.messaging.models import Channel, Status
+from keepwell.messaging.models import Channel, HandChannel, Status
 from keepwell.timebank import services as timebank
 from tests.factories import PersonFactory, lsoa_in_decile
-from tests.messaging.factories import MessageFactory
+from tests.messaging.factories import HandLogFactory, MessageFactory
 from tests.outcomes.factories import BETTER_LATER, GOOD_START, answer
 from tests.timebank.factories import make_bank, make_member
 
@@ -134,6 +134,39 @@ def test_reach_counts_messages_delivered_and_failed_by_channel(wellbrook, world,
     assert delivered == {"Text message": "*", "Email": "*"}
     assert rows_of(data, "messages_delivered")["Riverside"]["total"] == 15
     assert failed == {"Email": 10}  # 9, rounded
+
+
+def test_reach_counts_people_reached_by_hand_by_neighbourhood(wellbrook, world, client):
+    """Riverside's leaflet drops and WhatsApp posts are logged by hand, and Northgate's
+    poster; one poster seen by about three people is too few to show."""
+    HandLogFactory(channel=HandChannel.LEAFLET, area=world.riverside, reach=1200)
+    HandLogFactory(channel=HandChannel.WHATSAPP, area=world.riverside, reach=600)
+    HandLogFactory(channel=HandChannel.WHATSAPP, area=world.riverside, reach=203)
+    HandLogFactory(channel=HandChannel.POSTER, area=world.northgate, reach=40)
+    HandLogFactory(channel=HandChannel.POSTER, area=world.riverside, reach=3)
+    HandLogFactory(
+        channel=HandChannel.LEAFLET,
+        area=world.riverside,
+        reach=999,
+        happened_on=timezone.localdate() - timedelta(days=800),  # outside the period
+    )
+    services.refresh()
+
+    data = published(client, wellbrook)
+
+    riverside = rows_of(data, "hand_reach")["Riverside"]
+    # The poster's 3 is hidden, and so is a figure beside it that would give it back.
+    assert riverside["by_key"]["Leaflets delivered"] == 1200
+    assert riverside["by_key"]["Poster"] == "*"
+    # ... in its column too: Northgate's 40 would give it back through the posters' total.
+    assert rows_of(data, "hand_reach")["Northgate"]["by_key"]["Poster"] == "*"
+    assert "*" in (riverside["total"], riverside["by_key"]["WhatsApp group post"])
+    assert measure(data, "hand_reach")["section"] == "reach"
+    # A log names no address: by decile it is counted, under "not known".
+    by_decile = published(client, wellbrook, by="decile")
+    assert rows_of(by_decile, "hand_reach")["not known"]["by_key"]["Leaflets delivered"] == 1200
+    page = client.get(reverse("insights:public", kwargs={"slug": wellbrook.slug}))
+    assert "People reached by leaflets, posts and visits" in page.content.decode()
 
 
 def test_outcomes_show_a_mean_only_over_the_minimum_cohort(wellbrook, world, client, as_user):
