@@ -299,3 +299,33 @@ def describe(kind: str, params: dict) -> str:
             parts.append(f"from {name(Organisation, params['from_organisation'])}")
         return "People referred " + " and ".join(parts)
     return f"Residents of {name(Area, params.get('area'))} who want news"
+
+
+def sender_organisation(by, kind: str, params: dict) -> int | None:
+    """The organisation ``by`` speaks for to this audience: the audience's own (a group, a
+    service's, a time bank's), else ``by``'s first as coordinator, connector or area lead.
+    Its coordinators see the calls the messages turn into, and the audit counts it theirs."""
+    from keepwell.accounts.models import Role
+
+    if kind in ("volunteers", "group_members"):
+        return params.get("organisation")
+    if kind == "referred" and params.get("from_organisation") is not None:
+        return params["from_organisation"]
+    if kind == "referred" and params.get("service") is not None:
+        from keepwell.directory.models import Service
+
+        return (
+            Service.objects.filter(pk=params["service"])
+            .values_list("organisation_id", flat=True)
+            .first()
+        )
+    if kind == "timebank_members":
+        from keepwell.timebank.models import TimeBank
+
+        return (
+            TimeBank.objects.filter(pk=params.get("bank"))
+            .values_list("organisation_id", flat=True)
+            .first()
+        )
+    own = sorted(by.organisation_ids(Role.COORDINATOR, Role.NHS_CONNECTOR, Role.AREA_LEAD))
+    return own[0] if own else None

@@ -66,33 +66,6 @@ def _audit(by, action: str, broadcast: Broadcast, summary: str) -> None:
     audit.record(by, action, broadcast, purpose=AuditPurpose.COMMUNICATION, summary=summary)
 
 
-def _sender_organisation(by, kind: str, params: dict) -> int | None:
-    from keepwell.accounts.models import Role
-
-    if kind in ("volunteers", "group_members"):
-        return params.get("organisation")
-    if kind == "referred" and params.get("from_organisation") is not None:
-        return params["from_organisation"]
-    if kind == "referred" and params.get("service") is not None:
-        from keepwell.directory.models import Service
-
-        return (
-            Service.objects.filter(pk=params["service"])
-            .values_list("organisation_id", flat=True)
-            .first()
-        )
-    if kind == "timebank_members":
-        from keepwell.timebank.models import TimeBank
-
-        return (
-            TimeBank.objects.filter(pk=params.get("bank"))
-            .values_list("organisation_id", flat=True)
-            .first()
-        )
-    own = sorted(by.organisation_ids(Role.COORDINATOR, Role.NHS_CONNECTOR, Role.AREA_LEAD))
-    return own[0] if own else None
-
-
 @transaction.atomic
 def save_draft(
     *,
@@ -127,7 +100,7 @@ def save_draft(
             audience_kind=audience_kind,
             audience_params=params,
             link=link,
-            organisation_id=_sender_organisation(by, audience_kind, params),
+            organisation_id=audiences.sender_organisation(by, audience_kind, params),
             created_by=by,
         )
         action, summary = Action.CREATE, f"Wrote the broadcast “{title}”"
@@ -139,7 +112,7 @@ def save_draft(
             )
         broadcast.title, broadcast.purpose, broadcast.link = title, purpose, link
         broadcast.audience_kind, broadcast.audience_params = audience_kind, params
-        broadcast.organisation_id = _sender_organisation(by, audience_kind, params)
+        broadcast.organisation_id = audiences.sender_organisation(by, audience_kind, params)
         broadcast.save(
             update_fields=[
                 "title",

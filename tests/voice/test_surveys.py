@@ -367,3 +367,53 @@ def test_a_translation_with_a_question_left_out_is_refused_naming_it(world):
             by=world.sam,
         )
     assert not found.translations.exists()
+
+
+def test_a_resident_with_only_a_landline_is_phoned_and_the_coordinator_types_her_answers_in(
+    as_user, client, world
+):
+    """Dora wants news but has no mobile, no email and no address on her record: only a
+    landline. The survey reaches her as a coordinator's call whose script carries her code;
+    Sam, coordinating, rings, reads it out, and types Dora's answers in with the code on the
+    same page a letter leads to. The call is recorded, and once final the script (and code) is blanked."""
+    from keepwell.messaging.models import CallOutcome, Channel, Message, Status
+    from keepwell.messaging.retention import redact_expired
+
+    dora = _wants_news(world, mobile="", email="", phone="01632 960111", address_line_1="", town="")
+    found = make_survey(by=world.sam)
+
+    sent = as_user(world.ana).post(
+        reverse("voice:survey_send", args=[found.pk]), {"area": world.riverside.pk}, follow=True
+    )
+
+    assert "Sent to 1 resident." in sent.content.decode()
+    call = Message.objects.get(kind="survey_invitation", person=dora)
+    assert call.channel == Channel.PHONE and call.status == Status.QUEUED
+    assert call.to == "+441632960111"
+    (invitation,) = found.invitations.all()
+    spaced_code = surveys.spaced(invitation.code)
+    waiting = as_user(world.sam).get(reverse("messaging:calls"))
+    assert reverse("messaging:call", args=[call.pk]) in waiting.content.decode()
+    script = as_user(world.sam).get(reverse("messaging:call", args=[call.pk]))
+    assert spaced_code in script.content.decode()
+
+    # On the phone: the code as read out (spaces and all) opens Dora's form.
+    opened = client.post(reverse("voice:survey_start"), {"code": spaced_code.lower()})
+    assert opened.status_code == 302
+    scale = found.questions.get(kind="scale")
+    client.post(opened.url, {f"q{scale.pk}": "6"})
+    as_user(world.sam).post(
+        reverse("messaging:call", args=[call.pk]),
+        {"outcome": CallOutcome.GOT_THROUGH, "notes": "Answered with her"},
+    )
+
+    response = SurveyResponse.objects.get()
+    assert response.area_id == world.riverside.pk and not response.named_name
+    call.refresh_from_db()
+    assert call.status == Status.DELIVERED and call.call_by == world.sam
+    # The code answers once: typing it again is refused, naming the box.
+    again = client.post(reverse("voice:survey_start"), {"code": spaced_code})
+    assert again.status_code == 400
+    redact_expired()
+    call.refresh_from_db()
+    assert call.body == "" and spaced_code not in (call.call_notes or "")

@@ -143,6 +143,7 @@ def send_invitations(survey: Survey, *, area, by) -> Sending:
     lsoa_of = places_queries.lsoas_of(p.postcode for p in people)
     facts = places_queries.lsoa_facts(set(lsoa_of.values()))
     start = settings.SITE_URL.rstrip("/") + reverse("voice:survey_start")
+    speaking_for = message_audiences.sender_organisation(by, "residents", {"area": area.pk})
     sent = unreachable = 0
     for person in people:
         if events[person.pk] in done:
@@ -161,6 +162,8 @@ def send_invitations(survey: Survey, *, area, by) -> Sending:
             kind="survey_invitation",
             to=[To(person=person, audience="residents")],
             purpose=MessagePurpose.NEWS,
+            # Its coordinators get the call when nothing else reaches someone.
+            sender_organisation_id=speaking_for,
             context={
                 "survey": survey.title[:80],
                 "url": url,
