@@ -124,6 +124,18 @@ class Breakdown:
             for row in self.rows
         ]
 
+    @property
+    def shown_rows(self) -> list[tuple[str, list]]:
+        """The table as the page shows it: each row's name, then its total, its rate per
+        1,000 ("not known" without a population) and its cells."""
+        return [
+            (
+                row["name"],
+                [row["total"], "not known" if row["rate"] == "" else row["rate"], *row["cells"]],
+            )
+            for row in self.table_rows
+        ]
+
     def chart(self) -> Chart:
         """Totals by row: a rate per 1,000 where every row's population is known."""
         per_thousand = all(r is not None for r in self.residents.values()) and self.residents

@@ -375,7 +375,8 @@ def test_a_resident_with_only_a_landline_is_phoned_and_the_coordinator_types_her
     """Dora wants news but has no mobile, no email and no address on her record: only a
     landline. The survey reaches her as a coordinator's call whose script carries her code;
     Sam, coordinating, rings, reads it out, and types Dora's answers in with the code on the
-    same page a letter leads to. The call is recorded, and once final the script (and code) is blanked."""
+    same page a letter leads to. The call is recorded, and once final the script (and the
+    code) is blanked."""
     from keepwell.messaging.models import CallOutcome, Channel, Message, Status
     from keepwell.messaging.retention import redact_expired
 
