@@ -422,6 +422,39 @@ def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
     }
 
 
+def monthly_giving(since: datetime) -> list[tuple]:
+    """Who gave help and who received it each month since ``since``, for insights'
+    reciprocity: ``(month, person_id, postcode, area_id, gave, received)``, once a month for
+    each volunteer who finished a task (by their own person record if they have one, at
+    their home) and each person a finished task helped. Insights counts, never names."""
+    from django.db.models.functions import TruncMonth
+
+    done = Task.objects.filter(state=TaskState.DONE, finished_at__gte=since).annotate(
+        month=TruncMonth("finished_at")
+    )
+    gave = done.values_list(
+        "month",
+        "volunteer__user__person__id",
+        "volunteer_id",
+        "volunteer__home_postcode",
+        "volunteer__area_id",
+    ).distinct()
+    helped = done.values_list(
+        "month", "request__person_id", "request__person__postcode", "request__area_id"
+    ).distinct()
+    rows: list[tuple] = []
+    for month, person_id, volunteer_id, postcode, area_id in gave.order_by().iterator(
+        chunk_size=5000
+    ):
+        # A volunteer with no person record of their own is still one giver.
+        who = person_id if person_id is not None else f"volunteer:{volunteer_id}"
+        rows.append((month, who, postcode or "", area_id, True, False))
+    for month, person_id, postcode, area_id in helped.order_by().iterator(chunk_size=5000):
+        if person_id is not None:
+            rows.append((month, person_id, postcode or "", area_id, False, True))
+    return rows
+
+
 def count_labels() -> dict[str, str]:
     """What the keys of :func:`monthly_counts` are called: kinds of need and of concern."""
     from keepwell.help.models import ConcernKind

@@ -54,6 +54,11 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ),
     ("reciprocity", "Reciprocity", [Measure.RECIPROCITY]),
 ]
+RECIPROCITY_LABELS = {
+    "both": "Gave and received",
+    "gave": "Gave only",
+    "received": "Received only",
+}
 # Kept in minutes, published in whole hours.
 IN_HOURS = {Measure.TIMEBANK_MINUTES}
 BY = {"area": "Neighbourhood", "decile": "IMD decile"}
@@ -326,7 +331,7 @@ def _report(place: Area, period: Period, by: str) -> Report:
     own_labels = {
         Measure.VOLUNTEERS_ACTIVE: {"": "Volunteers"},
         Measure.TIMEBANK_MINUTES: {**timebank_reports.category_labels(), "": "Not said"},
-        Measure.RECIPROCITY: timebank_reports.RECIPROCITY_LABELS,
+        Measure.RECIPROCITY: RECIPROCITY_LABELS,
         Measure.MESSAGES_DELIVERED: dict(Channel.choices),
         Measure.MESSAGES_FAILED: dict(Channel.choices),
         Measure.HAND_REACH: messaging_report.CHANNEL_NAMES,

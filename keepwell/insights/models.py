@@ -26,7 +26,7 @@ class Measure(models.TextChoices):
     MESSAGES_DELIVERED = "messages_delivered", "Messages that reached people"
     MESSAGES_FAILED = "messages_failed", "Messages that reached no one"
     HAND_REACH = "hand_reach", "People reached by leaflets, posts and visits (logged by hand)"
-    RECIPROCITY = "reciprocity", "Time bank members giving and receiving (each once a month)"
+    RECIPROCITY = "reciprocity", "People who gave and received help (each once a month)"
 
 
 # Counted as they are now, not by month: kept under the month they were counted in, and

@@ -76,7 +76,31 @@ def _all_rows(since: datetime) -> dict[str, list[Row]]:
     found.update(_referral_rows(since))
     found.update(timebank_reports.monthly_counts(since))
     found.update(messaging_report.monthly_counts(since))
+    found[Measure.RECIPROCITY] = _reciprocity_rows(since)
     return found
+
+
+def _reciprocity_rows(since: datetime) -> list[Row]:
+    """Each person once a month by whether they both gave and received help that month
+    ("both"), only gave or only received: as a time bank member, as a volunteer who
+    finished a task, or as someone a task helped. One person is one person across both:
+    a volunteer by their own person record where they have one. Placed where they were
+    first seen giving or receiving (their record's postcode, or the volunteer's home)."""
+    seen: dict[tuple, list] = {}
+    for month, who, postcode, area_id, gave, received in [
+        *help_queries.monthly_giving(since),
+        *timebank_reports.monthly_members(since),
+    ]:
+        entry = seen.setdefault((_month(month), who), [postcode, area_id, False, False])
+        if not entry[0] and not entry[1]:
+            entry[0], entry[1] = postcode, area_id
+        entry[2] = entry[2] or gave
+        entry[3] = entry[3] or received
+    counted: dict[tuple, int] = defaultdict(int)
+    for (month, _who), (postcode, area_id, gave, received) in seen.items():
+        key = "both" if gave and received else "gave" if gave else "received"
+        counted[(month, key, postcode, area_id)] += 1
+    return [(*k, n) for k, n in counted.items()]
 
 
 def _snapshot_rows(this_month: date) -> dict[str, list[Row]]:

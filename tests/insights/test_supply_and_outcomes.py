@@ -17,7 +17,7 @@ from keepwell.insights import disclosure, services
 from keepwell.insights.exports import SCHEMA
 from keepwell.messaging.models import Channel, HandChannel, Status
 from keepwell.timebank import services as timebank
-from tests.factories import PersonFactory, lsoa_in_decile
+from tests.factories import PersonFactory, UserFactory, lsoa_in_decile
 from tests.messaging.factories import HandLogFactory, MessageFactory
 from tests.outcomes.factories import BETTER_LATER, GOOD_START, answer
 from tests.timebank.factories import make_bank, make_member
@@ -76,6 +76,55 @@ def test_time_bank_hours_and_members_who_both_gave_and_received(wellbrook, world
     assert both == {"Gave and received": 10}
     by_decile = rows_of(published(client, wellbrook, by="decile"), "reciprocity")
     assert by_decile["1"]["total"] == 10
+
+
+def test_reciprocity_joins_mutual_aid_and_the_time_bank_person_by_person(wellbrook, world, client):
+    """Ten Riverside neighbours volunteer with the mutual aid group and each is helped by the
+    next one this month: each both gave and received. Two more volunteers only gave; a
+    time bank member who gave an hour to one of the ten is counted once, not twice, with
+    what she did in mutual aid."""
+    from keepwell.help.models import HelpRequest, Task, TaskState
+    from tests.help.factories import make_volunteer, need
+
+    now = timezone.now()
+    people, volunteers = [], []
+    for i in range(12):
+        user = UserFactory(username=f"neighbour{i}")
+        people.append(
+            PersonFactory(area=world.riverside, postcode="WB2 1AB", user=user, given_name=f"N{i}")
+        )
+        volunteers.append(make_volunteer(world.mutual_aid, user=user, area=world.riverside))
+    for i in range(12):
+        helped = people[(i + 1) % 10] if i < 10 else people[i % 10]
+        request = HelpRequest.objects.create(
+            person=helped,
+            organisation=world.mutual_aid,
+            area=world.riverside,
+            need_type=need("shopping"),
+        )
+        Task.objects.create(
+            request=request, volunteer=volunteers[i], state=TaskState.DONE, finished_at=now
+        )
+    bank = make_bank(organisation=world.mutual_aid, by=world.sam)
+    giver = make_member(bank, by=world.sam, person=people[0])
+    taker = make_member(bank, by=world.sam, postcode="WB2 1AB", area=None, given_name="T")
+    timebank.record_exchange(
+        giver=giver,
+        receiver=taker,
+        minutes=60,
+        by=world.sam,
+        as_broker=True,
+        category="practical",
+        idempotency_key="an-hour",
+    )
+    services.refresh()
+
+    reciprocity = rows_of(published(client, wellbrook), "reciprocity")["Riverside"]["by_key"]
+
+    # Ten who gave and received; two volunteers and N0's time bank hour change nothing
+    # there (she is one of the ten); the two only gave and T only received: both hidden.
+    assert reciprocity["Gave and received"] == 10
+    assert reciprocity["Gave only"] == "*" and reciprocity["Received only"] == "*"
 
 
 def test_services_now_and_those_not_taking_new_people(wellbrook, world, client):

@@ -228,10 +228,34 @@ def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
 
     Each measure is a list of ``(month, key, postcode, area_id, n)`` like help's:
     ``timebank_minutes`` is the time members gave, in minutes, by category (the giver's
-    postcode); ``reciprocity`` counts members once a month by whether they gave and
-    received that month ("both"), only gave ("gave") or only received ("received").
-    The area is left to insights to work out from the postcode.
+    postcode). The area is left to insights to work out from the postcode.
     """
+    minutes: dict[tuple, int] = defaultdict(int)
+    for month, category, _who, postcode, given, _had in _moved(since):
+        if given:
+            minutes[(month, category or "", postcode or "", None)] += given
+    return {"timebank_minutes": [(*k, n) for k, n in minutes.items()]}
+
+
+def monthly_members(since: datetime) -> list[tuple]:
+    """Members who gave or received time each month since ``since``, for insights'
+    reciprocity: ``(month, person_id, postcode, area_id, gave, received)`` once a month a
+    member (their person record, or the account where it has none); the area is left to
+    insights to work out from the postcode."""
+    members: dict[tuple, list] = {}
+    for month, _category, who, postcode, given, had in _moved(since):
+        seen = members.setdefault((month, who), [postcode or "", False, False])
+        seen[1] = seen[1] or bool(given)
+        seen[2] = seen[2] or bool(had)
+    return [
+        (month, who, postcode, None, gave, received)
+        for (month, who), (postcode, gave, received) in members.items()
+    ]
+
+
+def _moved(since: datetime):
+    """Confirmed giving since ``since`` by month, category and member: minutes given and
+    how many times they received."""
     moved = (
         Movement.objects.filter(
             exchange__state=Exchange.State.CONFIRMED,
@@ -240,35 +264,19 @@ def monthly_counts(since: datetime) -> dict[str, list[tuple]]:
             account__kind=Account.Kind.PERSON,
         )
         .annotate(month=TruncMonth("exchange__confirmed_at"))
-        .values_list("month", "exchange__category", "account_id", "account__postcode")
+        .values_list(
+            "month", "exchange__category", "account_id", "account__person_id", "account__postcode"
+        )
         .annotate(
             given=Sum("minutes", filter=Q(minutes__gt=0)), had=Count("id", filter=Q(minutes__lt=0))
         )
         .order_by()
     )
-    minutes: dict[tuple, int] = defaultdict(int)
-    members: dict[tuple, list[bool]] = defaultdict(lambda: [False, False])
-    for month, category, account_id, postcode, given, had in moved.iterator(chunk_size=5000):
-        if given:
-            minutes[(month, category or "", postcode or "", None)] += given
-        seen = members[(month, account_id, postcode or "")]
-        seen[0] = seen[0] or bool(given)
-        seen[1] = seen[1] or bool(had)
-    reciprocity: dict[tuple, int] = defaultdict(int)
-    for (month, _, postcode), (gave, received) in members.items():
-        key = "both" if gave and received else "gave" if gave else "received"
-        reciprocity[(month, key, postcode, None)] += 1
-    return {
-        "timebank_minutes": [(*k, n) for k, n in minutes.items()],
-        "reciprocity": [(*k, n) for k, n in reciprocity.items()],
-    }
-
-
-RECIPROCITY_LABELS = {
-    "both": "Gave and received",
-    "gave": "Gave only",
-    "received": "Received only",
-}
+    for month, category, account_id, person_id, postcode, given, had in moved.iterator(
+        chunk_size=5000
+    ):
+        who = person_id if person_id is not None else f"account:{account_id}"
+        yield month, category, who, postcode, given, had
 
 
 def category_labels() -> dict[str, str]:
