@@ -21,6 +21,23 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
+# Field types whose value goes to the database as the model holds it when that is a plain
+# str, int or bool: Django's preparation only checks it, and a hot statement with dozens of
+# values can skip it.
+PLAIN_TYPES = frozenset(
+    {
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "TextField",
+    }
+)
+
 _CURSOR_CLASSES: dict[bool, type] = {}
 
 

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from keepwell.audit.services import acting_user
-from keepwell.core.db import marks, preparing_cursor
+from keepwell.core.db import PLAIN_TYPES, marks, preparing_cursor
 from keepwell.core.phone import normalise_or_keep
 from keepwell.messaging.models import (
     DIGITAL_CHANNELS,
@@ -652,20 +652,6 @@ def send(
 
 
 _INSERT: dict[str, tuple[str, list[tuple[Any, bool]]]] = {}
-# Fields whose database value is the Python value itself when that is a plain str, int or
-# bool (the ORM's preparation only checks it): an outbox row has 54 columns.
-_PLAIN_FIELDS = frozenset(
-    {
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "ForeignKey",
-        "IntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "TextField",
-    }
-)
 _PLAIN_VALUES = (str, int, bool)
 
 
@@ -686,7 +672,7 @@ def _insert(rows: list[Message]) -> None:
         tail = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
         # Table and column names come from the model; every value is a parameter.
         sql = f"{head} {quote(Message._meta.db_table)} ({columns}) VALUES ({values}) {tail}"
-        plain = [f.get_internal_type() in _PLAIN_FIELDS for f in fields]
+        plain = [f.get_internal_type() in PLAIN_TYPES for f in fields]
         _INSERT[connection.vendor] = (sql.strip(), list(zip(fields, plain, strict=True)))
     sql, fields = _INSERT[connection.vendor]
     values = [

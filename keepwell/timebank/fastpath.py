@@ -47,22 +47,10 @@ from keepwell.audit.models import Action, AuditEvent, Purpose
 from keepwell.audit.services import acting_user
 from keepwell.audit.services import actor_label as audit_label
 from keepwell.audit.services import insert_sql as audit_insert_sql
-from keepwell.core.db import preparing_cursor
+from keepwell.core.db import PLAIN_TYPES, preparing_cursor
 from keepwell.timebank.models import Account, Exchange, Movement, TimeBank
 
 _SQL: str | None = None
-_AS_IS = frozenset(
-    {
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "ForeignKey",
-        "IntegerField",
-        "OneToOneField",
-        "PositiveIntegerField",
-        "TextField",
-    }
-)
 _COLUMNS: list[tuple[str, Any]] = []
 # Where each audit row's values come from (``w`` below): the person from the locked
 # account, the object from the exchange written, the rest parameters, in this order.
@@ -110,7 +98,7 @@ def _build() -> str:
     qn = connection.ops.quote_name
     fields = [f for f in Exchange._meta.concrete_fields if not f.primary_key]
     # (attribute, the field where its value needs Django's preparation, else None)
-    _COLUMNS = [(f.attname, None if f.get_internal_type() in _AS_IS else f) for f in fields]
+    _COLUMNS = [(f.attname, None if f.get_internal_type() in PLAIN_TYPES else f) for f in fields]
     account, bank = qn(Account._meta.db_table), qn(TimeBank._meta.db_table)
     exchange, movement = qn(Exchange._meta.db_table), qn(Movement._meta.db_table)
     audit = qn(AuditEvent._meta.db_table)
