@@ -118,27 +118,19 @@ class Breakdown:
         return [self.col_labels[c] for c in self.cols]
 
     @property
-    def table_rows(self) -> list[dict]:
-        return [
-            {
-                "name": _row_name(row, self.by),
-                "total": self.row_totals[row],
-                "rate": self.rates[row],
-                "cells": [self.table.cells[(row, c)] for c in self.cols],
-            }
-            for row in self.rows
-        ]
-
-    @property
     def shown_rows(self) -> list[tuple[str, list]]:
         """The table as the page shows it: each row's name, then its total, its rate per
         1,000 ("not known" without a population) and its cells."""
         return [
             (
-                row["name"],
-                [row["total"], "not known" if row["rate"] == "" else row["rate"], *row["cells"]],
+                _row_name(row, self.by),
+                [
+                    self.row_totals[row],
+                    "not known" if self.rates[row] == "" else self.rates[row],
+                    *(self.table.cells[(row, c)] for c in self.cols),
+                ],
             )
-            for row in self.table_rows
+            for row in self.rows
         ]
 
     def chart(self) -> Chart:

@@ -58,8 +58,10 @@ _ROW = '<tr class="nhsuk-table__row"><th scope="row" class="nhsuk-table__header"
 _CELL = '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'
 
 
-def table_rows(rows) -> str:
-    """Numeric table rows, ``(name, [values])`` each, built in one pass.
+@register.simple_tag
+def numeric_rows(rows) -> str:
+    """Numeric table rows, ``(name, [values])`` each (a chart's ``rows``, say), built in one
+    pass.
 
     A trend over fifty neighbourhoods has thousands of cells; the template engine takes
     several times as long to render them one by one."""
@@ -69,15 +71,3 @@ def table_rows(rows) -> str:
             for name, values in rows
         )
     )
-
-
-@register.simple_tag
-def chart_table_rows(chart) -> str:
-    """The rows of the table beside a chart (see core/includes/chart.html)."""
-    return table_rows(chart.rows())
-
-
-@register.simple_tag
-def numeric_rows(rows) -> str:
-    """Rows of a numeric table: ``(name, [values])`` each, as ``table_rows`` builds them."""
-    return table_rows(rows)
