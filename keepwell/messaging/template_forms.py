@@ -1,10 +1,12 @@
-"""The template pages' forms: a translation, and a reviewer's decision."""
+"""The template pages' forms: a translation (of a message, or of another room's words),
+and a reviewer's decision."""
 
 from __future__ import annotations
 
 from django import forms
 
 from keepwell.core.forms import Form
+from keepwell.messaging.pdf import is_rtl
 from keepwell.messaging.templating import placeholder_problems
 
 
@@ -66,8 +68,51 @@ class ReviewForm(Form):
         help_text="Needed if you send the words back.",
     )
 
+    def __init__(self, *args, approve_label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if approve_label:  # other rooms' words are used, not sent
+            self.fields["decision"].choices = [
+                (self.APPROVE, approve_label),
+                (self.SEND_BACK, "Send back to the translator"),
+            ]
+
     def clean(self):
         data = super().clean()
         if data.get("decision") == self.SEND_BACK and not data.get("reason"):
             self.add_error("reason", "Say what should change before sending the words back")
         return data
+
+
+class WordsForm(Form):
+    """A document's words in one language: a box for each, its English in the label's hint."""
+
+    translated_by = forms.CharField(
+        label="Translator's name",
+        max_length=120,
+        help_text="The person who wrote these words, so the reviewer can ask them.",
+    )
+
+    def __init__(self, *args, fields, language: str, start: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys: dict[str, str] = {}  # form field name -> the document's field key
+        attrs = {"lang": language, "dir": "rtl" if is_rtl(language) else "ltr"}
+        for i, field in enumerate(fields):
+            name = f"w{i}"
+            self.keys[name] = field.key
+            widget = (
+                forms.Textarea(attrs={**attrs, "rows": 2})
+                if field.long
+                else forms.TextInput(attrs=attrs)
+            )
+            self.fields[name] = forms.CharField(
+                label=field.label,
+                max_length=field.max_length,
+                initial=start.get(field.key, ""),
+                help_text=f"In English: {field.english}",
+                widget=widget,
+            )
+        # The translator's name last: the words come first on the page.
+        self.order_fields([*self.keys, "translated_by"])
+
+    def words(self) -> dict[str, str]:
+        return {key: self.cleaned_data[name] for name, key in self.keys.items()}

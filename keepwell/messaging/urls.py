@@ -89,6 +89,7 @@ urlpatterns += [
 
 # The words keepwell sends: every kind by language, a translator's form, a reviewer's decision.
 from keepwell.messaging.views import templates as template_views  # noqa: E402
+from keepwell.messaging.views import words as word_views  # noqa: E402
 
 urlpatterns += [
     path("templates/", template_views.template_list, name="templates"),
@@ -96,6 +97,17 @@ urlpatterns += [
         "templates/versions/<int:template_id>/review/",
         template_views.template_review,
         name="template_review",
+    ),
+    # Other rooms' words (a survey's questions), through the same workflow.
+    path(
+        "templates/words/versions/<int:version_id>/review/",
+        word_views.words_review,
+        name="words_review",
+    ),
+    path(
+        "templates/words/<str:source>/<int:document>/<str:language>/",
+        word_views.words,
+        name="words",
     ),
     path(
         "templates/<str:key>/<str:channel>/<str:language>/",

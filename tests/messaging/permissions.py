@@ -219,6 +219,45 @@ MATRIX += [
     ),
 ]
 
+
+# A survey's questions go through the same workflow, with the same people.
+def _survey_in_welsh(world):
+    from tests.voice.factories import make_survey
+
+    return {"source": "survey", "document": make_survey(by=world.sam).pk, "language": "cy"}
+
+
+def _survey_words_in_review(world):
+    from keepwell.messaging import translations
+
+    found = _survey_in_welsh(world)["document"]
+    words = {f.key: f"Cymraeg {i}" for i, f in enumerate(translations.fields_of("survey", found))}
+    made = translations.submit(
+        "survey", found, language="cy", translated_by="Dilwyn", words=words, by=world.sam
+    )
+    return {"version_id": made.pk}
+
+
+MATRIX += [
+    Row("messaging:words", {**SIGNED_IN_ONLY, **MINDS_WORDS}, kwargs=_survey_in_welsh),
+    Row(
+        "messaging:words",
+        {**SIGNED_IN_ONLY, **{name: 404 for name in MINDS_WORDS}},
+        kwargs=lambda world: {"source": "survey", "document": 999999, "language": "cy"},
+    ),
+    Row(
+        "messaging:words_review", {**SIGNED_IN_ONLY, **MINDS_WORDS}, kwargs=_survey_words_in_review
+    ),
+    Row(
+        "messaging:words_review",
+        {**SIGNED_IN_ONLY, "alex": REDIRECT, "olly": REDIRECT, "sam": 400},
+        kwargs=_survey_words_in_review,
+        method="post",
+        data=lambda world: {"decision": "approve"},
+    ),
+]
+
+
 # --- How a person would like to be contacted: the person themselves, and staff who may open
 # their record. Calls to make: coordinators, connectors and admins, each call only where
 # they may see its person or their organisation sent it (Olly: not found).

@@ -299,74 +299,118 @@ def test_someone_who_agrees_to_be_known_is_listed_for_staff_and_nowhere_else(
 
 
 def _welsh(found, changed=None):
-    words = {
-        q.pk: {"wording": f"Cwestiwn {q.position} yn Gymraeg", "options": ["Ie"] * len(q.options)}
-        for q in found.questions.all()
-    }
+    """Every field of the survey's words in Welsh, keyed as messaging's workflow keys them."""
+    words = {}
+    for q in found.questions.all():
+        words[f"q{q.pk}"] = f"Cwestiwn {q.position} yn Gymraeg"
+        for i, _ in enumerate(q.options):
+            words[f"q{q.pk}.o{i}"] = "Ie"
     return {**words, **(changed or {})}
 
 
 def test_a_welsh_translation_reaches_people_only_once_a_second_person_approves_it(
     as_user, client, world
 ):
-    """Sam types in Dilwyn's Welsh; until Priya approves it, a Welsh link shows English.
-    Sam cannot approve his own typing-in; Priya sends back a first version, then approves
-    the second, and the questions are asked in Welsh."""
+    """A survey's words go through messaging's translation workflow, as every message's do.
+    Sam types in Dilwyn's Welsh on the words page; until someone else approves it, a Welsh
+    link shows English. Sam cannot approve his own typing-in; Alex sends back a first
+    version, then approves the second, and the questions are asked in Welsh."""
+    from keepwell.messaging import translations
+    from keepwell.messaging.models import TranslatedWords
+
     found = make_survey(by=world.sam)
     code = surveys.invite(found, how_many=1, by=world.sam)[0]
     answer_url = reverse("voice:survey_answer", args=[code])
-    questions_ = list(found.questions.all())
+    words_url = reverse("messaging:words", args=["survey", found.pk, "cy"])
+    welsh = _welsh(found)
     form = {"translated_by": "Dilwyn Evans"}
-    for q in questions_:
-        form[f"q{q.pk}"] = f"Cwestiwn {q.position} yn Gymraeg"
-        for i, _ in enumerate(q.options):
-            form[f"q{q.pk}_o{i}"] = "Ie"
+    for i, key in enumerate(welsh):
+        form[f"w{i}"] = welsh[key]
 
-    typed = as_user(world.sam).post(reverse("voice:survey_translate", args=[found.pk, "cy"]), form)
-    first = found.translations.get()
+    survey_page = as_user(world.sam).get(reverse("voice:survey", args=[found.pk])).content
+    typed = as_user(world.sam).post(words_url, form)
+    first = TranslatedWords.objects.get(source="survey", document=found.pk)
+    listed = as_user(world.alex).get(reverse("messaging:templates")).content.decode()
     before = client.get(answer_url, {"lang": "cy"}).content.decode()
-    own = as_user(world.sam).post(
-        reverse("voice:survey_translation", args=[first.pk]), {"action": "approve"}
+    review_url = reverse("messaging:words_review", args=[first.pk])
+    own = as_user(world.sam).post(review_url, {"decision": "approve"})
+    back = as_user(world.alex).post(
+        review_url, {"decision": "send_back", "reason": "Question 2 reads oddly"}
     )
-    back = as_user(world.priya).post(
-        reverse("voice:survey_translation", args=[first.pk]),
-        {"action": "send_back", "reason": "Question 2 reads oddly"},
+    again = as_user(world.sam).get(words_url).content.decode()
+    second = translations.submit(
+        "survey", found.pk, language="cy", translated_by="Dilwyn Evans", words=welsh, by=world.sam
     )
-    second = surveys.submit_translation(
-        found, language="cy", translated_by="Dilwyn Evans", words=_welsh(found), by=world.sam
-    )
-    as_user(world.priya).post(
-        reverse("voice:survey_translation", args=[second.pk]), {"action": "approve"}
+    as_user(world.alex).post(
+        reverse("messaging:words_review", args=[second.pk]), {"decision": "approve"}
     )
     after = client.get(answer_url, {"lang": "cy"}).content.decode()
 
+    assert words_url in survey_page.decode()
     assert typed.status_code == 302
+    assert "Waiting for review" in listed and found.title in listed
     assert "Cwestiwn 1 yn Gymraeg" not in before and "How much control" in before
     assert own.status_code == 400
-    assert "Someone other than the person who typed it in must approve it" in (own.content.decode())
+    assert "someone else must review them" in own.content.decode()
     assert back.status_code == 302
     first.refresh_from_db()
     assert (first.state, first.note) == ("sent_back", "Question 2 reads oddly")
+    assert "Question 2 reads oddly" in again and "Cwestiwn 1 yn Gymraeg" in again
     assert second.version == 2
-    assert "Cwestiwn 1 yn Gymraeg" in after
+    assert 'lang="cy"' in after and "Cwestiwn 1 yn Gymraeg" in after
     assert found.questions.get(position=2).options[0]["cy"] == "Ie"
     survey_page = as_user(world.sam).get(reverse("voice:survey", args=[found.pk]))
     assert "Approved: people can answer in it" in survey_page.content.decode()
 
 
-def test_a_translation_with_a_question_left_out_is_refused_naming_it(world):
+def test_a_translation_with_a_question_left_out_is_refused_naming_it(as_user, world):
+    from keepwell.messaging import translations
+    from keepwell.messaging.models import TranslatedWords
+    from keepwell.messaging.templating import TemplatingError
+
     found = make_survey(by=world.sam)
     first = found.questions.get(position=1)
+    words_url = reverse("messaging:words", args=["survey", found.pk, "cy"])
 
-    with pytest.raises(surveys.SurveyRefused, match="question 1"):
-        surveys.submit_translation(
-            found,
+    with pytest.raises(TemplatingError, match="Question 1"):
+        translations.submit(
+            "survey",
+            found.pk,
             language="cy",
             translated_by="Dilwyn",
-            words=_welsh(found, {first.pk: {"wording": "", "options": []}}),
+            words=_welsh(found, {f"q{first.pk}": " "}),
             by=world.sam,
         )
-    assert not found.translations.exists()
+    page = as_user(world.sam).post(words_url, {"translated_by": "Dilwyn", "w0": ""})
+
+    assert page.status_code == 400
+    assert "nhsuk-error-summary" in page.content.decode()
+    assert "Question 1" in page.content.decode()
+    assert not TranslatedWords.objects.exists()
+
+
+def test_someone_who_runs_surveys_but_does_not_review_words_sees_where_each_language_stands(
+    as_user, world
+):
+    """Priya runs surveys but is not among the place's translators and reviewers: the
+    survey page tells her where Welsh stands, and offers her no words page to open."""
+    from keepwell.messaging import translations
+
+    found = make_survey(by=world.sam)
+    translations.submit(
+        "survey",
+        found.pk,
+        language="cy",
+        translated_by="Dilwyn",
+        words=_welsh(found),
+        by=world.sam,
+    )
+
+    page = as_user(world.priya).get(reverse("voice:survey", args=[found.pk])).content.decode()
+
+    assert "Waiting for review: version 1 by Dilwyn" in page
+    assert "A coordinator arranges translations" in page
+    assert reverse("messaging:words", args=["survey", found.pk, "cy"]) not in page
 
 
 def test_a_resident_with_only_a_landline_is_phoned_and_the_coordinator_types_her_answers_in(

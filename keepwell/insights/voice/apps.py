@@ -20,6 +20,8 @@ class VoiceConfig(AppConfig):
         word: "keepwell.insights.voice.services.raise_by_text"
         for word in ("idea", "ideia", "issue", "problem", "problema")
     }
+    # A survey's questions are translated through messaging's workflow and pages.
+    translatable_words = {"survey": "keepwell.insights.voice.surveys.SURVEY_WORDS"}
     public_links = [
         PublicLink(
             "You said, we did",

@@ -10,6 +10,7 @@ from keepwell.accounts.models import STAFF_ROLES, User
 from keepwell.core.forms import Form
 from keepwell.insights.voice import practice, questions
 from keepwell.insights.voice.models import Kind, Status
+from keepwell.messaging.pdf import is_rtl
 from keepwell.places.models import Area
 
 # The honeypot's name: a box people never see (hidden from sight and from screen readers)
@@ -242,59 +243,6 @@ class InviteForm(Form):
         self.fields["area"].queryset = _areas()
 
 
-class TranslateSurveyForm(Form):
-    """The survey's words in one language: each question and option under its English."""
-
-    translated_by = forms.CharField(
-        label="Who translated it",
-        max_length=120,
-        help_text="The community translator's name, for example “Dilwyn Evans (Welsh)”",
-    )
-
-    def __init__(self, *args, survey_questions, language: str, start: dict, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.layout: list[tuple[int, str, list[str]]] = []
-        for question in survey_questions:
-            given = start.get(str(question.pk), {})
-            name = f"q{question.pk}"
-            self.fields[name] = forms.CharField(
-                label=f"Question {question.position}: {question.wording['en']}",
-                max_length=300,
-                initial=given.get("wording") or question.wording.get(language, ""),
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
-            names = []
-            for i, option in enumerate(question.options):
-                option_name = f"{name}_o{i}"
-                old = given.get("options", [])
-                self.fields[option_name] = forms.CharField(
-                    label=f"Option: {option['en']}",
-                    max_length=300,
-                    initial=old[i] if i < len(old) else option.get(language, ""),
-                )
-                names.append(option_name)
-            self.layout.append((question.pk, name, names))
-
-    def words(self) -> dict[int, dict]:
-        return {
-            pk: {
-                "wording": self.cleaned_data[name],
-                "options": [self.cleaned_data[o] for o in options],
-            }
-            for pk, name, options in self.layout
-        }
-
-
-class ReviewTranslationForm(Form):
-    reason = forms.CharField(
-        label="What should the translator change?",
-        max_length=300,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only when you send it back",
-    )
-
-
 class SendSurveyForm(Form):
     area = forms.ModelChoiceField(
         label="Which neighbourhood's residents",
@@ -361,6 +309,11 @@ class AnswerSurveyForm(Form):
                     widget=forms.RadioSelect,
                     help_text=_("0 is the least, 10 the most"),
                 )
+            # The question's own language, for screen readers (and right to left for Urdu
+            # and Arabic): the page around it may be in another.
+            direction = "rtl" if is_rtl(language) else "ltr"
+            field.label_lang, field.label_dir = language, direction
+            field.widget.attrs.update(lang=language, dir=direction)
             self.fields[name] = field
             self.names[name] = question.pk
         self.fields["agree_named"] = forms.BooleanField(

@@ -248,49 +248,6 @@ class SurveyQuestion(models.Model):
         return questions.in_language(self.wording, "en")
 
 
-class SurveyTranslation(models.Model):
-    """A survey in one more language, as messaging's words are translated: a community
-    translator writes it (typed in by staff), and a second, named person approves it. Only
-    approved words reach the questions people answer; each submission is a new version."""
-
-    class State(models.TextChoices):
-        IN_REVIEW = "in_review", "Translated, waiting for review"
-        APPROVED = "approved", "Approved"
-        SENT_BACK = "sent_back", "Sent back to the translator"
-
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=12)
-    version = models.PositiveIntegerField()
-    # {"<question id>": {"wording": "...", "options": ["...", ...]}}
-    words = models.JSONField()
-    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_REVIEW)
-    translated_by = models.CharField(max_length=120)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    submitted_at = models.DateTimeField(default=timezone.now)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)  # why it was sent back
-
-    class Meta:
-        ordering = ["language", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["survey", "language", "version"], name="survey_translation_version"
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(state="approved") | models.Q(reviewed_by__isnull=False),
-                name="survey_translation_approved_has_reviewer",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.survey} in {self.language} v{self.version}"
-
-
 class SurveyInvitation(models.Model):
     """One answer's worth: a code sent as a link or printed on a letter, used once."""
 

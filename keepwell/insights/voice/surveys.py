@@ -30,10 +30,10 @@ from keepwell.insights.voice.models import (
     SurveyQuestion,
     SurveyResponse,
     SurveyTheme,
-    SurveyTranslation,
 )
 from keepwell.messaging import audiences as message_audiences
 from keepwell.messaging import services as messaging
+from keepwell.messaging import translations as message_translations
 from keepwell.messaging.models import Message
 from keepwell.messaging.models import Purpose as MessagePurpose
 from keepwell.messaging.services import To
@@ -187,131 +187,84 @@ def send_invitations(survey: Survey, *, area, by) -> Sending:
     return Sending(sent=sent, already=len(done), unreachable=unreachable)
 
 
-# --- translations: messaging's workflow, for a survey's questions ---------------------------
+# --- translations: a survey's words in messaging's translation workflow --------------------
 
 
-@dataclass(frozen=True)
-class LanguageState:
-    code: str
-    name: str
-    approved: bool  # people can answer in it
-    latest: SurveyTranslation | None  # the newest submission, whatever its state
+class SurveyWords:
+    """A survey's questions and options as messaging's translation workflow reads them (the
+    ``translatable_words`` of this app): a translator's words go in through messaging's
+    pages and rules, and once someone else approves them this room asks its questions in
+    them. Each field's key names its question by id ("q12", "q12.o0" for its first option),
+    so approved words land where they were written even if questions move."""
 
+    title = "Surveys"
+    languages = questions.TRANSLATED
 
-def languages(survey: Survey) -> list[LanguageState]:
-    """Each language a survey may be translated into, and where its translation stands."""
-    from keepwell.messaging.kinds import LANGUAGE_NAMES
+    def documents(self):
+        found = Survey.objects.prefetch_related("questions").order_by("-created_at", "-pk")
+        return [
+            message_translations.Document(
+                survey.pk,
+                survey.title,
+                frozenset(languages_in_use(survey.questions.all())),
+            )
+            for survey in found[:50]
+        ]
 
-    approved = questions.languages_of([q.wording for q in survey.questions.all()])
-    latest: dict[str, SurveyTranslation] = {}
-    for row in survey.translations.select_related("submitted_by", "reviewed_by"):
-        latest.setdefault(row.language, row)  # ordered newest version first
-    return [
-        LanguageState(code, LANGUAGE_NAMES[code], code in approved, latest.get(code))
-        for code in questions.TRANSLATED
-    ]
+    def title_of(self, survey_id: int) -> str | None:
+        return Survey.objects.filter(pk=survey_id).values_list("title", flat=True).first()
 
+    def fields(self, survey_id: int):
+        asked = SurveyQuestion.objects.filter(survey_id=survey_id).order_by("position")
+        if not asked and not Survey.objects.filter(pk=survey_id).exists():
+            return None
+        found = []
+        for question in asked:
+            label = f"Question {question.position}"
+            found.append(
+                message_translations.Field(f"q{question.pk}", label, question.wording, long=True)
+            )
+            for i, option in enumerate(question.options):
+                found.append(
+                    message_translations.Field(
+                        f"q{question.pk}.o{i}", f"{label}, option {i + 1}", option
+                    )
+                )
+        return found
 
-def submit_translation(
-    survey: Survey, *, language: str, translated_by: str, words: Mapping[int, dict], by
-) -> SurveyTranslation:
-    """A translator's words for every question (``{question id: {"wording": ..., "options":
-    [...]}}``), kept as a new version waiting for review. Every question and option must
-    have words: a half-translated survey would mix languages on one page."""
-    if language not in questions.TRANSLATED:
-        raise SurveyRefused(f"keepwell does not translate surveys into {language!r}.")
-    if not translated_by.strip():
-        raise SurveyRefused("Enter who translated it.")
-    kept: dict[str, dict] = {}
-    missing: list[str] = []
-    for question in survey.questions.all():
-        given = words.get(question.pk, {})
-        wording = str(given.get("wording", "")).strip()
-        options = [str(o).strip() for o in given.get("options", [])]
-        if not wording:
-            missing.append(f"question {question.position}")
-        if question.options and (len(options) != len(question.options) or not all(options)):
-            missing.append(f"the options of question {question.position}")
-        kept[str(question.pk)] = {"wording": wording[:300], "options": [o[:300] for o in options]}
-    if missing:
-        raise SurveyRefused("Enter the words for " + ", ".join(missing) + ".")
-    with transaction.atomic():
-        last = (
-            SurveyTranslation.objects.select_for_update()
-            .filter(survey=survey, language=language)
-            .order_by("-version")
-            .first()
-        )
-        translation = SurveyTranslation.objects.create(
-            survey=survey,
-            language=language,
-            version=(last.version + 1) if last else 1,
-            words=kept,
-            translated_by=translated_by.strip()[:120],
-            submitted_by=by,
-        )
+    def take(self, survey_id: int, language: str, words: Mapping[str, str], *, by) -> None:
+        """Approved words: the questions are asked in them from now on."""
+        for asked in SurveyQuestion.objects.filter(survey_id=survey_id).select_for_update():
+            asked.wording = {**asked.wording, language: words[f"q{asked.pk}"]}
+            asked.options = [
+                {**option, language: words[f"q{asked.pk}.o{i}"]}
+                for i, option in enumerate(asked.options)
+            ]
+            asked.save(update_fields=["wording", "options"])
         audit.record(
             by,
-            Action.CREATE,
-            survey,
+            Action.UPDATE,
+            Survey.objects.get(pk=survey_id),
             purpose=Purpose.ADMINISTRATION,
-            summary=f"Translation into {language} v{translation.version} by {translated_by}"[:200],
+            summary=f"Questions now asked in {language}, as approved",
         )
-    return translation
+
+    def url(self, survey_id: int) -> str:
+        return reverse("voice:survey", args=[survey_id])
 
 
-@transaction.atomic
-def approve_translation(translation: SurveyTranslation, *, by) -> SurveyTranslation:
-    """A second person approves: the words reach the questions people answer."""
-    translation = SurveyTranslation.objects.select_for_update().get(pk=translation.pk)
-    if translation.state != SurveyTranslation.State.IN_REVIEW:
-        raise SurveyRefused("Only a translation waiting for review can be approved.")
-    if translation.submitted_by_id == getattr(by, "pk", None):
-        raise SurveyRefused("Someone other than the person who typed it in must approve it.")
-    for asked in SurveyQuestion.objects.filter(survey_id=translation.survey_id):
-        given = translation.words.get(str(asked.pk))
-        if given is None:  # a question added since: nothing to approve for it
-            raise SurveyRefused("The survey's questions changed since: translate it again.")
-        asked.wording = {**asked.wording, translation.language: given["wording"]}
-        asked.options = [
-            {**option, translation.language: given["options"][i]}
-            for i, option in enumerate(asked.options)
-        ]
-        asked.save(update_fields=["wording", "options"])
-    translation.state = SurveyTranslation.State.APPROVED
-    translation.reviewed_by = by
-    translation.reviewed_at = timezone.now()
-    translation.save(update_fields=["state", "reviewed_by", "reviewed_at"])
-    audit.record(
-        by,
-        Action.UPDATE,
-        translation.survey,
-        purpose=Purpose.ADMINISTRATION,
-        summary=f"Approved the {translation.language} translation v{translation.version}",
-    )
-    return translation
+SURVEY_WORDS = SurveyWords()
 
 
-@transaction.atomic
-def send_back_translation(translation: SurveyTranslation, *, reason: str, by):
-    translation = SurveyTranslation.objects.select_for_update().get(pk=translation.pk)
-    if translation.state != SurveyTranslation.State.IN_REVIEW:
-        raise SurveyRefused("Only a translation waiting for review can be sent back.")
-    if not reason.strip():
-        raise SurveyRefused("Say what the translator should change.")
-    translation.state = SurveyTranslation.State.SENT_BACK
-    translation.reviewed_by = by
-    translation.reviewed_at = timezone.now()
-    translation.note = reason.strip()[:300]
-    translation.save(update_fields=["state", "reviewed_by", "reviewed_at", "note"])
-    audit.record(
-        by,
-        Action.UPDATE,
-        translation.survey,
-        purpose=Purpose.ADMINISTRATION,
-        summary=f"Sent back the {translation.language} translation: {reason}"[:200],
-    )
-    return translation
+def languages_in_use(asked) -> list[str]:
+    """The languages every question and option of a survey has words in."""
+    wordings = [q.wording for q in asked] + [option for q in asked for option in q.options]
+    return questions.languages_of(wordings)
+
+
+def languages(survey: Survey):
+    """Each language a survey may be translated into, and where its translation stands."""
+    return message_translations.language_states("survey", survey.pk)
 
 
 def named_responses(survey: Survey, *, by) -> list[SurveyResponse]:

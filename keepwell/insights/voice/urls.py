@@ -21,16 +21,6 @@ urlpatterns = [
     path("survey/<int:survey_id>/", views.survey, name="survey"),
     path("survey/<int:survey_id>/send/", views.survey_send, name="survey_send"),
     path("survey/<int:survey_id>/named/", views.survey_named, name="survey_named"),
-    path(
-        "survey/<int:survey_id>/translate/<str:language>/",
-        views.survey_translate,
-        name="survey_translate",
-    ),
-    path(
-        "survey/translation/<int:translation_id>/",
-        views.survey_translation,
-        name="survey_translation",
-    ),
     path("survey/<int:survey_id>/results/", views.survey_results, name="survey_results"),
     path("survey/<int:survey_id>/coding/", views.survey_coding, name="survey_coding"),
     path("survey/<int:survey_id>/themes/new/", views.survey_theme_add, name="survey_theme_add"),

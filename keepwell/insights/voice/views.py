@@ -20,14 +20,12 @@ from keepwell.core.permissions import require
 from keepwell.core.querystring import page_number
 from keepwell.directory.models import Organisation
 from keepwell.insights.voice import forms, practice, queries, services
-from keepwell.insights.voice import questions as questions_module
 from keepwell.insights.voice import surveys as surveys_service
 from keepwell.insights.voice.models import (
     Priority,
     PriorityAction,
     Reflection,
     Survey,
-    SurveyTranslation,
     VoiceItem,
 )
 from keepwell.insights.voice.rules import team_ids
@@ -325,86 +323,13 @@ def survey(request, survey_id: int):
             "form": form,
             "codes": request.session.pop("voice_codes", None),
             "languages": surveys_service.languages(found),
+            "may_translate": any(
+                request.user.has_perm(perm)
+                for perm in ("messaging.translate_templates", "messaging.approve_templates")
+            ),
             "invited": found.invitations.count(),
             "used": found.invitations.filter(used_at__isnull=False).count(),
             "answer_url": request.build_absolute_uri(reverse("voice:survey_start")),
-        },
-        status=form_status(form),
-    )
-
-
-@login_required
-def survey_translate(request, survey_id: int, language: str):
-    require(request, "voice.run_surveys")
-    found = get_object_or_404(Survey, pk=survey_id)
-    if language not in questions_module.TRANSLATED:
-        raise Http404("keepwell does not translate surveys into that language")
-    latest = found.translations.filter(language=language).order_by("-version").first()
-    form = forms.TranslateSurveyForm(
-        request.POST or None,
-        survey_questions=found.questions.all(),
-        language=language,
-        start=latest.words if latest else {},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            surveys_service.submit_translation(
-                found,
-                language=language,
-                translated_by=form.cleaned_data["translated_by"],
-                words=form.words(),
-                by=request.user,
-            )
-        except surveys_service.SurveyRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Saved: a second person now reviews it.")
-            return redirect("voice:survey", survey_id=found.pk)
-    return render(
-        request,
-        "voice/survey_translate.html",
-        {
-            "survey": found,
-            "form": form,
-            "language_name": LANGUAGE_NAMES[language],
-            "latest": latest,
-        },
-        status=form_status(form),
-    )
-
-
-@login_required
-def survey_translation(request, translation_id: int):
-    """A reviewer reads the words beside the English, then approves or sends them back."""
-    require(request, "voice.run_surveys")
-    found = get_object_or_404(SurveyTranslation.objects.select_related("survey"), pk=translation_id)
-    form = forms.ReviewTranslationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if request.POST.get("action") == "approve":
-                surveys_service.approve_translation(found, by=request.user)
-                messages.success(request, "Approved: people can answer in it now.")
-            else:
-                surveys_service.send_back_translation(
-                    found, reason=form.cleaned_data["reason"], by=request.user
-                )
-                messages.success(request, "Sent back to the translator.")
-        except surveys_service.SurveyRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            return redirect("voice:survey", survey_id=found.survey_id)
-    rows = [
-        (question, found.words.get(str(question.pk), {}))
-        for question in found.survey.questions.all()
-    ]
-    return render(
-        request,
-        "voice/survey_translation.html",
-        {
-            "translation": found,
-            "rows": rows,
-            "form": form,
-            "language_name": LANGUAGE_NAMES.get(found.language, found.language),
         },
         status=form_status(form),
     )
@@ -479,7 +404,7 @@ def survey_answer(request, code: str):
         invitation = surveys_service.open_invitation(code)
     except surveys_service.SurveyRefused as exc:
         return render(request, "voice/survey_closed.html", {"reason": str(exc)}, status=410)
-    offered = questions_module.languages_of([q.wording for q in invitation.survey.questions.all()])
+    offered = surveys_service.languages_in_use(invitation.survey.questions.all())
     # A ?lang= link for any language the survey is approved in (Welsh, Urdu...: the
     # questions in it, the page around them in English); else the page's own language.
     asked = request.GET.get("lang", "")

@@ -595,7 +595,8 @@ class BroadcastText(models.Model):
         return f"{self.broadcast_id} in {self.language}"
 
 
-# The audit's and the providers' tables live beside this module; callers import them here.
+# The audit's and the providers' tables, and other rooms' translated words, live beside
+# this module; callers import them here.
 from keepwell.messaging.models.audit import (  # noqa: E402
     ChannelReview,
     Counted,
@@ -607,6 +608,7 @@ from keepwell.messaging.models.audit import (  # noqa: E402
     Unreached,
 )
 from keepwell.messaging.models.providers import FakeSend, ProviderState  # noqa: E402
+from keepwell.messaging.models.words import TranslatedWords  # noqa: E402
 
 __all__ = [
     "ChannelReview",
@@ -618,5 +620,6 @@ __all__ = [
     "MonthTally",
     "ProviderState",
     "TalliedDay",
+    "TranslatedWords",
     "Unreached",
 ]

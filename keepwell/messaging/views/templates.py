@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from keepwell.core.forms import form_status
-from keepwell.messaging import kinds, templating
+from keepwell.messaging import kinds, templating, translations
 from keepwell.messaging.models import Channel, Template
 from keepwell.messaging.template_forms import ReviewForm, TranslationForm
 
@@ -22,7 +22,7 @@ APPROVE = "messaging.approve_templates"
 ANY_CHANNEL = "any"  # how the URL says channel "" (words for any channel)
 
 
-def _require_any(request, *perms: str) -> None:
+def require_any(request, *perms: str) -> None:
     if not any(request.user.has_perm(perm) for perm in perms):
         raise PermissionDenied
 
@@ -54,7 +54,7 @@ def _channel_name(channel: str) -> str:
 
 @login_required
 def template_list(request):
-    _require_any(request, TRANSLATE, APPROVE)
+    require_any(request, TRANSLATE, APPROVE)
     return render(
         request,
         "messaging/templates.html",
@@ -62,13 +62,14 @@ def template_list(request):
             "rows": templating.overview(),
             "languages": [(code, kinds.LANGUAGE_NAMES[code]) for code in kinds.LANGUAGES],
             "any_channel": ANY_CHANNEL,
+            "other_words": translations.overview(),
         },
     )
 
 
 @login_required
 def template_slot(request, key: str, channel: str, language: str):
-    _require_any(request, TRANSLATE, APPROVE)
+    require_any(request, TRANSLATE, APPROVE)
     kind, stored = _slot_args(key, channel, language)
     versions = list(templating.slot(key, stored, language).select_related("reviewed_by"))
     approved = next((v for v in versions if v.state == Template.State.APPROVED), None)
@@ -141,7 +142,7 @@ def template_slot(request, key: str, channel: str, language: str):
 
 @login_required
 def template_review(request, template_id: int):
-    _require_any(request, APPROVE)
+    require_any(request, APPROVE)
     # Words for a kind keepwell no longer has are not reviewed here.
     template = get_object_or_404(
         Template, pk=template_id, state=Template.State.IN_REVIEW, key__in=list(kinds.KINDS)
