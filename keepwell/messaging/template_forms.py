@@ -110,6 +110,7 @@ class WordsForm(Form):
                 initial=start.get(field.key, ""),
                 help_text=f"In English: {field.english}",
                 widget=widget,
+                error_messages={"required": f"Enter the words for {field.label.lower()}"},
             )
         # The translator's name last: the words come first on the page.
         self.order_fields([*self.keys, "translated_by"])

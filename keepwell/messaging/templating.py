@@ -159,9 +159,11 @@ def submit_translation(
     return template
 
 
-def _in_review(template: Template) -> Template:
-    locked = Template.objects.select_for_update().get(pk=template.pk)
-    if locked.state != Template.State.IN_REVIEW:
+def in_review(version):
+    """A version (of a template, or of another room's words) locked for its reviewer's
+    decision, still waiting for review."""
+    locked = type(version).objects.select_for_update().get(pk=version.pk)
+    if locked.state != "in_review":
         raise TemplatingError("These words are no longer waiting for review")
     return locked
 
@@ -169,7 +171,7 @@ def _in_review(template: Template) -> Template:
 @transaction.atomic
 def approve(template: Template, *, by) -> Template:
     """The reviewer's yes: these words send from now on, and the older approved ones retire."""
-    template = _in_review(template)
+    template = in_review(template)
     if submitter_id(template) == by.pk:
         raise TemplatingError(
             "You submitted these words, so someone else must review them before they send"
@@ -199,7 +201,7 @@ def approve(template: Template, *, by) -> Template:
 @transaction.atomic
 def send_back(template: Template, *, reason: str, by) -> Template:
     """The reviewer's not yet: back to the translator, with what to change."""
-    template = _in_review(template)
+    template = in_review(template)
     template.state = Template.State.DRAFT
     template.save(update_fields=["state"])
     record(

@@ -41,6 +41,7 @@ from keepwell.messaging.templating import (
     WAITING_FOR_REVIEW,
     WAITING_FOR_TRANSLATOR,
     TemplatingError,
+    in_review,
 )
 
 IN_USE = "In use"  # written with the document itself, never through review
@@ -160,17 +161,10 @@ def submit(
     return made
 
 
-def _in_review(version: TranslatedWords) -> TranslatedWords:
-    locked = TranslatedWords.objects.select_for_update().get(pk=version.pk)
-    if locked.state != TranslatedWords.State.IN_REVIEW:
-        raise TemplatingError("These words are no longer waiting for review")
-    return locked
-
-
 @transaction.atomic
 def approve(version: TranslatedWords, *, by) -> TranslatedWords:
     """The reviewer's yes: the owning room puts the words to use, older approved ones retire."""
-    version = _in_review(version)
+    version = in_review(version)
     if version.submitted_by_id == by.pk:
         raise TemplatingError(
             "You submitted these words, so someone else must review them before they are used"
@@ -211,7 +205,7 @@ def approve(version: TranslatedWords, *, by) -> TranslatedWords:
 @transaction.atomic
 def send_back(version: TranslatedWords, *, reason: str, by) -> TranslatedWords:
     """The reviewer's not yet: back to the translator, with what to change."""
-    version = _in_review(version)
+    version = in_review(version)
     if not reason.strip():
         raise TemplatingError("Say what should change before sending the words back")
     version.state = TranslatedWords.State.SENT_BACK

@@ -385,7 +385,7 @@ def test_a_translation_with_a_question_left_out_is_refused_naming_it(as_user, wo
 
     assert page.status_code == 400
     assert "nhsuk-error-summary" in page.content.decode()
-    assert "Question 1" in page.content.decode()
+    assert "Enter the words for question 1" in page.content.decode()
     assert not TranslatedWords.objects.exists()
 
 

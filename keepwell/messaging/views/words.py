@@ -78,6 +78,7 @@ def words(request, source: str, document: int, language: str):
             raise PermissionDenied
         messages.error(request, "These words are already waiting for review: nothing was saved.")
         return redirect(request.path)
+    in_use = all(f.words.get(language) for f in fields)
     return render(
         request,
         "messaging/words.html",
@@ -89,7 +90,8 @@ def words(request, source: str, document: int, language: str):
             "language_name": LANGUAGE_NAMES.get(language, language),
             "rtl": is_rtl(language),
             "rows": [(f, f.words.get(language, "")) for f in fields],
-            "in_use": all(f.words.get(language) for f in fields),
+            "in_use": in_use,
+            "caption": "The words people read now" if in_use else "The words to translate",
             "versions": versions,
             "in_review": in_review,
             "sent_back": sent_back,
