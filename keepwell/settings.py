@@ -187,6 +187,9 @@ LOGOUT_REDIRECT_URL = "core:home"
 # demo place or a developer should do; a banner then says so on every page.
 REQUIRE_TWO_FACTOR = env_bool("KEEPWELL_REQUIRE_2FA", default=not (DEBUG or DEMO))
 OTP_TOTP_ISSUER = "keepwell"
+# The admin never shows a device's secret key or its QR code: whoever could read them could
+# make a second copy of someone's second factor. Staff set up their own device when signing in.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Failed sign-ins: after this many for one username or one address within the window,
 # further attempts are refused until the window passes.
 LOGIN_FAILURE_LIMIT = env_int("KEEPWELL_LOGIN_FAILURE_LIMIT", 5, minimum=1)

@@ -147,3 +147,23 @@ def test_the_admin_refuses_a_session_that_is_not_verified_even_past_the_middlewa
     assert not admin.site.has_permission(request)
     alex.is_verified = lambda: True
     assert admin.site.has_permission(request)
+
+
+def test_the_admin_never_shows_a_second_factors_secret(client, alex):
+    """An admin who could read Sam's device key or QR code could copy his second factor:
+    the admin shows neither, for a device that exists or one made up."""
+    from keepwell.accounts.services import confirm_totp_device, start_totp_device
+    from tests.factories import UserFactory
+
+    sam = UserFactory(username="sam-device")
+    device = start_totp_device(sam)
+    confirm_totp_device(device)
+    _password_only(client, "alex")
+    _pass_the_code(client, alex)
+    change = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+
+    assert change.status_code == 200 and "Change TOTP device" in change.content.decode()
+    assert device.key not in change.content.decode()
+    for pk in (device.pk, 99999999999999999999999):
+        for view in ("config", "qrcode"):
+            assert client.get(f"/admin/otp_totp/totpdevice/{pk}/{view}/").status_code == 403

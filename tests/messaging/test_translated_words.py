@@ -128,6 +128,7 @@ def test_submitting_sending_back_and_approving_are_audited(world):
     [
         "/messaging/templates/words/pigeon/1/cy/",
         "/messaging/templates/words/survey/999999/cy/",
+        "/messaging/templates/words/survey/99999999999999999999999999/cy/",
         "/messaging/templates/words/survey/{survey}/xx/",
         "/messaging/templates/words/survey/{survey}/en/",
         "/messaging/templates/words/versions/999999/review/",

@@ -215,9 +215,10 @@ class SurveyWords:
         return Survey.objects.filter(pk=survey_id).values_list("title", flat=True).first()
 
     def fields(self, survey_id: int):
-        asked = SurveyQuestion.objects.filter(survey_id=survey_id).order_by("position")
-        if not asked and not Survey.objects.filter(pk=survey_id).exists():
+        # The survey first: a made-up id too large for the database finds nothing there.
+        if not Survey.objects.filter(pk=survey_id).exists():
             return None
+        asked = SurveyQuestion.objects.filter(survey_id=survey_id).order_by("position")
         found = []
         for question in asked:
             label = f"Question {question.position}"
