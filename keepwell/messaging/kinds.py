@@ -26,6 +26,17 @@ LANGUAGE_NAMES = {
     "bn": "Bengali",
     "ar": "Arabic",
 }
+# Languages written right to left: pages mark them ``dir="rtl"``, letters are set that way.
+RTL_LANGUAGES = frozenset({"ar", "ur"})
+
+
+def is_rtl(language: str) -> bool:
+    return language.split("-")[0].lower() in RTL_LANGUAGES
+
+
+def text_direction(language: str) -> str:
+    """The HTML ``dir`` of words in ``language``."""
+    return "rtl" if is_rtl(language) else "ltr"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 
+from keepwell.messaging.kinds import RTL_LANGUAGES, is_rtl
+
 # fontTools reports each font it subsets at INFO: a page of noise per PDF.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
@@ -37,7 +39,6 @@ _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe7
 _BENGALI = re.compile("[\u0980-\u09ff]")
 _COMPLEX = re.compile(f"{_ARABIC.pattern}|{_BENGALI.pattern}")
 
-RTL_LANGUAGES = frozenset({"ar", "ur"})
 # Language -> (family, OpenType language tag) for HarfBuzz.
 _LANGUAGE = {
     "ar": ("naskh", "ARA"),
@@ -54,10 +55,6 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 PT = 25.4 / 72  # one typographic point in millimetres
 LONDON = ZoneInfo("Europe/London")
-
-
-def is_rtl(language: str) -> bool:
-    return language.split("-")[0].lower() in RTL_LANGUAGES
 
 
 def _clean(text: str) -> str:

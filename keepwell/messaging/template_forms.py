@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from keepwell.core.forms import Form
-from keepwell.messaging.pdf import is_rtl
+from keepwell.messaging.kinds import text_direction
 from keepwell.messaging.templating import placeholder_problems
 
 
@@ -95,7 +95,7 @@ class WordsForm(Form):
     def __init__(self, *args, fields, language: str, start: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.keys: dict[str, str] = {}  # form field name -> the document's field key
-        attrs = {"lang": language, "dir": "rtl" if is_rtl(language) else "ltr"}
+        attrs = {"lang": language, "dir": text_direction(language)}
         for i, field in enumerate(fields):
             name = f"w{i}"
             self.keys[name] = field.key

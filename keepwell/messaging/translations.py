@@ -6,7 +6,7 @@ A room whose words people read (a survey's questions) announces them in its AppC
 object with
 
 * ``title`` ("Surveys") and ``languages`` (the codes it may be translated into);
-* ``documents()``: the ``Document`` rows to list on the words page, newest first;
+* ``documents(limit)``: at most ``limit`` ``Document`` rows for the words page, newest first;
 * ``title_of(id)``: the document's name, or None if it has gone;
 * ``fields(id)``: each piece of a document's words as a ``Field``, or None if it has gone;
 * ``take(id, language, words, by)``: put approved words to use (the room writes its table);
@@ -20,6 +20,7 @@ time, and only approved words are used. Every step leaves an audit row.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -71,8 +72,10 @@ class Document:
     in_use: frozenset[str] = field(default_factory=frozenset)  # languages all its words have
 
 
+@functools.cache
 def sources() -> dict[str, object]:
-    """Each room's translatable words, as their AppConfigs announce them."""
+    """Each room's translatable words, as their AppConfigs announce them (read once: the
+    installed apps do not change while keepwell runs)."""
     found: dict[str, object] = {}
     for config in apps.get_app_configs():
         for name, path in (getattr(config, "translatable_words", {}) or {}).items():
@@ -102,6 +105,11 @@ def fields_of(name: str, document: int) -> list[Field]:
     if found is None:
         raise LookupError(f"No {name} {document}")
     return list(found)
+
+
+def written_in(fields: list[Field], language: str) -> bool:
+    """Whether every field has words in ``language``: people read the document in it."""
+    return all(str(f.words.get(language, "")).strip() for f in fields)
 
 
 def _problems(fields: list[Field], words: Mapping[str, str]) -> str:
@@ -273,13 +281,10 @@ def _latest(name: str, ids: list[int]) -> dict[tuple[int, str], TranslatedWords]
 def language_states(name: str, document: int) -> list[LanguageState]:
     """Each language one document may be translated into, and where it stands: one query
     beside the owner's own reading of its words."""
+    words = source(name)
     fields = fields_of(name, document)
-    in_use = frozenset(
-        code
-        for code in source(name).languages
-        if all(str(f.words.get(code, "")).strip() for f in fields)
-    )
-    return _states(source(name), Document(document, "", in_use), _latest(name, [document]))
+    in_use = frozenset(code for code in words.languages if written_in(fields, code))
+    return _states(words, Document(document, "", in_use), _latest(name, [document]))
 
 
 @dataclass(frozen=True)
@@ -300,7 +305,7 @@ def overview() -> list[SourceTable]:
     """Every source's newest documents by language: the owner's reading and one query."""
     tables = []
     for name, found in sorted(sources().items()):
-        documents = list(found.documents())[:LISTED]
+        documents = list(found.documents(LISTED))
         latest = _latest(name, [d.id for d in documents])
         codes = [code for code in found.languages if code != "en"]
         tables.append(

@@ -10,7 +10,7 @@ from keepwell.accounts.models import STAFF_ROLES, User
 from keepwell.core.forms import Form
 from keepwell.insights.voice import practice, questions
 from keepwell.insights.voice.models import Kind, Status
-from keepwell.messaging.pdf import is_rtl
+from keepwell.messaging.kinds import text_direction
 from keepwell.places.models import Area
 
 # The honeypot's name: a box people never see (hidden from sight and from screen readers)
@@ -311,7 +311,7 @@ class AnswerSurveyForm(Form):
                 )
             # The question's own language, for screen readers (and right to left for Urdu
             # and Arabic): the page around it may be in another.
-            direction = "rtl" if is_rtl(language) else "ltr"
+            direction = text_direction(language)
             field.label_lang, field.label_dir = language, direction
             field.widget.attrs.update(lang=language, dir=direction)
             self.fields[name] = field

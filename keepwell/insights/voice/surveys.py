@@ -200,7 +200,7 @@ class SurveyWords:
     title = "Surveys"
     languages = questions.TRANSLATED
 
-    def documents(self):
+    def documents(self, limit: int):
         found = Survey.objects.prefetch_related("questions").order_by("-created_at", "-pk")
         return [
             message_translations.Document(
@@ -208,7 +208,7 @@ class SurveyWords:
                 survey.title,
                 frozenset(languages_in_use(survey.questions.all())),
             )
-            for survey in found[:50]
+            for survey in found[:limit]
         ]
 
     def title_of(self, survey_id: int) -> str | None:

@@ -15,9 +15,9 @@ from keepwell.core.forms import Form, form_status
 from keepwell.core.permissions import require
 from keepwell.core.querystring import page_number
 from keepwell.messaging import services_read, sms
-from keepwell.messaging.kinds import KINDS, LANGUAGE_NAMES
+from keepwell.messaging.kinds import KINDS, LANGUAGE_NAMES, is_rtl
 from keepwell.messaging.models import FAILED, Channel, Message, Status
-from keepwell.messaging.pdf import LetterError, is_rtl
+from keepwell.messaging.pdf import LetterError
 from keepwell.messaging.queries import visible_messages
 
 PER_PAGE = 25

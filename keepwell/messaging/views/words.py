@@ -14,9 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from keepwell.core.forms import form_status
 from keepwell.messaging import translations
-from keepwell.messaging.kinds import LANGUAGE_NAMES
+from keepwell.messaging.kinds import LANGUAGE_NAMES, is_rtl
 from keepwell.messaging.models import TranslatedWords
-from keepwell.messaging.pdf import is_rtl
 from keepwell.messaging.template_forms import ReviewForm, WordsForm
 from keepwell.messaging.templating import TemplatingError
 from keepwell.messaging.views.templates import APPROVE, TRANSLATE, require_any
@@ -78,7 +77,7 @@ def words(request, source: str, document: int, language: str):
             raise PermissionDenied
         messages.error(request, "These words are already waiting for review: nothing was saved.")
         return redirect(request.path)
-    in_use = all(f.words.get(language) for f in fields)
+    in_use = translations.written_in(fields, language)
     return render(
         request,
         "messaging/words.html",
