@@ -241,41 +241,51 @@ class LanguageState:
     name: str
     in_use: bool  # people read the document in it now
     latest: TranslatedWords | None  # the newest version, whatever its state
+    approved: bool  # a version was approved (a newer one may since have been sent back)
 
     @property
     def state(self) -> str:
         if self.latest is not None and self.latest.state == TranslatedWords.State.IN_REVIEW:
             return WAITING_FOR_REVIEW
         if self.in_use:
-            approved = self.latest is not None and self.latest.state in (
-                TranslatedWords.State.APPROVED,
-                TranslatedWords.State.RETIRED,
-            )
-            return APPROVED if approved else IN_USE
+            return APPROVED if self.approved else IN_USE
         return WAITING_FOR_TRANSLATOR
 
 
-def _states(words, document: Document, latest: Mapping[tuple[int, str], TranslatedWords]):
+@dataclass(frozen=True)
+class _Versions:
+    """Of some documents' versions, by (document, language): the newest, and whether any
+    was approved."""
+
+    latest: dict[tuple[int, str], TranslatedWords]
+    approved: set[tuple[int, str]]
+
+
+def _versions(name: str, ids: list[int]) -> _Versions:
+    found = _Versions({}, set())
+    rows = TranslatedWords.objects.filter(source=name, document__in=ids).order_by(
+        "document", "language", "-version"
+    )
+    for row in rows:
+        key = (row.document, row.language)
+        found.latest.setdefault(key, row)
+        if row.state == TranslatedWords.State.APPROVED:
+            found.approved.add(key)
+    return found
+
+
+def _states(words, document: Document, versions: _Versions) -> list[LanguageState]:
     return [
         LanguageState(
             code,
             LANGUAGE_NAMES.get(code, code),
             code in document.in_use,
-            latest.get((document.id, code)),
+            versions.latest.get((document.id, code)),
+            (document.id, code) in versions.approved,
         )
         for code in words.languages
         if code != "en"
     ]
-
-
-def _latest(name: str, ids: list[int]) -> dict[tuple[int, str], TranslatedWords]:
-    found: dict[tuple[int, str], TranslatedWords] = {}
-    rows = TranslatedWords.objects.filter(source=name, document__in=ids).order_by(
-        "document", "language", "-version"
-    )
-    for row in rows:
-        found.setdefault((row.document, row.language), row)
-    return found
 
 
 def language_states(name: str, document: int) -> list[LanguageState]:
@@ -284,7 +294,7 @@ def language_states(name: str, document: int) -> list[LanguageState]:
     words = source(name)
     fields = fields_of(name, document)
     in_use = frozenset(code for code in words.languages if written_in(fields, code))
-    return _states(words, Document(document, "", in_use), _latest(name, [document]))
+    return _states(words, Document(document, "", in_use), _versions(name, [document]))
 
 
 @dataclass(frozen=True)
@@ -306,14 +316,14 @@ def overview() -> list[SourceTable]:
     tables = []
     for name, found in sorted(sources().items()):
         documents = list(found.documents(LISTED))
-        latest = _latest(name, [d.id for d in documents])
+        versions = _versions(name, [d.id for d in documents])
         codes = [code for code in found.languages if code != "en"]
         tables.append(
             SourceTable(
                 name,
                 found.title,
                 [(code, LANGUAGE_NAMES.get(code, code)) for code in codes],
-                [DocumentRow(d, _states(found, d, latest)) for d in documents],
+                [DocumentRow(d, _states(found, d, versions)) for d in documents],
             )
         )
     return tables

@@ -191,3 +191,19 @@ def test_survey_translations_kept_before_move_into_messaging_with_every_version(
     assert [(m.version, m.state) for m in moved] == [(1, "retired"), (2, "approved")]
     assert moved[1].words == {f"q{q.pk}": "Cwestiwn v2", f"q{q.pk}.o0": "Ie", f"q{q.pk}.o1": "Na"}
     assert (moved[1].source, moved[1].document) == ("survey", found.pk)
+
+
+def test_approved_words_stay_approved_while_a_newer_version_is_sent_back(world, as_user):
+    """Welsh was approved; Dilwyn's better try was sent back. People still answer in the
+    approved Welsh, and the list says so, not that the words were only typed in."""
+    found = make_survey(by=world.sam)
+    translations.approve(_submit(world, found.pk, text="Hen"), by=world.alex)
+    translations.send_back(_submit(world, found.pk, text="Newydd"), reason="Typos", by=world.alex)
+    welsh = reverse("messaging:words", args=["survey", found.pk, "cy"])
+
+    page = as_user(world.sam).get(LIST).content.decode()
+    states = {s.code: s.state for s in translations.language_states("survey", found.pk)}
+
+    assert f'href="{welsh}">Approved' in page
+    assert states["cy"] == "Approved"
+    assert found.questions.get(position=1).wording["cy"] == "Hen 0"
